@@ -1,0 +1,87 @@
+package core
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Driver is what a dialect must provide. It is deliberately small: the
+// runner needs a database handle, a catalog snapshot, a cross-process lock
+// and the DDL for the declarative objects. Everything else is optional
+// and discovered by type assertion (see Capabilities and Preparer).
+type Driver interface {
+	// Dialect names the dialect: "postgres", "sqlite" or "mysql".
+	Dialect() string
+	// DB is the handle every statement goes through. Drivers install
+	// QueryCounter on it so runs can count their round trips.
+	DB() *bun.DB
+	// Inspect reads tables, columns, indexes, views and foreign keys of the
+	// current schema in a fixed number of queries.
+	Inspect(ctx context.Context, db bun.IDB) (*Catalog, error)
+	// Lock takes the cross-process lock named name, waiting at most wait.
+	// A holder that dies must release it without anyone's help.
+	Lock(ctx context.Context, name string, wait time.Duration) (Lock, error)
+	DDL
+}
+
+// Lock is a held cross-process lock.
+type Lock interface {
+	Unlock(ctx context.Context) error
+}
+
+// DDL renders statements; it never runs them. Every identifier goes
+// through Quote and every literal through the dialect's escaping.
+type DDL interface {
+	Quoter
+	CreateTable(t Table) []string
+	AddColumn(table string, c Column) string
+	CreateIndex(ix Index) string
+	DropIndex(ix *IndexState) string
+	// CreateView creates a view that does not exist; ReplaceView replaces
+	// one whose definition differs. Views hold no data, so replacing one
+	// loses nothing.
+	CreateView(v View) []string
+	ReplaceView(v View) []string
+	// ColumnMatches reports whether an existing column can serve as want:
+	// the same type family and, for a primary key, the same role.
+	ColumnMatches(want Column, have ColumnState) bool
+	// ViewMatches compares the semantic definition, never raw text, so a
+	// run does not loop on differences only the server's formatting made.
+	ViewMatches(want View, have *ViewState) bool
+}
+
+// Capabilities describe dialect behaviour the runner must respect.
+type Capabilities struct {
+	// TransactionalDDL is true where CREATE/ALTER roll back with the
+	// transaction. Without it each statement commits on its own and the
+	// runner says so in the report.
+	TransactionalDDL bool
+}
+
+// CapabilityReporter is optional. A driver without it is taken to have
+// transactional DDL.
+type CapabilityReporter interface {
+	Capabilities() Capabilities
+}
+
+// DataSQL renders the dialect-specific pieces of data statements. Steps
+// that write rows use it; a driver without it cannot run those steps, and
+// they fail with ErrUnsupported.
+type DataSQL interface {
+	// InsertIgnore renders INSERT INTO table (cols) <selectSQL> that skips
+	// rows conflicting with any unique constraint.
+	InsertIgnore(table string, cols []string, selectSQL string) string
+	// Upsert renders an INSERT of one row of len(cols) placeholders that,
+	// on a conflict on key, updates the update columns only when one of
+	// them differs (so an unchanged row is not rewritten).
+	Upsert(table string, cols, key, update []string) string
+}
+
+func capabilities(d Driver) Capabilities {
+	if cr, ok := d.(CapabilityReporter); ok {
+		return cr.Capabilities()
+	}
+	return Capabilities{TransactionalDDL: true}
+}

@@ -1,0 +1,135 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The Plan* functions are the shared ensure algorithm for declarative
+// objects: create what is missing, add what can be added without data,
+// rebuild what holds no data (indexes, views), and report everything
+// else as drift. Nothing that could hold data is ever dropped.
+
+// PlanTable plans table t against the catalog.
+func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
+	p := &Plan{}
+	if _, isView := cat.Views[t.Name]; isView {
+		p.AddDrift("table "+t.Name, "a view has this name; it is not replaced")
+		return p
+	}
+	have, ok := cat.Tables[t.Name]
+	if !ok {
+		p.Add("create table "+t.Name, d.CreateTable(t)...)
+		return p
+	}
+	obj := "table " + t.Name
+	for _, c := range t.Columns {
+		hc := have.Column(c.Name)
+		switch {
+		case hc == nil && (!c.NotNull || c.Default != nil) && !c.AutoIncrement && !inList(c.Name, t.PrimaryKey):
+			p.Add(fmt.Sprintf("add column %s.%s", t.Name, c.Name), d.AddColumn(t.Name, c))
+		case hc == nil:
+			p.AddDrift(obj, "column %s is missing and cannot be added without data (NOT NULL, no default)", c.Name)
+		case !d.ColumnMatches(c, *hc):
+			p.AddDrift(obj, "column %s is %s, want %s", c.Name, hc.Type, c.Type)
+		case c.NotNull && !hc.NotNull && !inList(c.Name, t.PrimaryKey):
+			p.Notes = append(p.Notes, fmt.Sprintf("column %s.%s allows NULL; declared NOT NULL (left as is)", t.Name, c.Name))
+		}
+	}
+	for _, hc := range have.Columns {
+		if t.Column(hc.Name) == nil && !hasColumnFold(t, hc.Name) {
+			p.Notes = append(p.Notes, fmt.Sprintf("column %s.%s is not declared (left as is)", t.Name, hc.Name))
+		}
+	}
+	if len(t.PrimaryKey) > 0 && !primaryKeyMatches(have, t.PrimaryKey) {
+		p.AddDrift(obj, "primary key is not (%s)", strings.Join(t.PrimaryKey, ", "))
+	}
+	for _, u := range t.Uniques {
+		if !cat.HasUniqueOn(t.Name, u.Columns) {
+			p.AddDrift(obj, "unique constraint on (%s) is missing", strings.Join(u.Columns, ", "))
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		if !hasForeignKey(have, fk) {
+			p.Notes = append(p.Notes, fmt.Sprintf("foreign key %s(%s) → %s is missing (not added to an existing table)",
+				t.Name, strings.Join(fk.Columns, ", "), fk.RefTable))
+		}
+	}
+	return p
+}
+
+// PlanIndex plans index ix against the catalog.
+func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
+	p := &Plan{}
+	have, ok := cat.Indexes[ix.Name]
+	switch {
+	case !ok:
+		kind := "index"
+		if ix.Unique {
+			kind = "unique index"
+		}
+		p.Add(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")), d.CreateIndex(ix))
+	case have.Constraint:
+		p.AddDrift("index "+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
+	case !strings.EqualFold(have.Table, ix.Table) || !sameList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
+		p.Add(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
+			have.Table, strings.Join(have.Columns, ", "), have.Unique,
+			ix.Table, strings.Join(ix.Columns, ", "), ix.Unique),
+			d.DropIndex(have), d.CreateIndex(ix))
+	}
+	return p
+}
+
+// PlanView plans view v against the catalog.
+func PlanView(d DDL, cat *Catalog, v View) *Plan {
+	p := &Plan{}
+	if _, isTable := cat.Tables[v.Name]; isTable {
+		p.AddDrift("view "+v.Name, "a table has this name; it is not replaced")
+		return p
+	}
+	have, ok := cat.Views[v.Name]
+	switch {
+	case !ok:
+		p.Add("create view "+v.Name, d.CreateView(v)...)
+	case !d.ViewMatches(v, have):
+		p.Add("replace view "+v.Name+": its definition differs", d.ReplaceView(v)...)
+	}
+	return p
+}
+
+func inList(s string, list []string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasColumnFold(t Table, name string) bool {
+	for _, c := range t.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func primaryKeyMatches(have *TableState, pk []string) bool {
+	var cols []string
+	for _, c := range have.Columns {
+		if c.PrimaryKey {
+			cols = append(cols, c.Name)
+		}
+	}
+	return sameSet(cols, pk)
+}
+
+func hasForeignKey(have *TableState, fk ForeignKey) bool {
+	for _, h := range have.ForeignKeys {
+		if strings.EqualFold(h.RefTable, fk.RefTable) && sameList(h.Columns, fk.Columns) {
+			return true
+		}
+	}
+	return false
+}

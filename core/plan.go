@@ -1,0 +1,95 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Plan is what a step would do, computed by Check.
+type Plan struct {
+	// Changes are applied in order.
+	Changes []Change
+	// Drift lists differences the step will not heal because healing
+	// could lose data. A plan may have both.
+	Drift []Drift
+	// Skip, when set, is why the step does nothing this run (for example
+	// a host table that does not exist yet).
+	Skip string
+	// Notes are harmless differences worth telling (an extra column).
+	Notes []string
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.Changes) == 0 }
+
+// Add appends a change made of statements with no arguments.
+func (p *Plan) Add(summary string, sql ...string) {
+	c := Change{Summary: summary}
+	for _, q := range sql {
+		c.Statements = append(c.Statements, Statement{SQL: q})
+	}
+	p.Changes = append(p.Changes, c)
+}
+
+// AddDrift records a difference that will not be healed.
+func (p *Plan) AddDrift(object, format string, args ...any) {
+	p.Drift = append(p.Drift, Drift{Object: object, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Change is one human-sized change: a sentence and the statements that
+// make it.
+type Change struct {
+	Summary    string      `json:"summary"`
+	Statements []Statement `json:"-"`
+}
+
+// Statement is SQL with bun placeholders (?) and their arguments. Values
+// are always arguments, never spliced into SQL by the step.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Drift is a difference between what a step wants and what exists.
+type Drift struct {
+	Object string `json:"object"`
+	Detail string `json:"detail"`
+}
+
+func (d Drift) String() string { return d.Object + ": " + d.Detail }
+
+// Secret wraps an argument that must never be shown: reports, logs and
+// plans print it as ***.
+type Secret string
+
+// String masks the value, so a Secret formatted by mistake shows nothing.
+func (Secret) String() string { return "***" }
+
+// GoString masks the value under %#v too.
+func (Secret) GoString() string { return "***" }
+
+func execArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(Secret); ok {
+			out[i] = string(s)
+			continue
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func displayArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if _, ok := a.(Secret); ok {
+			out[i] = "***"
+			continue
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,294 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// stepGrace is how long a step already under way may go on after the
+// run is cancelled: long enough to commit or roll back cleanly, short
+// enough that a stopping container is not killed first.
+const stepGrace = 3 * time.Second
+
+// Runner executes the steps of a registry against one database. It holds
+// no global state; build one per database and run it as often as needed.
+type Runner struct {
+	driver Driver
+	reg    *Registry
+	o      options
+}
+
+// NewRunner returns a runner for the registry on the driver's database.
+func NewRunner(d Driver, reg *Registry, opts ...Option) *Runner {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Runner{driver: d, reg: reg, o: o}
+}
+
+// Apply takes the lock, makes every selected step hold, then verifies all
+// of them. It returns the report and, when the run failed, an error (a
+// *StepError for a step, a *LockError for the lock). Drift is not an
+// error: read it from the report.
+func (r *Runner) Apply(ctx context.Context) (*Report, error) {
+	return r.run(ctx, ModeApply)
+}
+
+// Plan reports what Apply would do, with the exact SQL, and writes nothing.
+func (r *Runner) Plan(ctx context.Context) (*Report, error) {
+	return r.run(ctx, ModePlan)
+}
+
+// Verify checks every selected step read-only: the readiness probe.
+func (r *Runner) Verify(ctx context.Context) (*Report, error) {
+	return r.run(ctx, ModeVerify)
+}
+
+func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) {
+	start := time.Now()
+	rep = &Report{Mode: mode, Dialect: r.driver.Dialect(), StartedAt: start.UTC(), Steps: []StepReport{}}
+	counter := &Counter{}
+	ctx = WithCounter(ctx, counter)
+	if r.o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.o.timeout)
+		defer cancel()
+	}
+	log := r.o.logger.With("mode", mode, "dialect", rep.Dialect)
+	defer func() {
+		rep.Queries = counter.Load()
+		if err != nil {
+			rep.Error = err.Error()
+		}
+		rep.finish(start)
+		log.Info("run finished", "status", rep.Status, "changed", rep.Changed,
+			"duration_ms", rep.DurationMS, "queries", rep.Queries, "statements", rep.Statements)
+	}()
+
+	steps, err := r.reg.Select(r.o.selection)
+	if err != nil {
+		return rep, err
+	}
+	sess := &Session{
+		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
+		Logger: log, Environment: r.o.environment, catalog: &catalogCache{},
+	}
+
+	if mode == ModeApply {
+		lockStart := time.Now()
+		lock, err := r.driver.Lock(ctx, r.o.lockName, r.o.lockWait)
+		rep.LockWaitMS = ms(time.Since(lockStart))
+		if err != nil {
+			return rep, err
+		}
+		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
+		defer func() {
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if uerr := lock.Unlock(uctx); uerr != nil {
+				log.Warn("lock release failed; the database releases it when the connection closes", "lock", r.o.lockName, "err", uerr)
+			}
+		}()
+		if r.o.recorder != nil {
+			defer func() {
+				rep.Queries = counter.Load()
+				if err != nil {
+					rep.Error = err.Error()
+				}
+				rep.finish(start)
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				if rerr := r.o.recorder.Record(rctx, sess, rep); rerr != nil {
+					log.Warn("run history not recorded", "err", rerr)
+				}
+			}()
+		}
+	}
+
+	applied := false
+	for _, st := range steps {
+		if cerr := ctx.Err(); cerr != nil {
+			return rep, fmt.Errorf("core: stopped before step %s: %w: %w", st.Info().ID, ErrInterrupted, cerr)
+		}
+		sr, changed, err := r.runStep(ctx, sess, st, mode)
+		rep.Steps = append(rep.Steps, sr)
+		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
+		applied = applied || changed
+		if err != nil {
+			return rep, err
+		}
+	}
+	if mode != ModePlan {
+		if err := r.verifyAll(ctx, sess, steps, rep, applied); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runStep checks one step and, in apply mode, applies its plan.
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string) (StepReport, bool, error) {
+	info := st.Info()
+	t0 := time.Now()
+	sr := StepReport{ID: info.ID}
+	log := sess.Logger.With("step", info.ID)
+	defer func() { sr.DurationMS = ms(time.Since(t0)) }()
+	fail := func(phase Phase, err error) (StepReport, bool, error) {
+		se := &StepError{Step: info.ID, Phase: phase, Err: err}
+		sr.Status, sr.Error = StatusFailed, se.Error()
+		sr.DurationMS = ms(time.Since(t0))
+		log.Error("step failed", "phase", phase, "err", err)
+		return sr, false, se
+	}
+
+	plan, err := st.Check(ctx, sess)
+	if err != nil {
+		return fail(PhaseCheck, err)
+	}
+	if plan == nil {
+		plan = &Plan{}
+	}
+	sr.Notes, sr.Drift = plan.Notes, plan.Drift
+	if plan.Skip != "" {
+		sr.Status, sr.Reason = StatusSkipped, plan.Skip
+		log.Info("step skipped", "reason", plan.Skip)
+		return sr, false, nil
+	}
+	for _, c := range plan.Changes {
+		sr.Changes = append(sr.Changes, c.Summary)
+		for _, s := range c.Statements {
+			sr.SQL = append(sr.SQL, Display(r.driver, s))
+		}
+	}
+	switch {
+	case len(plan.Changes) == 0 && len(plan.Drift) == 0:
+		sr.Status = StatusOK
+		return sr, false, nil
+	case len(plan.Changes) == 0 || mode == ModeVerify:
+		sr.Status = StatusDrift
+		for _, c := range plan.Changes {
+			sr.Drift = append(sr.Drift, Drift{Object: info.ID, Detail: "not applied: " + c.Summary})
+		}
+		sr.Changes = nil
+		return sr, false, nil
+	case mode == ModePlan:
+		sr.Status = StatusPending
+		return sr, false, nil
+	}
+
+	// Applying: a cancelled run lets this step finish or roll back within
+	// stepGrace instead of tearing it down mid-statement.
+	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(stepGrace, cancel) })
+	defer stop()
+
+	caps := capabilities(r.driver)
+	sr.Transactional = &caps.TransactionalDDL
+	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL)
+	sess.catalog.dirty = true
+	if err != nil {
+		return fail(PhaseApply, err)
+	}
+	sr.RowsAffected = rows
+	sr.Status = StatusApplied
+	if len(plan.Drift) > 0 {
+		sr.Status = StatusDrift
+	}
+	log.Info("step applied", "changes", len(plan.Changes), "rows", rows)
+	return sr, true, nil
+}
+
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool) (int64, error) {
+	if !transactional {
+		return execPlan(ctx, sess, st, plan)
+	}
+	tx, err := r.driver.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("core: begin: %w", err)
+	}
+	countQuery(ctx)
+	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
+	if err != nil {
+		_ = tx.Rollback()
+		return 0, err
+	}
+	countQuery(ctx)
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("core: commit: %w", err)
+	}
+	return rows, nil
+}
+
+func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan) (int64, error) {
+	if a, ok := st.(Applier); ok {
+		return 0, a.Apply(ctx, sess, plan)
+	}
+	var total int64
+	for _, c := range plan.Changes {
+		for _, s := range c.Statements {
+			res, err := sess.Exec(ctx, s)
+			if err != nil {
+				return total, fmt.Errorf("%s: %w", c.Summary, err)
+			}
+			if n, err := res.RowsAffected(); err == nil && n > 0 {
+				total += n
+			}
+		}
+	}
+	return total, nil
+}
+
+// verifyAll is the shared verify phase: every step is checked again
+// against the live database. When nothing was applied the checks made
+// under the lock still hold, so only the Verifier proofs run again.
+func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep *Report, applied bool) error {
+	var errs []error
+	for i, st := range steps {
+		sr := &rep.Steps[i]
+		if sr.Status == StatusSkipped {
+			continue
+		}
+		info := st.Info()
+		if applied {
+			plan, err := st.Check(ctx, sess)
+			if err != nil {
+				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
+				continue
+			}
+			if plan != nil && len(plan.Changes) > 0 {
+				err := fmt.Errorf("%s: %w", plan.Changes[0].Summary, ErrNotConverged)
+				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
+				continue
+			}
+		}
+		if v, ok := st.(Verifier); ok {
+			drift, err := v.Verify(ctx, sess)
+			if err != nil {
+				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
+				continue
+			}
+			if len(drift) > 0 {
+				sr.Drift = append(sr.Drift, drift...)
+				sr.Status = StatusDrift
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runner) markFailed(sr *StepReport, err *StepError) error {
+	sr.Status, sr.Error = StatusFailed, err.Error()
+	r.o.logger.Error("verify failed", "step", err.Step, "err", err.Err)
+	return err
+}

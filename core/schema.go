@@ -1,0 +1,182 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ColumnType is a portable column type. Drivers map each to a native type
+// and decide which native types count as the same (see DDL.ColumnMatches).
+type ColumnType string
+
+// The portable column types.
+const (
+	Text      ColumnType = "text"
+	Integer   ColumnType = "integer"
+	BigInt    ColumnType = "bigint"
+	Real      ColumnType = "real"
+	Boolean   ColumnType = "boolean"
+	JSON      ColumnType = "json"
+	Timestamp ColumnType = "timestamp"
+	Date      ColumnType = "date"
+)
+
+func (t ColumnType) valid() bool {
+	switch t {
+	case Text, Integer, BigInt, Real, Boolean, JSON, Timestamp, Date:
+		return true
+	}
+	return false
+}
+
+// Column describes one column of a Table.
+type Column struct {
+	Name    string
+	Type    ColumnType
+	NotNull bool
+	// Default is a Go value rendered as a literal by the driver: string,
+	// int, int64, float64 or bool. nil means no default.
+	Default any
+	// AutoIncrement makes an integer primary key draw its values from the
+	// database (SERIAL / AUTOINCREMENT / AUTO_INCREMENT).
+	AutoIncrement bool
+}
+
+// ForeignKey is a reference from Columns to RefTable(RefColumns).
+type ForeignKey struct {
+	Columns    []string
+	RefTable   string
+	RefColumns []string
+}
+
+// Unique is a unique constraint declared with the table.
+type Unique struct {
+	Columns []string
+}
+
+// Table is the declarative spec of a table.
+type Table struct {
+	Name        string
+	Columns     []Column
+	PrimaryKey  []string
+	Uniques     []Unique
+	ForeignKeys []ForeignKey
+}
+
+// Column returns the column named name, or nil.
+func (t Table) Column(name string) *Column {
+	for i := range t.Columns {
+		if t.Columns[i].Name == name {
+			return &t.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Index is the declarative spec of an index.
+type Index struct {
+	Name    string
+	Table   string
+	Columns []string
+	Unique  bool
+}
+
+// View is the declarative spec of a view. Query renders the SELECT for a
+// dialect: identifiers that need quoting (a table named "user") go
+// through q, so one definition serves every dialect.
+type View struct {
+	Name  string
+	Query func(q Quoter) string
+}
+
+// Quoter quotes identifiers for one dialect.
+type Quoter interface {
+	Quote(ident string) string
+}
+
+// MaxIdentLen is the longest identifier groundwork accepts: the smallest
+// limit of the supported databases (MySQL's 64; PostgreSQL truncates at 63
+// bytes, so 63 it is).
+const MaxIdentLen = 63
+
+// ValidateIdent rejects names no supported database stores unchanged, before
+// anything is written.
+func ValidateIdent(kind, name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("core: %s name is empty: %w", kind, ErrInvalid)
+	case len(name) > MaxIdentLen:
+		return fmt.Errorf("core: %s name %q is %d bytes, longer than %d: %w", kind, name, len(name), MaxIdentLen, ErrInvalid)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("core: %s name %q is not valid UTF-8: %w", kind, name, ErrInvalid)
+	case strings.ContainsRune(name, 0):
+		return fmt.Errorf("core: %s name %q contains a NUL byte: %w", kind, name, ErrInvalid)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("core: %s name %q has leading or trailing spaces: %w", kind, name, ErrInvalid)
+	}
+	return nil
+}
+
+// Validate checks a table spec for mistakes a database would only report
+// half-way through a run.
+func (t Table) Validate() error {
+	if err := ValidateIdent("table", t.Name); err != nil {
+		return err
+	}
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("core: table %q has no columns: %w", t.Name, ErrInvalid)
+	}
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		if err := ValidateIdent("column", c.Name); err != nil {
+			return err
+		}
+		if seen[c.Name] {
+			return fmt.Errorf("core: table %q: column %q declared twice: %w", t.Name, c.Name, ErrInvalid)
+		}
+		seen[c.Name] = true
+		if !c.Type.valid() {
+			return fmt.Errorf("core: table %q: column %q has unknown type %q: %w", t.Name, c.Name, c.Type, ErrInvalid)
+		}
+	}
+	known := func(cols []string, what string) error {
+		for _, c := range cols {
+			if !seen[c] {
+				return fmt.Errorf("core: table %q: %s names unknown column %q: %w", t.Name, what, c, ErrInvalid)
+			}
+		}
+		return nil
+	}
+	if err := known(t.PrimaryKey, "primary key"); err != nil {
+		return err
+	}
+	for _, u := range t.Uniques {
+		if err := known(u.Columns, "unique constraint"); err != nil {
+			return err
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		if err := known(fk.Columns, "foreign key"); err != nil {
+			return err
+		}
+		if len(fk.Columns) != len(fk.RefColumns) || fk.RefTable == "" {
+			return fmt.Errorf("core: table %q: foreign key %v → %s%v is malformed: %w", t.Name, fk.Columns, fk.RefTable, fk.RefColumns, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// Validate checks an index spec.
+func (ix Index) Validate() error {
+	if err := ValidateIdent("index", ix.Name); err != nil {
+		return err
+	}
+	if err := ValidateIdent("table", ix.Table); err != nil {
+		return err
+	}
+	if len(ix.Columns) == 0 {
+		return fmt.Errorf("core: index %q has no columns: %w", ix.Name, ErrInvalid)
+	}
+	return nil
+}

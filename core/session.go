@@ -1,0 +1,97 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+
+	"github.com/uptrace/bun"
+)
+
+// rawDB is what *sql.DB, *sql.Tx and *sql.Conn share.
+type rawDB interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Session is what a step sees during one phase: the driver, the handle
+// to use (the step's transaction while it applies), the catalog snapshot
+// and the run's settings.
+type Session struct {
+	Driver Driver
+	// DB is the bun handle of this phase, for steps that use bun's query
+	// builders. Prefer Exec/Query, which bind arguments natively.
+	DB     bun.IDB
+	Logger *slog.Logger
+	// Environment is the run's environment ("development", "production"
+	// or empty when unknown).
+	Environment string
+
+	raw     rawDB
+	catalog *catalogCache
+}
+
+type catalogCache struct {
+	cat   *Catalog
+	dirty bool
+	reads int
+}
+
+// Catalog returns the snapshot, re-inspecting only after a step changed
+// the schema, so a run with nothing to do inspects once.
+func (s *Session) Catalog(ctx context.Context) (*Catalog, error) {
+	if s.catalog.cat == nil || s.catalog.dirty {
+		cat, err := s.Driver.Inspect(ctx, s.Driver.DB())
+		if err != nil {
+			return nil, fmt.Errorf("core: inspect: %w", err)
+		}
+		s.catalog.cat, s.catalog.dirty = cat, false
+		s.catalog.reads++
+	}
+	return s.catalog.cat, nil
+}
+
+// Data returns the driver's data SQL renderer or ErrUnsupported.
+func (s *Session) Data() (DataSQL, error) {
+	d, ok := s.Driver.(DataSQL)
+	if !ok {
+		return nil, fmt.Errorf("core: %s driver cannot render data statements: %w", s.Driver.Dialect(), ErrUnsupported)
+	}
+	return d, nil
+}
+
+// Quote quotes an identifier for the session's dialect.
+func (s *Session) Quote(ident string) string { return s.Driver.Quote(ident) }
+
+// Exec runs a statement with its arguments bound natively.
+func (s *Session) Exec(ctx context.Context, st Statement) (sql.Result, error) {
+	countQuery(ctx)
+	return s.raw.ExecContext(ctx, Rebind(s.Driver, st.SQL), execArgs(st.Args)...)
+}
+
+// Query runs a query with its arguments bound natively.
+func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	countQuery(ctx)
+	return s.raw.QueryContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
+}
+
+// QueryRow runs a query expected to return one row.
+func (s *Session) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	countQuery(ctx)
+	return s.raw.QueryRowContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
+}
+
+// Count runs a query returning one integer.
+func (s *Session) Count(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+func (s *Session) withTx(tx bun.Tx) *Session {
+	c := *s
+	c.DB, c.raw = tx, tx.Tx
+	return &c
+}
