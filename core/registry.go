@@ -33,7 +33,7 @@ func NewRegistry(steps ...Step) (*Registry, error) {
 		}
 	}
 	waiting := make([]int, len(steps)) // unmet dependencies per step
-	next := make([][]int, len(steps))   // steps unblocked by each step
+	next := make([][]int, len(steps))  // steps unblocked by each step
 	for i, st := range steps {
 		for _, dep := range st.Info().After {
 			j, ok := pos[dep]
