@@ -74,9 +74,10 @@ type DataSQL interface {
 	// rows conflicting with any unique constraint.
 	InsertIgnore(table string, cols []string, selectSQL string) string
 	// Upsert renders an INSERT of one row of len(cols) placeholders that,
-	// on a conflict on key, updates the update columns only when one of
-	// them differs (so an unchanged row is not rewritten).
-	Upsert(table string, cols, key, update []string) string
+	// on a conflict on key, sets the compare and touch columns from the
+	// new row, but only when a compare column differs: an unchanged row is
+	// not rewritten, so its touch columns (updated_at) keep their value.
+	Upsert(table string, cols, key, compare, touch []string) string
 }
 
 func capabilities(d Driver) Capabilities {

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# The hooks are run by mmdebstrap, which expands "$1": single quotes on purpose.
+# shellcheck disable=SC2016
 # Shared helpers for build-postgres.sh and build-mariadb.sh. Sourced, never run.
 #
 # The images are built without any container registry: mmdebstrap makes a

@@ -1,0 +1,50 @@
+package core
+
+import "strings"
+
+// QuoteIdent quotes ident with the quote character q, doubling any q
+// inside it, the way all three supported dialects escape identifiers.
+func QuoteIdent(q byte, ident string) string {
+	s := string(q)
+	return s + strings.ReplaceAll(ident, s, s+s) + s
+}
+
+// QuoteList quotes each identifier and joins them with ", ".
+func QuoteList(q Quoter, idents []string) string {
+	out := make([]string, len(idents))
+	for i, id := range idents {
+		out[i] = q.Quote(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+// NormalizeSQL folds runs of white space outside quotes into one space
+// and trims, so two renderings of one statement compare equal.
+func NormalizeSQL(s string) string {
+	var b strings.Builder
+	space := false
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if quote != 0 {
+			b.WriteByte(c)
+			if c == quote {
+				quote = 0
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			space = true
+			continue
+		case '\'', '"', '`':
+			quote = c
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}

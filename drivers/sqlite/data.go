@@ -1,0 +1,32 @@
+package sqlite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// InsertIgnore implements core.DataSQL. The WHERE true is not decoration:
+// SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
+func (d *Driver) InsertIgnore(table string, cols []string, selectSQL string) string {
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM (%s) WHERE true ON CONFLICT DO NOTHING",
+		d.Quote(table), core.QuoteList(d, cols), selectSQL)
+}
+
+// Upsert implements core.DataSQL.
+func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	var set, differs []string
+	for _, c := range append(append([]string{}, compare...), touch...) {
+		q := d.Quote(c)
+		set = append(set, q+" = excluded."+q)
+	}
+	for _, c := range compare {
+		q := d.Quote(c)
+		differs = append(differs, d.Quote(table)+"."+q+" IS NOT excluded."+q)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s WHERE %s",
+		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key),
+		strings.Join(set, ", "), strings.Join(differs, " OR "))
+}

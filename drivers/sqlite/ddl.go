@@ -1,0 +1,155 @@
+package sqlite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+var nativeTypes = map[core.ColumnType]string{
+	core.Text:      "TEXT",
+	core.Integer:   "INTEGER",
+	core.BigInt:    "BIGINT",
+	core.Real:      "REAL",
+	core.Boolean:   "BOOLEAN",
+	core.JSON:      "JSON",
+	core.Timestamp: "TIMESTAMP",
+	core.Date:      "DATE",
+}
+
+func (d *Driver) column(c core.Column, inlinePK bool) string {
+	s := d.Quote(c.Name) + " " + nativeTypes[c.Type]
+	if inlinePK {
+		// Only "INTEGER PRIMARY KEY" aliases the rowid, which AUTOINCREMENT needs.
+		return d.Quote(c.Name) + " INTEGER PRIMARY KEY AUTOINCREMENT"
+	}
+	if c.NotNull {
+		s += " NOT NULL"
+	}
+	if c.Default != nil {
+		s += " DEFAULT " + d.literal(c.Default)
+	}
+	return s
+}
+
+func (d *Driver) literal(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "1"
+		}
+		return "0"
+	}
+	return string(d.db.QueryGen().Append(nil, v))
+}
+
+// CreateTable implements core.DDL.
+func (d *Driver) CreateTable(t core.Table) []string {
+	inlinePK := len(t.PrimaryKey) == 1 && t.Column(t.PrimaryKey[0]) != nil && t.Column(t.PrimaryKey[0]).AutoIncrement
+	var parts []string
+	for _, c := range t.Columns {
+		pkCol := inlinePK && c.Name == t.PrimaryKey[0]
+		if !pkCol && len(t.PrimaryKey) > 0 && containsName(t.PrimaryKey, c.Name) {
+			c.NotNull = true // SQLite would otherwise let a text key be NULL
+		}
+		parts = append(parts, d.column(c, pkCol))
+	}
+	if len(t.PrimaryKey) > 0 && !inlinePK {
+		parts = append(parts, "PRIMARY KEY ("+core.QuoteList(d, t.PrimaryKey)+")")
+	}
+	for _, u := range t.Uniques {
+		parts = append(parts, "UNIQUE ("+core.QuoteList(d, u.Columns)+")")
+	}
+	for _, fk := range t.ForeignKeys {
+		parts = append(parts, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)",
+			core.QuoteList(d, fk.Columns), d.Quote(fk.RefTable), core.QuoteList(d, fk.RefColumns)))
+	}
+	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"}
+}
+
+// AddColumn implements core.DDL.
+func (d *Driver) AddColumn(table string, c core.Column) string {
+	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
+}
+
+// CreateIndex implements core.DDL.
+func (d *Driver) CreateIndex(ix core.Index) string {
+	unique := ""
+	if ix.Unique {
+		unique = "UNIQUE "
+	}
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), core.QuoteList(d, ix.Columns))
+}
+
+// DropIndex implements core.DDL.
+func (d *Driver) DropIndex(ix *core.IndexState) string {
+	return "DROP INDEX IF EXISTS " + d.Quote(ix.Name)
+}
+
+func (d *Driver) viewSQL(v core.View) string {
+	return "CREATE VIEW " + d.Quote(v.Name) + " AS " + strings.TrimSpace(v.Query(d))
+}
+
+// CreateView implements core.DDL.
+func (d *Driver) CreateView(v core.View) []string {
+	return []string{d.viewSQL(v)}
+}
+
+// ReplaceView implements core.DDL.
+func (d *Driver) ReplaceView(v core.View) []string {
+	return []string{"DROP VIEW IF EXISTS " + d.Quote(v.Name), d.viewSQL(v)}
+}
+
+// ViewMatches implements core.DDL. SQLite keeps the text of CREATE VIEW as
+// it was given, so the normalized statement is the definition.
+func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
+	return core.NormalizeSQL(have.Definition) == core.NormalizeSQL(d.viewSQL(want))
+}
+
+// ColumnMatches implements core.DDL by SQLite's type affinity rules: a
+// column matches when its declared type has the affinity the portable
+// type needs.
+func (d *Driver) ColumnMatches(want core.Column, have core.ColumnState) bool {
+	t := strings.ToLower(have.Type)
+	aff := affinity(t)
+	switch want.Type {
+	case core.Text:
+		return aff == "text"
+	case core.Integer, core.BigInt:
+		return aff == "integer"
+	case core.Boolean:
+		return aff == "integer" || strings.HasPrefix(t, "bool")
+	case core.Real:
+		return aff == "real" || aff == "numeric" && !strings.Contains(t, "bool")
+	case core.JSON:
+		return aff == "text" || t == "json" || t == "jsonb"
+	case core.Timestamp, core.Date:
+		return t == "timestamp" || t == "datetime" || t == "date" || aff == "text" || aff == "integer"
+	}
+	return false
+}
+
+// affinity is SQLite's rule for a declared type (section 3.1 of its
+// datatype documentation).
+func affinity(t string) string {
+	switch {
+	case strings.Contains(t, "int"):
+		return "integer"
+	case strings.Contains(t, "char"), strings.Contains(t, "clob"), strings.Contains(t, "text"):
+		return "text"
+	case strings.Contains(t, "blob"), t == "":
+		return "blob"
+	case strings.Contains(t, "real"), strings.Contains(t, "floa"), strings.Contains(t, "doub"):
+		return "real"
+	}
+	return "numeric"
+}
+
+func containsName(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

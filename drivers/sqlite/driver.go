@@ -1,0 +1,82 @@
+// Package sqlite is the groundwork driver for SQLite, pure Go
+// (modernc.org/sqlite) so the binary needs no cgo.
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// Driver is the SQLite dialect of groundwork.
+type Driver struct {
+	db   *bun.DB
+	path string // the database file; "" for in-memory databases
+}
+
+var (
+	_ core.Driver             = (*Driver)(nil)
+	_ core.DataSQL            = (*Driver)(nil)
+	_ core.CapabilityReporter = (*Driver)(nil)
+)
+
+// BusyTimeoutMS is how long a statement waits for another writer (the
+// host application, say) before giving up.
+const BusyTimeoutMS = 10000
+
+// Open opens the SQLite database file at path (created if missing) with
+// foreign keys on, a busy timeout and immediate write transactions, so
+// concurrent writers queue instead of failing half-way.
+func Open(path string) (*Driver, error) {
+	if path == "" {
+		return nil, fmt.Errorf("drivers/sqlite: empty database path: %w", core.ErrInvalid)
+	}
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath()
+	if strings.Contains(path, "?") || path == ":memory:" {
+		return nil, fmt.Errorf("drivers/sqlite: %q: give a file path (in-memory databases cannot be shared between connections): %w", path, core.ErrInvalid)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMS))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", dsn+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("drivers/sqlite: open %s: %w", path, err)
+	}
+	return New(bun.NewDB(sqldb, sqlitedialect.New()), path), nil
+}
+
+// New wraps an existing bun handle on an SQLite database whose file is
+// path; path names the lock file, so give the same path every process uses.
+func New(db *bun.DB, path string) *Driver {
+	db.AddQueryHook(core.QueryCounter{})
+	return &Driver{db: db, path: path}
+}
+
+// Dialect implements core.Driver.
+func (d *Driver) Dialect() string { return "sqlite" }
+
+// DB implements core.Driver.
+func (d *Driver) DB() *bun.DB { return d.db }
+
+// Path is the database file.
+func (d *Driver) Path() string { return d.path }
+
+// Close closes the database handle.
+func (d *Driver) Close() error { return d.db.Close() }
+
+// Capabilities implements core.CapabilityReporter: SQLite's DDL is
+// transactional.
+func (d *Driver) Capabilities() core.Capabilities {
+	return core.Capabilities{TransactionalDDL: true}
+}
+
+// Quote implements core.Quoter.
+func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }
