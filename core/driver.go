@@ -70,9 +70,15 @@ type CapabilityReporter interface {
 // that write rows use it; a driver without it cannot run those steps, and
 // they fail with ErrUnsupported.
 type DataSQL interface {
-	// InsertIgnore renders INSERT INTO table (cols) <selectSQL> that skips
-	// rows conflicting with any unique constraint.
-	InsertIgnore(table string, cols []string, selectSQL string) string
+	// InsertIgnore renders INSERT INTO table (cols) <source> that skips
+	// rows conflicting with any unique constraint. source is a SELECT or a
+	// VALUES list. Placeholders in a SELECT list have no type on
+	// PostgreSQL: wrap them in Cast.
+	InsertIgnore(table string, cols []string, source string) string
+	// Cast renders expr converted to the native type of t.
+	Cast(expr string, t ColumnType) string
+	// Concat renders the string concatenation of exprs.
+	Concat(exprs ...string) string
 	// Upsert renders an INSERT of one row of len(cols) placeholders that,
 	// on a conflict on key, sets the compare and touch columns from the
 	// new row, but only when a compare column differs: an unchanged row is

@@ -9,10 +9,17 @@ import (
 
 // InsertIgnore implements core.DataSQL. The WHERE true is not decoration:
 // SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
-func (d *Driver) InsertIgnore(table string, cols []string, selectSQL string) string {
+func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM (%s) WHERE true ON CONFLICT DO NOTHING",
-		d.Quote(table), core.QuoteList(d, cols), selectSQL)
+		d.Quote(table), core.QuoteList(d, cols), source)
 }
+
+// Cast implements core.DataSQL: SQLite converts by the column's affinity
+// on insert, so no cast is needed.
+func (d *Driver) Cast(expr string, _ core.ColumnType) string { return expr }
+
+// Concat implements core.DataSQL.
+func (d *Driver) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
 
 // Upsert implements core.DataSQL.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {

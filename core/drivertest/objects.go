@@ -1,0 +1,138 @@
+package drivertest
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/steps/schema"
+)
+
+// Names the suite uses; the odd ones prove quoting end to end.
+const (
+	parentTable = "gw_parent"
+	userTable   = "user"
+	childTable  = "gw_child"
+	weirdTable  = `we"ird ü`
+	weirdColumn = `na"me ✓`
+	childIndex  = "gw_child_parent"
+	nameIndex   = "gw_parent_name"
+	childView   = "gw_child_view"
+	seedStepID  = "seed:gw_parent"
+)
+
+func parent() core.Table {
+	return core.Table{
+		Name: parentTable,
+		Columns: []core.Column{
+			{Name: "id", Type: core.Text, NotNull: true},
+			{Name: "name", Type: core.Text, NotNull: true},
+			{Name: "n", Type: core.Integer, NotNull: true, Default: 0},
+			{Name: "big", Type: core.BigInt},
+			{Name: "r", Type: core.Real, Default: 1.5},
+			{Name: "flag", Type: core.Boolean, NotNull: true, Default: true},
+			{Name: "doc", Type: core.JSON},
+			{Name: "at", Type: core.Timestamp},
+			{Name: "day", Type: core.Date},
+			{Name: "note", Type: core.Text, Default: "it's"},
+		},
+		PrimaryKey: []string{"id"},
+	}
+}
+
+func users() core.Table {
+	return core.Table{
+		Name: userTable,
+		Columns: []core.Column{
+			{Name: "id", Type: core.Text, NotNull: true},
+			{Name: "email", Type: core.Text},
+			{Name: "role", Type: core.Text, NotNull: true, Default: "user"},
+		},
+		PrimaryKey: []string{"id"},
+	}
+}
+
+func child() core.Table {
+	return core.Table{
+		Name: childTable,
+		Columns: []core.Column{
+			{Name: "id", Type: core.Integer, NotNull: true, AutoIncrement: true},
+			{Name: "parent_id", Type: core.Text, NotNull: true},
+			{Name: "user_id", Type: core.Text},
+			{Name: "label", Type: core.Text, NotNull: true},
+		},
+		PrimaryKey:  []string{"id"},
+		Uniques:     []core.Unique{{Columns: []string{"parent_id", "label"}}},
+		ForeignKeys: []core.ForeignKey{{Columns: []string{"parent_id"}, RefTable: parentTable, RefColumns: []string{"id"}}, {Columns: []string{"user_id"}, RefTable: userTable, RefColumns: []string{"id"}}},
+	}
+}
+
+func weird() core.Table {
+	return core.Table{
+		Name: weirdTable,
+		Columns: []core.Column{
+			{Name: "id", Type: core.Text, NotNull: true},
+			{Name: weirdColumn, Type: core.Text, Default: `a "quoted" 'value' ; --`},
+		},
+		PrimaryKey: []string{"id"},
+	}
+}
+
+func view() core.View {
+	return core.View{Name: childView, Query: func(q core.Quoter) string {
+		return fmt.Sprintf(`SELECT c.id, c.label, p.name, u.email
+FROM %s c JOIN %s p ON p.id = c.parent_id LEFT JOIN %s u ON u.id = c.user_id
+WHERE p.flag = TRUE`, q.Quote(childTable), q.Quote(parentTable), q.Quote(userTable))
+	}}
+}
+
+// registrySteps is the suite's registry: four tables, two indexes, a view
+// and a data step, in an order that exercises the dependency sort.
+func registrySteps() []core.Step {
+	return []core.Step{
+		schema.View(view(), schema.After(schema.TableID(childTable), schema.TableID(userTable))),
+		schema.Table(parent()),
+		schema.Table(users()),
+		schema.Table(child(), schema.After(schema.TableID(parentTable), schema.TableID(userTable))),
+		schema.Table(weird()),
+		schema.Index(core.Index{Name: childIndex, Table: childTable, Columns: []string{"parent_id"}}, schema.After(schema.TableID(childTable))),
+		schema.Index(core.Index{Name: nameIndex, Table: parentTable, Columns: []string{"name"}, Unique: true}, schema.After(schema.TableID(parentTable))),
+		&seedStep{},
+	}
+}
+
+// seedStep ensures one row, set-based and race-safe, as a data step does.
+type seedStep struct{}
+
+func (*seedStep) Info() core.StepInfo {
+	return core.StepInfo{ID: seedStepID, Description: "ensure the first parent row", After: []string{schema.TableID(parentTable)}, Tags: []string{"data"}}
+}
+
+func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &core.Plan{}
+	if _, ok := cat.Tables[parentTable]; ok {
+		n, err := s.Count(ctx, "SELECT COUNT(*) FROM "+s.Quote(parentTable)+" WHERE id = ?", "p1")
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return p, nil
+		}
+	}
+	data, err := s.Data()
+	if err != nil {
+		return nil, err
+	}
+	p.Changes = append(p.Changes, core.Change{
+		Summary: "insert parent p1",
+		Statements: []core.Statement{{
+			SQL:  data.InsertIgnore(parentTable, []string{"id", "name"}, "SELECT ? AS id, ? AS name"),
+			Args: []any{"p1", "first; 'quoted' \"name\" ?"},
+		}},
+	})
+	return p, nil
+}
