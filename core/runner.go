@@ -109,11 +109,18 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	}
 
 	applied := false
+	skipped := map[string]bool{}
 	for _, st := range steps {
 		if cerr := ctx.Err(); cerr != nil {
 			return rep, fmt.Errorf("core: stopped before step %s: %w: %w", st.Info().ID, ErrInterrupted, cerr)
 		}
+		if dep := firstSkipped(st.Info().After, skipped); dep != "" {
+			skipped[st.Info().ID] = true
+			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
+			continue
+		}
 		sr, changed, err := r.runStep(ctx, sess, st, mode)
+		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
 		applied = applied || changed
@@ -127,6 +134,15 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		}
 	}
 	return rep, nil
+}
+
+func firstSkipped(after []string, skipped map[string]bool) string {
+	for _, id := range after {
+		if skipped[id] {
+			return id
+		}
+	}
+	return ""
 }
 
 func boolInt(b bool) int {

@@ -95,3 +95,7 @@ func (s *Session) withTx(tx bun.Tx) *Session {
 	c.DB, c.raw = tx, tx.Tx
 	return &c
 }
+
+// Refresh makes the next Catalog call inspect again, for a step that
+// waits for objects someone else creates.
+func (s *Session) Refresh() { s.catalog.dirty = true }

@@ -1,0 +1,76 @@
+package orgaccess
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// hostWaitPoll is how often a step waiting for host tables looks again.
+const hostWaitPoll = time.Second
+
+// missingHost returns the host tables of names that do not exist, after
+// waiting up to wait for the host application to create them.
+func missingHost(ctx context.Context, s *core.Session, wait time.Duration, names ...string) ([]string, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		cat, err := s.Catalog(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var missing []string
+		for _, n := range names {
+			if cat.Tables[n] == nil {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 || !time.Now().Before(deadline) {
+			return missing, nil
+		}
+		s.Logger.Info("waiting for host tables", "missing", missing)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(hostWaitPoll):
+		}
+		s.Refresh()
+	}
+}
+
+func hostSkip(missing []string) string {
+	return fmt.Sprintf("host table %s does not exist yet (Open WebUI creates it)", strings.Join(missing, ", "))
+}
+
+// guarded skips a schema step while a host table it refers to is missing:
+// on PostgreSQL a foreign key to a missing table cannot even be created.
+type guarded struct {
+	core.Step
+	wait  time.Duration
+	hosts []string
+}
+
+func hostGuard(st core.Step, wait time.Duration, hosts ...string) core.Step {
+	return &guarded{Step: st, wait: wait, hosts: hosts}
+}
+
+func (g *guarded) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
+	missing, err := missingHost(ctx, s, g.wait, g.hosts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		return &core.Plan{Skip: hostSkip(missing)}, nil
+	}
+	return g.Step.Check(ctx, s)
+}
+
+// Validate passes the wrapped step's validation through.
+func (g *guarded) Validate() error {
+	if v, ok := g.Step.(core.Validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
