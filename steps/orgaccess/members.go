@@ -72,7 +72,10 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		return nil, err
 	}
 	prefix := MemberIDPrefix(d.cfg.OrgID)
-	sel := "SELECT " + data.Concat(data.Cast("?", core.Text), "u.id") + ", " + data.Cast("?", core.Text) + ", 'member', 1, " + data.Cast("?", core.BigInt) + d.missingSQL(s)
+	// Every column is named: SQLite's SELECT * over a subquery merges
+	// unnamed columns that print alike.
+	sel := "SELECT " + data.Concat(data.Cast("?", core.Text), "u.id") + " AS id, " + data.Cast("?", core.Text) +
+		" AS organization_id, u.id AS user_id, 'member' AS role, 1 AS is_active, " + data.Cast("?", core.BigInt) + " AS joined_at" + d.missingSQL(s)
 	summary := "add every eligible user as a member of development organization " + d.cfg.OrgID
 	if n > 0 {
 		summary = fmt.Sprintf("add %d eligible users as members of development organization %s", n, d.cfg.OrgID)
