@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/steps/schema"
@@ -50,11 +52,14 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	}
 	now := time.Now().Unix()
 	cols := []string{"id", "user_id", "base_model_id", "name", "params", "meta", "is_active", "created_at", "updated_at"}
+	// Parameters are bound as text: the JSON columns need a cast on
+	// PostgreSQL (a no-op elsewhere).
+	row := "(?, ?, ?, ?, " + data.Cast("?", core.JSON) + ", " + data.Cast("?", core.JSON) + ", ?, ?, ?)"
 	var rows []string
 	var args []any
 	for _, m := range todo {
 		meta, _ := json.Marshal(modelMeta(m))
-		rows = append(rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		rows = append(rows, row)
 		args = append(args, m, "system", m, DisplayName(m), "{}", string(meta), true, now, now)
 	}
 	p.Changes = append(p.Changes, core.Change{
@@ -77,8 +82,8 @@ func DisplayName(id string) string {
 func capitalizeWords(s string) string {
 	words := strings.Split(s, "-")
 	for i, w := range words {
-		if w != "" {
-			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		if r, size := utf8.DecodeRuneInString(w); size > 0 {
+			words[i] = string(unicode.ToUpper(r)) + w[size:]
 		}
 	}
 	return strings.Join(words, "-")
@@ -111,7 +116,6 @@ func (l *linkModels) Info() core.StepInfo {
 // a model: replicas racing to insert it collide on the key instead of
 // inserting twice.
 func LinkID(orgID, modelID string) string { return "om_" + digest(orgID, modelID) }
-
 
 func digest(a, b string) string {
 	h := sha256.Sum256([]byte(a + "\x00" + b))

@@ -13,10 +13,10 @@ const (
 
 // Step ids of the data steps.
 const (
-	OrgStepID    = "orgaccess:organization"
-	RegisterStepID     = "orgaccess:register-models"
+	OrgStepID      = "orgaccess:organization"
+	RegisterStepID = "orgaccess:register-models"
 	LinkStepID     = "orgaccess:link-models"
-	MembersStepID   = "orgaccess:dev-members"
+	MembersStepID  = "orgaccess:dev-members"
 	HostTablesID   = "host:openwebui-tables"
 	ViewName       = "user_available_models"
 	OrgTable       = "client_organizations"

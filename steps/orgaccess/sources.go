@@ -93,7 +93,9 @@ func ModelsFromConfig(data []byte) ([]string, error) {
 	for k := range conns {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return connOrder(keys[i]) < connOrder(keys[j]) || connOrder(keys[i]) == connOrder(keys[j]) && keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool {
+		return connOrder(keys[i]) < connOrder(keys[j]) || connOrder(keys[i]) == connOrder(keys[j]) && keys[i] < keys[j]
+	})
 	var ids []string
 	for _, k := range keys {
 		c := conns[k]

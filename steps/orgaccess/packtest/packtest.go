@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/drivertest"
@@ -280,7 +281,8 @@ func testMissingHost(t *testing.T, d core.Driver) {
 func testConfigTable(t *testing.T, d core.Driver) {
 	setupHost(t, d)
 	data := `{"openai":{"api_configs":{"0":{"enable":true,"model_ids":["openai/gpt-4.1","openai/o3"]},"1":{"enable":false,"model_ids":["disabled/model"]},"2":{"model_ids":["x-ai/grok-4","openai/o3"]}}}}`
-	if _, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, "INSERT INTO config (data, version, created_at) VALUES (?, 0, ?)"), data, time.Now().UTC()); err != nil {
+	cast := d.(core.DataSQL).Cast("?", core.JSON)
+	if _, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, "INSERT INTO config (data, version, created_at) VALUES ("+cast+", 0, ?)"), data, time.Now().UTC()); err != nil {
 		t.Fatalf("insert config: %v", err)
 	}
 	rep := apply(t, d, DevConfig())
@@ -308,6 +310,9 @@ func testHostileNames(t *testing.T, d core.Driver) {
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote("user")); n != 4 {
 		t.Fatalf("user table has %d rows", n)
+	}
+	if got := orgaccess.DisplayName("ünïcode/模型"); got != "模型 (ünïcode)" || !utf8.ValidString(got) {
+		t.Fatalf("display name %q", got)
 	}
 	if _, err := orgaccess.ParseModels("a,,b"); err == nil {
 		t.Fatalf("a blank model was accepted")

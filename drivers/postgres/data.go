@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// InsertIgnore implements core.DataSQL. ON CONFLICT DO NOTHING without a
+// target skips rows that conflict with any unique constraint or index,
+// also rows a concurrent transaction inserts first. The source is not
+// wrapped in a subquery: a VALUES list directly under INSERT takes the
+// target columns' types for its parameters, a wrapped one would be text.
+func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
+	return fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT DO NOTHING",
+		d.Quote(table), core.QuoteList(d, cols), source)
+}
+
+// Upsert implements core.DataSQL. The WHERE compares the compare columns
+// as one row with IS DISTINCT FROM, so NULLs compare as values and an
+// unchanged row is left alone (its touch columns keep their value). Each
+// column is compared as text: json has no equality operator, and equal
+// values of every other type print alike. With no compare column nothing
+// can differ, and a conflicting row is kept.
+func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	head := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s)",
+		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key))
+	if len(compare) == 0 {
+		return head + " DO NOTHING"
+	}
+	var set, have, want []string
+	for _, c := range append(append([]string{}, compare...), touch...) {
+		q := d.Quote(c)
+		set = append(set, q+" = EXCLUDED."+q)
+	}
+	for _, c := range compare {
+		q := d.Quote(c)
+		have = append(have, d.Quote(table)+"."+q+"::text")
+		want = append(want, "EXCLUDED."+q+"::text")
+	}
+	return fmt.Sprintf("%s DO UPDATE SET %s WHERE (%s) IS DISTINCT FROM (%s)",
+		head, strings.Join(set, ", "), strings.Join(have, ", "), strings.Join(want, ", "))
+}
+
+// Cast implements core.DataSQL. Parameters reach the server untyped (the
+// driver never prepares), so a placeholder in a SELECT list gets its type
+// from the CAST.
+func (d *Driver) Cast(expr string, t core.ColumnType) string {
+	return "CAST(" + expr + " AS " + nativeTypes[t] + ")"
+}
+
+// Concat implements core.DataSQL with ||, NULL when any part is NULL as on
+// the other dialects. Each part is cast to text: || on two untyped
+// parameters is ambiguous, and on a number it would not be a string.
+func (d *Driver) Concat(exprs ...string) string {
+	if len(exprs) == 0 {
+		return "''"
+	}
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = "CAST(" + e + " AS text)"
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}

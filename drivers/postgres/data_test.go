@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+func execArgs(t *testing.T, d *Driver, query string, args ...any) sql.Result {
+	t.Helper()
+	// As core.Session.Exec does: "?" rebound to $n, arguments native.
+	res, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, query), args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	return res
+}
+
+func TestInsertIgnore(t *testing.T) {
+	d := openTest(t)
+	mustExec(t, d, `CREATE TABLE "user" (id text PRIMARY KEY, email text, role text)`)
+	mustExec(t, d, `INSERT INTO "user" VALUES ('u1', 'a@x', 'user'), ('u2', NULL, 'user'), ('u3', 'c@x', 'pending')`)
+	mustExec(t, d, `CREATE TABLE "we""ird" (id text PRIMARY KEY, user_id text NOT NULL, "n?" bigint, at timestamptz, UNIQUE (user_id))`)
+	sel := `SELECT ` + d.Concat(d.Cast("?", core.Text), "u.id") + `, u.id, ` + d.Cast("?", core.BigInt) + `, ` + d.Cast("?", core.Timestamp) +
+		` FROM "user" u WHERE u.role <> ?`
+	q := d.InsertIgnore(`we"ird`, []string{"id", "user_id", "n?", "at"}, sel)
+	if n, _ := execArgs(t, d, q, "org-", int64(1)<<40, "2025-01-02T03:04:05Z", "pending").RowsAffected(); n != 2 {
+		t.Fatalf("first insert: %d rows, want 2 (NULL email kept, pending left out)", n)
+	}
+	if n, _ := execArgs(t, d, q, "org-", int64(7), "2025-01-02T03:04:05Z", "pending").RowsAffected(); n != 0 {
+		t.Fatalf("second insert: %d rows, want 0", n)
+	}
+	// A row conflicting on the other unique constraint is skipped too.
+	if n, _ := execArgs(t, d, d.InsertIgnore(`we"ird`, []string{"id", "user_id"}, "SELECT ?, ?"), "other", "u1").RowsAffected(); n != 0 {
+		t.Fatalf("a row conflicting on user_id was inserted")
+	}
+	var id string
+	var big int64
+	if err := d.DB().QueryRowContext(context.Background(), `SELECT id, "n?" FROM "we""ird" WHERE user_id = 'u2'`).Scan(&id, &big); err != nil {
+		t.Fatal(err)
+	}
+	if id != "org-u2" || big != 1<<40 {
+		t.Fatalf("row = %s %d", id, big)
+	}
+}
+
+func TestUpsertCompares(t *testing.T) {
+	d := openTest(t)
+	mustExec(t, d, `CREATE TABLE client_organizations (id text PRIMARY KEY, name text NOT NULL, cfg json, rate real, updated_at bigint)`)
+	q := d.Upsert("client_organizations", []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
+	read := func() (string, sql.NullString, int64) {
+		var name string
+		var cfg sql.NullString
+		var at int64
+		if err := d.DB().QueryRowContext(context.Background(), "SELECT name, cfg::text, updated_at FROM client_organizations WHERE id = 'o1'").Scan(&name, &cfg, &at); err != nil {
+			t.Fatal(err)
+		}
+		return name, cfg, at
+	}
+	execArgs(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(1))
+	execArgs(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(2))
+	if _, _, at := read(); at != 1 {
+		t.Fatalf("an unchanged row (json and real compare columns) was rewritten: updated_at=%d", at)
+	}
+	execArgs(t, d, q, "o1", "Org", nil, 1.3, int64(3))
+	if _, cfg, at := read(); cfg.Valid || at != 3 {
+		t.Fatalf("a value set to NULL was not updated: cfg=%v updated_at=%d", cfg, at)
+	}
+	execArgs(t, d, q, "o1", "Org", nil, 1.3, int64(4))
+	if _, _, at := read(); at != 3 {
+		t.Fatalf("NULL = NULL counted as a change")
+	}
+	execArgs(t, d, q, "o1", "Org 2", nil, 1.3, int64(5))
+	if name, _, at := read(); name != "Org 2" || at != 5 {
+		t.Fatalf("a changed name was not written: %s %d", name, at)
+	}
+}

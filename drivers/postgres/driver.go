@@ -1,0 +1,145 @@
+// Package postgres is the groundwork driver for PostgreSQL 11 and later,
+// through pgx (github.com/jackc/pgx/v5/stdlib) and bun's pgdialect: the
+// catalog in three queries, DDL, the server-stamped view fingerprint,
+// insert-if-missing and upsert rendering, and a session advisory lock.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// Driver is the PostgreSQL dialect of groundwork. It works in the current
+// schema (current_schema(), the first existing schema of search_path).
+type Driver struct {
+	db *bun.DB
+}
+
+var (
+	_ core.Driver             = (*Driver)(nil)
+	_ core.DataSQL            = (*Driver)(nil)
+	_ core.CapabilityReporter = (*Driver)(nil)
+	_ core.Placeholders       = (*Driver)(nil)
+)
+
+// ApplicationName is the application_name Open gives its connections when
+// the URL sets none, so pg_stat_activity (and a waiting runner's lock
+// error) shows who they are.
+const ApplicationName = "groundwork"
+
+// Open connects to the PostgreSQL database at url (a postgres:// URL or a
+// key=value DSN, as pgx reads them, PG* environment variables included)
+// and checks that the server answers. Statements are sent in one round
+// trip each, never prepared, so the driver also works behind PgBouncer in
+// transaction mode. No error contains the password.
+func Open(ctx context.Context, url string) (*Driver, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// Not wrapped: pgx's error keeps the raw connection string in a field.
+		return nil, fmt.Errorf("drivers/postgres: bad connection URL: %s: %w", scrub(err.Error(), url), core.ErrInvalid)
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = ApplicationName
+	}
+	secrets := []string{cfg.Password}
+	sqldb := stdlib.OpenDB(*cfg)
+	if err := sqldb.PingContext(ctx); err != nil {
+		_ = sqldb.Close()
+		// Not wrapped: a *pgconn.ConnectError carries the whole config.
+		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
+	}
+	return New(bun.NewDB(sqldb, pgdialect.New())), nil
+}
+
+// New wraps an existing bun handle on a PostgreSQL database. The handle
+// should be opened through pgx's stdlib; the session advisory lock needs a
+// pool of at least two connections (one holds the lock while the run
+// goes on).
+func New(db *bun.DB) *Driver {
+	db.AddQueryHook(core.QueryCounter{})
+	return &Driver{db: db}
+}
+
+// Dialect implements core.Driver.
+func (d *Driver) Dialect() string { return "postgres" }
+
+// DB implements core.Driver.
+func (d *Driver) DB() *bun.DB { return d.db }
+
+// Close closes the database handle.
+func (d *Driver) Close() error { return d.db.Close() }
+
+// Capabilities implements core.CapabilityReporter: PostgreSQL's DDL is
+// transactional.
+func (d *Driver) Capabilities() core.Capabilities {
+	return core.Capabilities{TransactionalDDL: true}
+}
+
+// Quote implements core.Quoter.
+func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }
+
+// Placeholder implements core.Placeholders: $1, $2, …
+func (d *Driver) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func describe(cfg *pgx.ConnConfig) string {
+	return fmt.Sprintf("host=%s port=%d user=%s database=%s", cfg.Host, cfg.Port, cfg.User, cfg.Database)
+}
+
+var (
+	urlPassword = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*?:(.*)@`)
+	kvPassword  = regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]*)`)
+)
+
+// scrub removes from msg every spelling of the password that connString
+// (or the extra secrets) could contain: pgx's own redaction is best
+// effort, and errors it wraps (url.Parse's) quote the raw string.
+func scrub(msg, connString string, extra ...string) string {
+	var secrets []string
+	if m := urlPassword.FindStringSubmatch(connString); m != nil {
+		secrets = append(secrets, m[1])
+	}
+	if u, err := url.Parse(connString); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			secrets = append(secrets, p)
+		}
+	}
+	for _, m := range kvPassword.FindAllStringSubmatch(connString, -1) {
+		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
+	}
+	secrets = append(secrets, extra...)
+	for _, s := range append([]string{}, secrets...) {
+		if u, err := url.PathUnescape(s); err == nil {
+			secrets = append(secrets, u)
+		}
+		if u, err := url.QueryUnescape(s); err == nil {
+			secrets = append(secrets, u)
+		}
+		secrets = append(secrets, url.PathEscape(s), url.QueryEscape(s),
+			strings.TrimPrefix(url.UserPassword("", s).String(), ":"))
+	}
+	// Longest first, so a secret containing another is removed whole.
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for _, s := range secrets {
+		if s == "" || s == ":" {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
