@@ -126,6 +126,7 @@ GW_TRIM_OPTS=(
 	--dpkgopt='path-exclude=/usr/share/lintian/*'
 	--dpkgopt='path-exclude=/usr/share/i18n/*'
 	--dpkgopt='path-exclude=/usr/share/zoneinfo/right/*'
+	--customize-hook='find "$1/var/cache/apt" "$1/var/lib/apt/lists" -type f -delete'
 	--customize-hook='rm -rf "$1"/var/log/*.log "$1"/var/log/apt/* "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1"/tmp/*'
 )
 

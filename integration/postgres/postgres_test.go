@@ -1,0 +1,54 @@
+//go:build integration
+
+// Package postgres_test runs the conformance suite and the
+// organization-access pack tests on PostgreSQL 15 in a container: one
+// container per package run, one fresh database per test.
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/drivers/postgres"
+	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := kit.TerminateShared(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+var dbSeq atomic.Int64
+
+func harness(t *testing.T) drivertest.Opener {
+	srv := kit.SharedPostgres(t)
+	dsn, err := srv.CreateDatabase(context.Background(), fmt.Sprintf("gw_%d", dbSeq.Add(1)))
+	if err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	return func(t *testing.T) core.Driver {
+		d, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { _ = d.Close() })
+		return d
+	}
+}
+
+func TestConformance(t *testing.T) {
+	drivertest.RunConformanceTests(t, drivertest.HarnessFunc(harness))
+}
+
+func TestPack(t *testing.T) {
+	packtest.Run(t, drivertest.HarnessFunc(harness))
+}
