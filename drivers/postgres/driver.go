@@ -72,8 +72,8 @@ func Open(ctx context.Context, url string) (*Driver, error) {
 // pool of at least two connections (one holds the lock while the run
 // goes on).
 func New(db *bun.DB) *Driver {
-	db.AddQueryHook(core.QueryCounter{})
-	return &Driver{db: db}
+	// A clone with the hook: the caller's handle is left as it was.
+	return &Driver{db: db.WithQueryHook(core.QueryCounter{})}
 }
 
 // Dialect implements core.Driver.

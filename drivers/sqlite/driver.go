@@ -56,8 +56,8 @@ func Open(path string) (*Driver, error) {
 // New wraps an existing bun handle on an SQLite database whose file is
 // path; path names the lock file, so give the same path every process uses.
 func New(db *bun.DB, path string) *Driver {
-	db.AddQueryHook(core.QueryCounter{})
-	return &Driver{db: db, path: path}
+	// A clone with the hook: the caller's handle is left as it was.
+	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), path: path}
 }
 
 // Dialect implements core.Driver.
