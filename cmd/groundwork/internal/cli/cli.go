@@ -1,0 +1,448 @@
+// Package cli is the groundwork command line: apply, plan, verify, steps,
+// history, demo and version. Main runs it in-process with the given
+// arguments, writers and environment, and returns the exit code, so
+// tests need no subprocess; only package main calls os.Exit.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/history"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/usage"
+)
+
+// Exit codes.
+const (
+	// ExitOK: converged (apply, verify) or nothing to do (plan).
+	ExitOK = 0
+	// ExitFailed: a step, the lock or the connection failed.
+	ExitFailed = 1
+	// ExitInvalid: a flag, the config file, the URL or an environment
+	// variable is invalid; nothing was written.
+	ExitInvalid = 2
+	// ExitDrift: verify found drift, plan found pending changes, or apply
+	// left drift it will not heal.
+	ExitDrift = 3
+)
+
+// exitError carries an exit code, and the error to print, through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// app is one invocation.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	mask           *masker
+	st             *settings
+	log            *slog.Logger
+
+	// Selection flags of apply, plan and verify.
+	stepIDs, tags, include []string
+	// --limit of history.
+	limit int
+	// errPrinted is set once the error was shown, so Main does not repeat it.
+	errPrinted bool
+}
+
+// Main runs the command line with args (without the program name) and
+// returns the exit code. getenv is os.Getenv outside tests.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && !a.errPrinted {
+			a.printError(ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: an unknown command, a malformed flag.
+	a.printError(err)
+	fmt.Fprintln(stderr, "Run 'groundwork --help' for usage.")
+	return ExitInvalid
+}
+
+func (a *app) printError(err error) {
+	fmt.Fprintf(a.stderr, "error: %s\n", a.mask.mask(err.Error()))
+	a.errPrinted = true
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "groundwork",
+		Short: "Make sure a database has every structure and row an application needs, and prove it",
+		Long: `groundwork ensures the tables, indexes, views and rows of its step packs
+(organization access, usage tracking) on PostgreSQL and SQLite, safely when
+many replicas start at once, and verifies the result.
+
+Exit codes: 0 converged, 1 a step or the connection failed, 2 invalid input
+(nothing written), 3 drift found (verify, apply) or changes pending (plan).`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.setup(cmd) },
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: %w: %w", err, core.ErrInvalid)}
+	})
+	registerFlags(root.PersistentFlags())
+	root.AddCommand(a.modeCommand(core.ModeApply), a.modeCommand(core.ModePlan), a.modeCommand(core.ModeVerify),
+		a.stepsCommand(), a.historyCommand(), a.demoCommand(), a.versionCommand())
+	return root
+}
+
+// setup resolves the settings and builds the logger; it runs before
+// every command.
+func (a *app) setup(cmd *cobra.Command) error {
+	st, err := resolve(cmd.Flags(), a.getenv)
+	if err != nil {
+		return &exitError{code: ExitInvalid, err: err}
+	}
+	a.st = st
+	a.mask.add(st.Org.APIKey)
+	return a.setupLogger()
+}
+
+// setupLogger builds the stderr logger of the settings; every record
+// goes through the masker.
+func (a *app) setupLogger() error {
+	opts := &slog.HandlerOptions{Level: logLevel(a.st.LogLevel), ReplaceAttr: a.mask.replaceAttr}
+	var h slog.Handler = slog.NewTextHandler(a.stderr, opts)
+	if a.st.LogFormat == "json" {
+		h = slog.NewJSONHandler(a.stderr, opts)
+	}
+	a.log = slog.New(maskHandler{Handler: h, m: a.mask})
+	return nil
+}
+
+func logLevel(s string) slog.Level {
+	switch s {
+	case "debug":
+		return slog.LevelDebug
+	case "info":
+		return slog.LevelInfo
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelWarn
+}
+
+// registry is every step the CLI knows, in run order: the opt-in host
+// tables, extra (the demo's), the organization-access pack, the usage pack.
+func registry(cfg orgaccess.Config, extra ...core.Step) (*core.Registry, error) {
+	steps := append([]core.Step{orgaccess.HostTables()}, extra...)
+	steps = append(steps, orgaccess.Steps(cfg)...)
+	steps = append(steps, usage.Steps()...)
+	reg, err := core.NewRegistry(steps...)
+	if err != nil {
+		return nil, fmt.Errorf("cli: %w", err)
+	}
+	return reg, nil
+}
+
+func (a *app) modeCommand(mode string) *cobra.Command {
+	short := map[string]string{
+		core.ModeApply:  "Make every selected step hold, then verify (writes)",
+		core.ModePlan:   "Print what apply would do, with the exact SQL of each step (writes nothing)",
+		core.ModeVerify: "Check every selected step, read-only: the readiness probe",
+	}[mode]
+	cmd := &cobra.Command{
+		Use:   mode,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runMode(cmd.Context(), mode)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringSliceVar(&a.stepIDs, "step", nil, "run only the step with this id (repeatable)")
+	fs.StringSliceVar(&a.tags, "tag", nil, "run only the steps with this tag (repeatable)")
+	fs.StringSliceVar(&a.include, "include", nil, "also run this opt-in step, by id (repeatable), e.g. "+orgaccess.HostTablesID)
+	return cmd
+}
+
+func (a *app) selection() core.Selection {
+	return core.Selection{IDs: a.stepIDs, Tags: a.tags, Include: a.include}
+}
+
+// commandContext bounds the whole command (connecting included) by --timeout.
+func (a *app) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.st.Timeout > 0 {
+		return context.WithTimeout(ctx, a.st.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func (a *app) runMode(ctx context.Context, mode string) error {
+	ctx, cancel := a.commandContext(ctx)
+	defer cancel()
+	reg, err := registry(a.st.Org)
+	if err != nil {
+		return a.fail(mode, err)
+	}
+	sel := a.selection()
+	if _, err := reg.Select(sel); err != nil {
+		return a.fail(mode, fmt.Errorf("cli: %w", err))
+	}
+	u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+	if err != nil {
+		return a.fail(mode, err)
+	}
+	db, err := a.open(ctx, u, mode != core.ModeApply)
+	if err != nil {
+		return a.fail(mode, err)
+	}
+	defer db.close()
+	a.log.Debug("database open", "db", u.Redacted(), "dialect", u.Dialect)
+	runner := core.NewRunner(db.driver, reg, a.runnerOptions(sel)...)
+	stop := a.progress(mode)
+	var rep *core.Report
+	switch mode {
+	case core.ModeApply:
+		rep, err = runner.Apply(ctx)
+	case core.ModePlan:
+		rep, err = runner.Plan(ctx)
+	default:
+		rep, err = runner.Verify(ctx)
+	}
+	stop()
+	return a.finish(rep, err)
+}
+
+func (a *app) runnerOptions(sel core.Selection) []core.Option {
+	return []core.Option{
+		core.WithLogger(a.log),
+		core.WithLockTimeout(a.st.LockTimeout),
+		core.WithSelection(sel),
+		core.WithEnvironment(a.st.Org.Environment),
+		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
+	}
+}
+
+// fail reports an error that stopped the command before or instead of a
+// run: in JSON mode stdout still gets a report, with status failed.
+func (a *app) fail(mode string, err error) error {
+	rep := &core.Report{Mode: mode, Status: core.RunFailed, Steps: []core.StepReport{}}
+	if a.st.Output == "json" {
+		rep.Error = err.Error()
+		a.printReport(rep)
+	}
+	return &exitError{code: exitCode(rep, err), err: err}
+}
+
+// finish prints the report and turns it into the exit code.
+func (a *app) finish(rep *core.Report, err error) error {
+	a.printReport(rep)
+	code := exitCode(rep, err)
+	if code == ExitOK {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// exitCode maps a run's outcome to the exit code.
+func exitCode(rep *core.Report, err error) int {
+	if err != nil {
+		if errors.Is(err, core.ErrInvalid) && (rep == nil || !rep.Changed) {
+			return ExitInvalid
+		}
+		return ExitFailed
+	}
+	if rep == nil {
+		return ExitOK
+	}
+	switch rep.Status {
+	case core.RunFailed:
+		return ExitFailed
+	case core.RunDrift, core.RunPending:
+		return ExitDrift
+	}
+	return ExitOK
+}
+
+// parseDB parses a database URL, registers its secrets with the masker
+// and refuses dialects this build cannot open.
+func (a *app) parseDB(s, from string) (dburl.URL, error) {
+	u, err := dburl.Parse(s)
+	if err != nil {
+		return u, fmt.Errorf("cli: database URL (from %s): %w", from, err)
+	}
+	a.mask.add(u.Secrets()...)
+	if u.Dialect == dburl.MySQL {
+		return u, fmt.Errorf("cli: database URL (from %s): %s: MySQL/MariaDB is not supported yet, this build has no MySQL driver: %w",
+			from, u.Redacted(), core.ErrInvalid)
+	}
+	return u, nil
+}
+
+func (a *app) stepsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "steps",
+		Short: "List the steps in run order: ids, descriptions, dependencies, tags",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			reg, err := registry(a.st.Org)
+			if err != nil {
+				return &exitError{code: ExitInvalid, err: err}
+			}
+			a.printSteps(reg.Infos())
+			return nil
+		},
+	}
+}
+
+func (a *app) historyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "Show the last apply runs recorded in the database (table " + history.TableName + ")",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.limit <= 0 {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: --limit %d: must be positive: %w", a.limit, core.ErrInvalid)}
+			}
+			ctx, cancel := a.commandContext(cmd.Context())
+			defer cancel()
+			u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+			if err != nil {
+				return &exitError{code: ExitInvalid, err: err}
+			}
+			db, err := a.open(ctx, u, true)
+			if err != nil {
+				return &exitError{code: exitCode(nil, err), err: err}
+			}
+			defer db.close()
+			runs, err := history.List(ctx, db.driver, a.limit)
+			if err != nil {
+				return &exitError{code: exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
+			}
+			a.printHistory(runs)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&a.limit, "limit", 20, "how many runs to show, newest first")
+	return cmd
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		// version works whatever the other settings say.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.setup(cmd); err != nil {
+				out, _ := cmd.Flags().GetString("output")
+				if out != "json" {
+					out = "text"
+				}
+				a.st = &settings{Output: out, LogLevel: "warn", LogFormat: "text"}
+				return a.setupLogger()
+			}
+			return nil
+		},
+		RunE: func(*cobra.Command, []string) error {
+			v := version()
+			if a.st.Output == "json" {
+				a.printJSON(v)
+				return nil
+			}
+			line := "groundwork " + v.Version + " (" + v.Go
+			if v.Revision != "" {
+				line += ", " + v.Revision
+			}
+			fmt.Fprintln(a.stdout, line+")")
+			return nil
+		},
+	}
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progress shows a spinner on stdout while a run goes on, only when
+// stdout is a terminal and the output is text; it returns the stop func,
+// which erases it.
+func (a *app) progress(label string) func() {
+	if a.st.Output != "text" || !isTerminal(a.stdout) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		frames := []string{"|", "/", "-", `\`}
+		start := time.Now()
+		t := time.NewTicker(120 * time.Millisecond)
+		defer t.Stop()
+		shown := false
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(a.stdout, "\r\033[K")
+				}
+				return
+			case <-t.C:
+				if time.Since(start) < 300*time.Millisecond {
+					continue
+				}
+				shown = true
+				fmt.Fprintf(a.stdout, "\r\033[K%s %s… %s", frames[i%len(frames)], label, time.Since(start).Round(100*time.Millisecond))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// pluralize returns "1 step" or "2 steps".
+func pluralize(n int, word string) string { return plural(n, word, word+"s") }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,333 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
+)
+
+// Setting kinds.
+const (
+	kindString   = "string"
+	kindDuration = "duration"
+	kindBool     = "bool"
+	kindList     = "list"
+)
+
+// setting is one configuration setting: a flag and a YAML key of the same
+// name, the environment variables read for it (first set wins), its
+// default and what it does. The table in docs/configuration.md is
+// generated from these.
+type setting struct {
+	name    string
+	envs    []string
+	def     string
+	kind    string
+	secret  bool
+	choices []string
+	usage   string
+}
+
+// settingsSpec lists every setting. Precedence: flag, then environment,
+// then the config file, then the default.
+var settingsSpec = []setting{
+	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, def: "sqlite://groundwork.db", kind: kindString,
+		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql:// (not supported yet), sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
+	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
+		usage: "keep retrying to connect (with backoff) for this long when the database is not up yet; 0 tries once"},
+	{name: "lock-timeout", envs: []string{"GROUNDWORK_LOCK_TIMEOUT"}, def: "60s", kind: kindDuration,
+		usage: "how long apply waits for another runner's lock before failing"},
+	{name: "timeout", envs: []string{"GROUNDWORK_TIMEOUT"}, def: "0s", kind: kindDuration,
+		usage: "bound on the whole run; 0 means none"},
+	{name: "output", envs: []string{"GROUNDWORK_OUTPUT"}, def: "text", kind: kindString, choices: []string{"text", "json"},
+		usage: "stdout format: text (a table and a summary line) or json (the report)"},
+	{name: "log-level", envs: []string{"GROUNDWORK_LOG_LEVEL"}, def: "warn", kind: kindString, choices: []string{"debug", "info", "warn", "error"},
+		usage: "level of the logs written to stderr"},
+	{name: "log-format", envs: []string{"GROUNDWORK_LOG_FORMAT"}, def: "text", kind: kindString, choices: []string{"text", "json"},
+		usage: "format of the logs written to stderr"},
+	{name: "org-id", envs: []string{orgaccess.EnvOrgID}, kind: kindString,
+		usage: "organization id (the OpenRouter external user); the organization steps skip while it, org-name or api-key is missing"},
+	{name: "org-name", envs: []string{orgaccess.EnvOrgName}, kind: kindString,
+		usage: "organization name"},
+	{name: "api-key", envs: []string{orgaccess.EnvAPIKey}, kind: kindString, secret: true,
+		usage: "OpenRouter API key of the organization; never printed or logged (prefer the environment variable: a flag shows in the process list)"},
+	{name: "models", envs: []string{orgaccess.EnvModels}, kind: kindList,
+		usage: "models to link, comma-separated (a YAML list in the file); empty means the enabled connections of Open WebUI's config table, else the built-in list of 12"},
+	{name: "environment", envs: []string{orgaccess.EnvEnv}, kind: kindString, choices: []string{"", orgaccess.Development, orgaccess.Production},
+		usage: "development or production; empty decides by the name heuristic (\"dev\" in the organization id or name)"},
+	{name: "no-name-heuristic", envs: []string{"GROUNDWORK_NO_NAME_HEURISTIC"}, def: "false", kind: kindBool,
+		usage: "never infer a development organization from its id or name"},
+	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
+		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+}
+
+// configEnv names the config file when --config is not given.
+const configEnv = "GROUNDWORK_CONFIG"
+
+// settings are the resolved settings of one invocation.
+type settings struct {
+	DB          string
+	dbFrom      string
+	Wait        time.Duration
+	LockTimeout time.Duration
+	Timeout     time.Duration
+	Output      string
+	LogLevel    string
+	LogFormat   string
+	Org         orgaccess.Config
+}
+
+// registerFlags adds a flag for every setting, plus --config.
+func registerFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML file of settings (keys are the flag names); env "+configEnv)
+	for _, s := range settingsSpec {
+		usage := s.usage
+		if len(s.envs) > 0 {
+			usage += " (env " + strings.Join(s.envs, ", ") + ")"
+		}
+		switch {
+		case s.kind == kindBool:
+			fs.Bool(s.name, false, usage)
+		case s.name == "output":
+			fs.StringP(s.name, "o", "", usage+defaultNote(s))
+		default:
+			// Defaults are applied in resolve, so a flag left alone never
+			// hides the environment.
+			fs.String(s.name, "", usage+defaultNote(s))
+		}
+	}
+}
+
+func defaultNote(s setting) string {
+	if s.def == "" || s.def == "0s" || s.def == "false" {
+		return ""
+	}
+	return " (default " + s.def + ")"
+}
+
+// rawValue is a setting's value as text and where it came from.
+type rawValue struct {
+	text string
+	list []string // a YAML list, for kindList
+	from string
+}
+
+// resolve reads every setting: flags, then env, then the file, then the
+// default. Every error wraps core.ErrInvalid.
+func resolve(fs *pflag.FlagSet, getenv func(string) string) (*settings, error) {
+	path, _ := fs.GetString("config")
+	if path == "" {
+		path = getenv(configEnv)
+	}
+	var file map[string]rawValue
+	if path != "" {
+		var err error
+		if file, err = readConfigFile(path); err != nil {
+			return nil, err
+		}
+	}
+	raw := map[string]rawValue{}
+	for _, s := range settingsSpec {
+		v := rawValue{text: s.def, from: "default"}
+		found := false
+		if f := fs.Lookup(s.name); f != nil && f.Changed {
+			v, found = rawValue{text: f.Value.String(), from: "--" + s.name}, true
+		}
+		for _, e := range s.envs {
+			if found {
+				break
+			}
+			if x := getenv(e); strings.TrimSpace(x) != "" {
+				v, found = rawValue{text: x, from: e}, true
+			}
+		}
+		if fv, ok := file[s.name]; ok && !found {
+			v = fv
+		}
+		raw[s.name] = v
+	}
+	return parseSettings(raw)
+}
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("cli: "+format+": %w", append(args, core.ErrInvalid)...)
+}
+
+func parseSettings(raw map[string]rawValue) (*settings, error) {
+	st := &settings{}
+	var errs []error
+	str := func(name string) string {
+		v := strings.TrimSpace(raw[name].text)
+		for _, s := range settingsSpec {
+			if s.name == name && s.choices != nil && !contains(s.choices, strings.ToLower(v)) {
+				errs = append(errs, invalidf("%s: %q is not one of %s", raw[name].from, v, choiceList(s.choices)))
+			}
+			if s.name == name && s.choices != nil {
+				v = strings.ToLower(v)
+			}
+		}
+		return v
+	}
+	dur := func(name string) time.Duration {
+		v := strings.TrimSpace(raw[name].text)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, invalidf("%s: %q is not a duration such as 30s or 2m", raw[name].from, v))
+		}
+		return d
+	}
+	st.DB, st.dbFrom = strings.TrimSpace(raw["db"].text), raw["db"].from
+	st.Wait, st.LockTimeout, st.Timeout = dur("wait"), dur("lock-timeout"), dur("timeout")
+	st.Output, st.LogLevel, st.LogFormat = str("output"), str("log-level"), str("log-format")
+	st.Org = orgaccess.Config{
+		OrgID:       strings.TrimSpace(raw["org-id"].text),
+		OrgName:     strings.TrimSpace(raw["org-name"].text),
+		APIKey:      strings.TrimSpace(raw["api-key"].text),
+		Environment: str("environment"),
+		HostWait:    dur("host-wait"),
+	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["no-name-heuristic"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["no-name-heuristic"].from, raw["no-name-heuristic"].text))
+	} else {
+		st.Org.NoNameHeuristic = b
+	}
+	if m := raw["models"]; m.list != nil || strings.TrimSpace(m.text) != "" {
+		var models []string
+		var err error
+		if m.list != nil {
+			models, err = m.list, nil
+		} else {
+			models, err = orgaccess.ParseModels(m.text)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cli: %s: %w", m.from, err))
+		}
+		st.Org.Models = models
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := st.Org.Validate(); err != nil {
+		return nil, fmt.Errorf("cli: %w", err)
+	}
+	return st, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func choiceList(choices []string) string {
+	var out []string
+	for _, c := range choices {
+		if c == "" {
+			c = `"" (unset)`
+		}
+		out = append(out, c)
+	}
+	return strings.Join(out, ", ")
+}
+
+// fileConfig is the YAML file. Every key is a setting's flag name; an
+// unknown key is an error naming it.
+type fileConfig struct {
+	DB              yaml.Node `yaml:"db"`
+	Wait            yaml.Node `yaml:"wait"`
+	LockTimeout     yaml.Node `yaml:"lock-timeout"`
+	Timeout         yaml.Node `yaml:"timeout"`
+	Output          yaml.Node `yaml:"output"`
+	LogLevel        yaml.Node `yaml:"log-level"`
+	LogFormat       yaml.Node `yaml:"log-format"`
+	OrgID           yaml.Node `yaml:"org-id"`
+	OrgName         yaml.Node `yaml:"org-name"`
+	APIKey          yaml.Node `yaml:"api-key"`
+	Models          yaml.Node `yaml:"models"`
+	Environment     yaml.Node `yaml:"environment"`
+	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
+	HostWait        yaml.Node `yaml:"host-wait"`
+}
+
+// readConfigFile reads the YAML settings file at path.
+func readConfigFile(path string) (map[string]rawValue, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, invalidf("config file %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, invalidf("config file %s: %s", path, yamlMessage(err))
+	}
+	out := map[string]rawValue{}
+	v := reflect.ValueOf(fc)
+	for i := 0; i < v.NumField(); i++ {
+		key := v.Type().Field(i).Tag.Get("yaml")
+		n := v.Field(i).Interface().(yaml.Node)
+		from := fmt.Sprintf("config file %s: line %d: %s", path, n.Line, key)
+		switch {
+		case n.Kind == 0:
+			continue
+		case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+			continue
+		case n.Kind == yaml.ScalarNode:
+			out[key] = rawValue{text: n.Value, from: from}
+		case n.Kind == yaml.SequenceNode && key == "models":
+			list := []string{}
+			for _, item := range n.Content {
+				if item.Kind != yaml.ScalarNode {
+					return nil, invalidf("%s: every model must be a string", from)
+				}
+				list = append(list, strings.TrimSpace(item.Value))
+			}
+			out[key] = rawValue{list: list, from: from}
+		default:
+			return nil, invalidf("%s: want a single value", from)
+		}
+	}
+	return out, nil
+}
+
+// yamlMessage rewords yaml.v3's "field x not found in type cli.fileConfig"
+// as "unknown key", which is what it means to the file's author.
+func yamlMessage(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var msgs []string
+		for _, e := range te.Errors {
+			if i := strings.Index(e, "field "); i >= 0 && strings.Contains(e, " not found in type") {
+				key := strings.TrimSuffix(e[i+len("field "):strings.Index(e, " not found in type")], "")
+				msgs = append(msgs, e[:i]+"unknown key "+strconv.Quote(key)+" (known keys: "+knownKeys()+")")
+				continue
+			}
+			msgs = append(msgs, e)
+		}
+		return strings.Join(msgs, "; ")
+	}
+	return err.Error()
+}
+
+func knownKeys() string {
+	var keys []string
+	for _, s := range settingsSpec {
+		keys = append(keys, s.name)
+	}
+	return strings.Join(keys, ", ")
+}

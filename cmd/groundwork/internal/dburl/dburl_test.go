@@ -1,0 +1,129 @@
+package dburl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in       string
+		dialect  string
+		dsn      string
+		redacted string
+	}{
+		{"sqlite://groundwork.db", SQLite, "groundwork.db", "sqlite://groundwork.db"},
+		{"sqlite://data/app.db", SQLite, "data/app.db", "sqlite://data/app.db"},
+		{"sqlite:///relative.db", SQLite, "relative.db", "sqlite://relative.db"},
+		{"sqlite:////abs/path.db", SQLite, "/abs/path.db", "sqlite:////abs/path.db"},
+		{"SQLITE:///x.db", SQLite, "x.db", "sqlite://x.db"},
+		{"sqlite+pysqlite:///x.db", SQLite, "x.db", "sqlite://x.db"},
+		{"sqlite3://x.db", SQLite, "x.db", "sqlite://x.db"},
+		{"sqlite://dir with space/é.db", SQLite, "dir with space/é.db", "sqlite://dir with space/é.db"},
+		{"postgres://u:pw@db:5432/app?sslmode=disable", Postgres,
+			"postgres://u:pw@db:5432/app?sslmode=disable", "postgres://u:***@db:5432/app?sslmode=disable"},
+		{"postgresql://u:pw@db/app", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
+		{"postgresql+psycopg2://u:pw@db/app", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
+		{"postgresql+asyncpg://u:pw@db/app", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
+		{"postgres+pgx://u@db/app", Postgres, "postgres://u@db/app", "postgres://u@db/app"},
+		{"postgres://db/app", Postgres, "postgres://db/app", "postgres://db/app"},
+		{"postgres:///app", Postgres, "postgres:///app", "postgres:///app"},
+		{"postgres://u:@db/app", Postgres, "postgres://u:@db/app", "postgres://u:***@db/app"},
+		{"postgres://u:p%40ss%2Fw%3Fo%23rd@db/app", Postgres, "postgres://u:p%40ss%2Fw%3Fo%23rd@db/app", "postgres://u:***@db/app"},
+		{"postgres://us%40er:pw@db/app", Postgres, "postgres://us%40er:pw@db/app", "postgres://us%40er:***@db/app"},
+		{"postgres://u@db/app?password=hunter2&sslmode=require", Postgres,
+			"postgres://u@db/app?password=hunter2&sslmode=require", "postgres://u@db/app?password=***&sslmode=require"},
+		{"postgres://u:pw@[::1]:5432/app", Postgres, "postgres://u:pw@[::1]:5432/app", "postgres://u:***@[::1]:5432/app"},
+		{"  postgres://u:pw@db/app  ", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
+		{"postgres://u:secr@tpw@db/x", Postgres, "postgres://u:secr@tpw@db/x", "postgres://u:***@db/x"},
+		{"mysql://u:pw@db:3307/app?parseTime=true", MySQL, "u:pw@tcp(db:3307)/app?parseTime=true", "mysql://u:***@db:3307/app?parseTime=true"},
+		{"mysql+pymysql://u:pw@db/app", MySQL, "u:pw@tcp(db:3306)/app", "mysql://u:***@db/app"},
+		{"mariadb://u@db/app", MySQL, "u@tcp(db:3306)/app", "mysql://u@db/app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if u.Dialect != tt.dialect || u.DSN != tt.dsn || u.Redacted() != tt.redacted {
+				t.Fatalf("got dialect %q dsn %q redacted %q; want %q %q %q", u.Dialect, u.DSN, u.Redacted(), tt.dialect, tt.dsn, tt.redacted)
+			}
+			if tt.dialect == SQLite && u.Path != tt.dsn {
+				t.Fatalf("Path = %q, want %q", u.Path, tt.dsn)
+			}
+			for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+				if got := fmt.Sprintf(f, u); strings.Contains(got, "pw") || strings.Contains(got, "hunter2") {
+					t.Fatalf("%s of the URL shows the password: %s", f, got)
+				}
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "empty"},
+		{"   ", "empty"},
+		{"groundwork.db", "no scheme"},
+		{"host=db password=secretpw", "no scheme"},
+		{"://x", "no scheme"},
+		{"1pg://x", "scheme is malformed"},
+		{"pg sql://x", "scheme is malformed"},
+		{"oracle://u:secretpw@db/x", `unsupported scheme "oracle"`},
+		{"sqlite://", "no file path"},
+		{"sqlite:///", "no file path"},
+		{"sqlite://:memory:", "in-memory"},
+		{"sqlite:///:memory:", "in-memory"},
+		{"sqlite:///x.db?mode=ro", "query parameters"},
+		{"postgres://u:secretpw@db:port/x", "port is not a number"},
+		{"postgres://u:secretpw@db:99999/x", "port is not a number"},
+		{"postgres://u:secretpw", "port is not a number"},
+		{"postgres://u:secret pw@db/x", "percent-encoded"},
+		{"postgres://u:secret/pw@db/x", "'@' after the host"},
+		{"postgres://u:12/secretpw@db/x", "'@' after the host"},
+		{"postgres://u:12?secretpw@db/x", "'@' after the host"},
+		{"postgres://u:secret#pw@db/x", "'#' is not allowed"},
+		{"postgres://u:secret%zzpw@db/x", "percent-escape"},
+		{"postgres://u:pw@db/x?a=%zz", "malformed query"},
+		{"postgres://u:pw\n@db/x", "control characters"},
+		{"mysql://u:secretpw@db", "no database name"},
+		{"mysql://u:secretpw@db/x?flag", "key=value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := Parse(tt.in)
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			if !errors.Is(err, core.ErrInvalid) {
+				t.Fatalf("error %v does not wrap core.ErrInvalid", err)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "dburl: ") || !strings.Contains(msg, tt.want) {
+				t.Fatalf("error %q: want prefix dburl: and %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "secret") || strings.Contains(msg, "pw") {
+				t.Fatalf("error %q shows the password", msg)
+			}
+		})
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	u, err := Parse("postgres://u:p%40ss@db/x?sslpassword=k3y&password=other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(u.Secrets(), ",")
+	if got != "p@ss,k3y,other" {
+		t.Fatalf("Secrets() = %q", got)
+	}
+	if r := u.Redacted(); r != "postgres://u:***@db/x?sslpassword=***&password=***" {
+		t.Fatalf("Redacted() = %q", r)
+	}
+}
