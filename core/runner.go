@@ -153,10 +153,10 @@ func boolInt(b bool) int {
 }
 
 // runStep checks one step and, in apply mode, applies its plan.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string) (StepReport, bool, error) {
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
-	sr := StepReport{ID: info.ID}
+	sr = StepReport{ID: info.ID}
 	log := sess.Logger.With("step", info.ID)
 	defer func() { sr.DurationMS = ms(time.Since(t0)) }()
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
