@@ -10,7 +10,8 @@
 # host's apt sources (or from GROUNDWORK_DEBIAN_MIRROR /
 # GROUNDWORK_DEBIAN_SECURITY_MIRROR when set).
 
-GW_SUITE="${GROUNDWORK_DEBIAN_SUITE:-bookworm}"
+# The images are bookworm-only (package names such as postgresql-15 depend on it).
+GW_SUITE=bookworm
 
 gw_log() {
 	printf '%s: %s\n' "${GW_SCRIPT_NAME:-images}" "$*" >&2

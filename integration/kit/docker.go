@@ -31,6 +31,17 @@
 // of a test binary that is killed are left behind: TerminateShared (or
 // Server.Terminate) removes them on a normal exit, and
 // `docker ps -a --filter label=org.testcontainers=true` finds any leftovers.
+//
+// When the engine shares this process's network namespace although
+// /.dockerenv exists (as on this project's machines), the kit also sets
+// TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1, unless it is set: testcontainers-go
+// would otherwise reach published ports through the default gateway (see
+// setHostOverride). The Docker client negotiates the API version by itself;
+// Docker Engine 20.10 (API 1.41) needs no DOCKER_API_VERSION.
+//
+// The kit prints nothing itself; testcontainers-go prints one "Connected to
+// docker" banner on stderr when it first connects. Container logs are not
+// shown, except the end of them in the error of a failed start.
 package kit
 
 import (
