@@ -48,3 +48,20 @@ func NormalizeSQL(s string) string {
 	}
 	return b.String()
 }
+
+// TableConstraints renders the table-level clauses of CREATE TABLE that
+// every dialect spells alike: PRIMARY KEY (unless the driver put it on a
+// column), UNIQUE and FOREIGN KEY.
+func TableConstraints(q Quoter, t Table, withPK bool) []string {
+	var out []string
+	if withPK && len(t.PrimaryKey) > 0 {
+		out = append(out, "PRIMARY KEY ("+QuoteList(q, t.PrimaryKey)+")")
+	}
+	for _, u := range t.Uniques {
+		out = append(out, "UNIQUE ("+QuoteList(q, u.Columns)+")")
+	}
+	for _, fk := range t.ForeignKeys {
+		out = append(out, "FOREIGN KEY ("+QuoteList(q, fk.Columns)+") REFERENCES "+q.Quote(fk.RefTable)+" ("+QuoteList(q, fk.RefColumns)+")")
+	}
+	return out
+}

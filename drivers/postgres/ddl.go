@@ -53,16 +53,7 @@ func (d *Driver) CreateTable(t core.Table) []string {
 	for _, c := range t.Columns {
 		parts = append(parts, d.column(c))
 	}
-	if len(t.PrimaryKey) > 0 {
-		parts = append(parts, "PRIMARY KEY ("+core.QuoteList(d, t.PrimaryKey)+")")
-	}
-	for _, u := range t.Uniques {
-		parts = append(parts, "UNIQUE ("+core.QuoteList(d, u.Columns)+")")
-	}
-	for _, fk := range t.ForeignKeys {
-		parts = append(parts, fmt.Sprintf("FOREIGN KEY (%s) REFERENCES %s (%s)",
-			core.QuoteList(d, fk.Columns), d.Quote(fk.RefTable), core.QuoteList(d, fk.RefColumns)))
-	}
+	parts = append(parts, core.TableConstraints(d, t, true)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"}
 }
 

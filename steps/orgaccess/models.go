@@ -36,12 +36,7 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
-	var todo []string
-	for _, m := range models {
-		if !have[m] {
-			todo = append(todo, m)
-		}
-	}
+	todo := notIn(models, have)
 	p := &core.Plan{}
 	if len(todo) == 0 {
 		return p, nil
@@ -141,12 +136,7 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 			return nil, fmt.Errorf("read links: %w", err)
 		}
 	}
-	var todo []string
-	for _, m := range models {
-		if !have[m] {
-			todo = append(todo, m)
-		}
-	}
+	todo := notIn(models, have)
 	p := &core.Plan{}
 	if len(todo) == 0 {
 		return p, nil
@@ -196,4 +186,15 @@ func existing(ctx context.Context, s *core.Session, prefix string, ids []string,
 		found[v] = true
 	}
 	return found, rows.Err()
+}
+
+// notIn returns the ids of list that are not in have, in list's order.
+func notIn(list []string, have map[string]bool) []string {
+	var out []string
+	for _, m := range list {
+		if !have[m] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
