@@ -50,7 +50,7 @@ func apply(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, dump(rep))
+		t.Fatalf("apply: %v\n%s", err, Dump(rep))
 	}
 	return rep
 }
@@ -59,7 +59,7 @@ func verify(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Verify(context.Background())
 	if err != nil {
-		t.Fatalf("verify: %v\n%s", err, dump(rep))
+		t.Fatalf("verify: %v\n%s", err, Dump(rep))
 	}
 	return rep
 }
@@ -89,14 +89,15 @@ func count(t *testing.T, d core.Driver, table string) int {
 	return n
 }
 
-func dump(rep *core.Report) string {
+// Dump renders a report for a test failure message.
+func Dump(rep *core.Report) string {
 	if rep == nil {
 		return "(no report)"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "status=%s changed=%t error=%s\n", rep.Status, rep.Changed, rep.Error)
 	for _, s := range rep.Steps {
-		fmt.Fprintf(&b, "  %-28s %-8s changes=%v drift=%v notes=%v err=%s\n", s.ID, s.Status, s.Changes, s.Drift, s.Notes, s.Error)
+		fmt.Fprintf(&b, "  %-40s %-8s changes=%v drift=%v notes=%v reason=%s err=%s\n", s.ID, s.Status, s.Changes, s.Drift, s.Notes, s.Reason, s.Error)
 	}
 	return b.String()
 }
@@ -104,7 +105,7 @@ func dump(rep *core.Report) string {
 func wantStatus(t *testing.T, rep *core.Report, status string) {
 	t.Helper()
 	if rep.Status != status {
-		t.Fatalf("status = %s, want %s\n%s", rep.Status, status, dump(rep))
+		t.Fatalf("status = %s, want %s\n%s", rep.Status, status, Dump(rep))
 	}
 }
 
@@ -113,7 +114,7 @@ func testFreshApply(t *testing.T, open Opener) {
 	rep := apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if !rep.Changed {
-		t.Fatalf("fresh apply reports no change\n%s", dump(rep))
+		t.Fatalf("fresh apply reports no change\n%s", Dump(rep))
 	}
 	for _, s := range rep.Steps {
 		if s.Status != core.StatusApplied {
@@ -154,7 +155,7 @@ func testSecondRunIsNoop(t *testing.T, open Opener) {
 	rep := apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if rep.Changed || rep.Statements != 0 {
-		t.Fatalf("second run changed=%t statements=%d, want nothing\n%s", rep.Changed, rep.Statements, dump(rep))
+		t.Fatalf("second run changed=%t statements=%d, want nothing\n%s", rep.Changed, rep.Statements, Dump(rep))
 	}
 	for _, s := range rep.Steps {
 		if s.Status != core.StatusOK || len(s.SQL) > 0 {
@@ -208,7 +209,7 @@ func testVerifyAndHeal(t *testing.T, open Opener) {
 	rep = apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if !rep.Changed {
-		t.Fatalf("healing apply reports no change\n%s", dump(rep))
+		t.Fatalf("healing apply reports no change\n%s", Dump(rep))
 	}
 	wantStatus(t, verify(t, d, registrySteps()), core.RunConverged)
 	cat = inspect(t, d)
@@ -252,12 +253,12 @@ func testIncompatibleType(t *testing.T, open Opener) {
 	exec(t, d, "INSERT INTO "+d.Quote(userTable)+" (id, email, role) VALUES ('u1', 'a@b.c', 7)")
 	rep, err := runner(t, d, registrySteps()).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, dump(rep))
+		t.Fatalf("apply: %v\n%s", err, Dump(rep))
 	}
 	wantStatus(t, rep, core.RunDrift)
 	sr := rep.Step(schema.TableID(userTable))
 	if sr == nil || sr.Status != core.StatusDrift || !strings.Contains(fmt.Sprint(sr.Drift), "role") {
-		t.Fatalf("retyped column not reported as drift naming it\n%s", dump(rep))
+		t.Fatalf("retyped column not reported as drift naming it\n%s", Dump(rep))
 	}
 	if n := count(t, d, userTable); n != 1 {
 		t.Fatalf("%s has %d rows, want the 1 it had", userTable, n)
@@ -311,7 +312,7 @@ func testConcurrentRunners(t *testing.T, open Opener) {
 	changed := 0
 	for i := range n {
 		if errs[i] != nil {
-			t.Fatalf("runner %d: %v\n%s", i, errs[i], dump(reports[i]))
+			t.Fatalf("runner %d: %v\n%s", i, errs[i], Dump(reports[i]))
 		}
 		wantStatus(t, reports[i], core.RunConverged)
 		if reports[i].Changed {
@@ -364,7 +365,7 @@ func testFailingStepResumes(t *testing.T, open Opener) {
 	rep = apply(t, d, steps)
 	wantStatus(t, rep, core.RunConverged)
 	if rep.Step(schema.TableID(parentTable)).Status != core.StatusOK || rep.Step(schema.TableID(userTable)).Status != core.StatusApplied {
-		t.Fatalf("the next run did not resume where the failed one stopped\n%s", dump(rep))
+		t.Fatalf("the next run did not resume where the failed one stopped\n%s", Dump(rep))
 	}
 }
 

@@ -6,7 +6,6 @@ package packtest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ func apply(t *testing.T, d core.Driver, cfg orgaccess.Config) *core.Report {
 	t.Helper()
 	rep, err := core.NewRunner(d, registry(t, cfg, false)).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, dump(rep))
+		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
 	}
 	if strings.Contains(dumpJSON(t, rep), apiKey) {
 		t.Fatalf("the API key appears in the report")
@@ -109,18 +108,6 @@ func viewPairs(t *testing.T, d core.Driver) int {
 	return scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.ViewName)+" WHERE organization_id = '"+orgID+"'")
 }
 
-func dump(rep *core.Report) string {
-	if rep == nil {
-		return "(no report)"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "status=%s changed=%t err=%s\n", rep.Status, rep.Changed, rep.Error)
-	for _, s := range rep.Steps {
-		fmt.Fprintf(&b, "  %-40s %-8s %v %v %s %s\n", s.ID, s.Status, s.Changes, s.Drift, s.Reason, s.Error)
-	}
-	return b.String()
-}
-
 func dumpJSON(t *testing.T, rep *core.Report) string {
 	b, err := json.Marshal(rep)
 	if err != nil {
@@ -133,7 +120,7 @@ func testDev(t *testing.T, d core.Driver) {
 	setupHost(t, d)
 	rep := apply(t, d, DevConfig())
 	if rep.Status != core.RunConverged || !rep.Changed {
-		t.Fatalf("first run:\n%s", dump(rep))
+		t.Fatalf("first run:\n%s", drivertest.Dump(rep))
 	}
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
@@ -178,7 +165,7 @@ func testDev(t *testing.T, d core.Driver) {
 	}
 	rep = apply(t, d, DevConfig())
 	if rep.Changed || rep.Statements != 0 || rep.Status != core.RunConverged {
-		t.Fatalf("second run changed something:\n%s", dump(rep))
+		t.Fatalf("second run changed something:\n%s", drivertest.Dump(rep))
 	}
 	t.Logf("%s: no-op run of the whole pack: %d queries, %d statements", d.Dialect(), rep.Queries, rep.Statements)
 }
@@ -197,7 +184,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	cfg.Models = append(cfg.Models, "openai/o3")
 	rep := apply(t, d, cfg)
 	if !rep.Changed {
-		t.Fatalf("the added model was not linked:\n%s", dump(rep))
+		t.Fatalf("the added model was not linked:\n%s", drivertest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT is_active FROM organization_models WHERE model_id = 'x-ai/grok-4'"); n != 0 {
 		t.Fatalf("a deactivated link was reactivated")
@@ -209,7 +196,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	exec(t, d, "DELETE FROM organization_members WHERE user_id = 'alice'")
 	rep = apply(t, d, cfg)
 	if !rep.Changed || scalar(t, d, "SELECT COUNT(*) FROM organization_members WHERE user_id = 'alice'") != 1 {
-		t.Fatalf("deleted membership not restored:\n%s", dump(rep))
+		t.Fatalf("deleted membership not restored:\n%s", drivertest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models"); n != 3 {
 		t.Fatalf("%d links, want 3 (no duplicates)", n)
@@ -218,7 +205,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	cfg.OrgName, cfg.APIKey = "Renamed Dev", "sk-or-v1-other-SECRET"
 	rep = apply(t, d, cfg)
 	if sr := rep.Step(orgaccess.OrgStepID); sr.Status != core.StatusApplied || strings.Contains(dumpJSON(t, rep), cfg.APIKey) {
-		t.Fatalf("organization not updated, or key leaked:\n%s", dump(rep))
+		t.Fatalf("organization not updated, or key leaked:\n%s", drivertest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM client_organizations WHERE name = 'Renamed Dev'"); n != 1 {
 		t.Fatalf("organization name not updated")
@@ -231,7 +218,7 @@ func testProduction(t *testing.T, d core.Driver) {
 	cfg.Environment = orgaccess.Production
 	rep := apply(t, d, cfg)
 	if sr := rep.Step(orgaccess.MembersStepID); sr.Status != core.StatusSkipped {
-		t.Fatalf("dev members ran for a production organization:\n%s", dump(rep))
+		t.Fatalf("dev members ran for a production organization:\n%s", drivertest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_members"); n != 0 {
 		t.Fatalf("production organization got %d members", n)
@@ -253,7 +240,7 @@ func testMissingEnv(t *testing.T, d core.Driver) {
 	rep := apply(t, d, cfg)
 	sr := rep.Step(orgaccess.OrgStepID)
 	if sr.Status != core.StatusSkipped || !strings.Contains(sr.Reason, orgaccess.EnvAPIKey) {
-		t.Fatalf("missing key not named:\n%s", dump(rep))
+		t.Fatalf("missing key not named:\n%s", drivertest.Dump(rep))
 	}
 	cat, _ := d.Inspect(context.Background(), d.DB())
 	if cat.Tables[orgaccess.OrgTable] == nil || cat.Views[orgaccess.ViewName] == nil {
@@ -265,10 +252,10 @@ func testMissingHost(t *testing.T, d core.Driver) {
 	rep := apply(t, d, DevConfig())
 	sr := rep.Step(orgaccess.RegisterStepID)
 	if sr.Status != core.StatusSkipped || !strings.Contains(sr.Reason, "model") {
-		t.Fatalf("model registration not skipped naming the table:\n%s", dump(rep))
+		t.Fatalf("model registration not skipped naming the table:\n%s", drivertest.Dump(rep))
 	}
 	if rep.Step(orgaccess.OrgStepID).Status != core.StatusApplied {
-		t.Fatalf("the organization does not need host tables and should be stored:\n%s", dump(rep))
+		t.Fatalf("the organization does not need host tables and should be stored:\n%s", drivertest.Dump(rep))
 	}
 	// Once the host creates its tables, the next run completes.
 	setupHost(t, d)
@@ -287,7 +274,7 @@ func testConfigTable(t *testing.T, d core.Driver) {
 	}
 	rep := apply(t, d, DevConfig())
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models"); n != 3 {
-		t.Fatalf("%d links, want the 3 enabled config models\n%s", n, dump(rep))
+		t.Fatalf("%d links, want the 3 enabled config models\n%s", n, drivertest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models WHERE model_id = 'disabled/model'"); n != 0 {
 		t.Fatalf("a disabled connection's model was linked")
