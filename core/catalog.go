@@ -45,6 +45,10 @@ type ColumnState struct {
 	NotNull    bool
 	Default    string
 	PrimaryKey bool
+	// FromPlan marks a column the runner recorded after creating it in this
+	// run, not one read from the database: Type is then the portable type
+	// it was declared with.
+	FromPlan bool
 }
 
 // ForeignKeyState is a foreign key as it exists.
@@ -71,6 +75,9 @@ type ViewState struct {
 	Name       string
 	Definition string
 	Marker     string
+	// FromPlan marks a view the runner created or replaced in this run
+	// (see ColumnState.FromPlan).
+	FromPlan bool
 }
 
 // HasUniqueOn reports whether some unique index or constraint of table

@@ -19,7 +19,7 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 	}
 	have, ok := cat.Tables[t.Name]
 	if !ok {
-		p.Add("create table "+t.Name, d.CreateTable(t)...)
+		p.addSchema("create table "+t.Name, tableCreated(t), d.CreateTable(t)...)
 		return p
 	}
 	obj := "table " + t.Name
@@ -27,10 +27,10 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		hc := have.Column(c.Name)
 		switch {
 		case hc == nil && (!c.NotNull || c.Default != nil) && !c.AutoIncrement && !inList(c.Name, t.PrimaryKey):
-			p.Add(fmt.Sprintf("add column %s.%s", t.Name, c.Name), d.AddColumn(t.Name, c))
+			p.addSchema(fmt.Sprintf("add column %s.%s", t.Name, c.Name), columnAdded(t.Name, c), d.AddColumn(t.Name, c))
 		case hc == nil:
 			p.AddDrift(obj, "column %s is missing and cannot be added without data (NOT NULL, no default)", c.Name)
-		case !d.ColumnMatches(c, *hc):
+		case !hc.FromPlan && !d.ColumnMatches(c, *hc):
 			p.AddDrift(obj, "column %s is %s, want %s", c.Name, hc.Type, c.Type)
 		case c.NotNull && !hc.NotNull && !inList(c.Name, t.PrimaryKey):
 			p.Notes = append(p.Notes, fmt.Sprintf("column %s.%s allows NULL; declared NOT NULL (left as is)", t.Name, c.Name))
@@ -68,14 +68,15 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 		if ix.Unique {
 			kind = "unique index"
 		}
-		p.Add(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")), d.CreateIndex(ix))
+		p.addSchema(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")),
+			indexCreated(ix), d.CreateIndex(ix))
 	case have.Constraint:
 		p.AddDrift("index "+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
 	case !strings.EqualFold(have.Table, ix.Table) || !sameList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
-		p.Add(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
+		p.addSchema(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
 			have.Table, strings.Join(have.Columns, ", "), have.Unique,
 			ix.Table, strings.Join(ix.Columns, ", "), ix.Unique),
-			d.DropIndex(have), d.CreateIndex(ix))
+			indexCreated(ix), d.DropIndex(have), d.CreateIndex(ix))
 	}
 	return p
 }
@@ -90,9 +91,9 @@ func PlanView(d DDL, cat *Catalog, v View) *Plan {
 	have, ok := cat.Views[v.Name]
 	switch {
 	case !ok:
-		p.Add("create view "+v.Name, d.CreateView(v)...)
-	case !d.ViewMatches(v, have):
-		p.Add("replace view "+v.Name+": its definition differs", d.ReplaceView(v)...)
+		p.addSchema("create view "+v.Name, viewCreated(v), d.CreateView(v)...)
+	case !have.FromPlan && !d.ViewMatches(v, have):
+		p.addSchema("replace view "+v.Name+": its definition differs", viewCreated(v), d.ReplaceView(v)...)
 	}
 	return p
 }

@@ -31,6 +31,13 @@ func (p *Plan) Add(summary string, sql ...string) {
 	p.Changes = append(p.Changes, c)
 }
 
+// addSchema appends a change of the shared ensure algorithm, with what it
+// does to the catalog.
+func (p *Plan) addSchema(summary string, effect func(*Catalog), sql ...string) {
+	p.Add(summary, sql...)
+	p.Changes[len(p.Changes)-1].effect = effect
+}
+
 // AddDrift records a difference that will not be healed.
 func (p *Plan) AddDrift(object, format string, args ...any) {
 	p.Drift = append(p.Drift, Drift{Object: object, Detail: fmt.Sprintf(format, args...)})
@@ -41,6 +48,15 @@ func (p *Plan) AddDrift(object, format string, args ...any) {
 type Change struct {
 	Summary    string      `json:"summary"`
 	Statements []Statement `json:"-"`
+	// DataOnly marks a change that writes rows and leaves the schema as it
+	// is, so the runner keeps its catalog snapshot after applying it. Left
+	// false, the next step that reads the catalog inspects again: one
+	// inspection more, never a wrong answer.
+	DataOnly bool `json:"-"`
+
+	// effect records in the run's catalog snapshot what a declarative
+	// change creates, so the steps after it plan without inspecting again.
+	effect func(*Catalog)
 }
 
 // Statement is SQL with bun placeholders (?) and their arguments. Values

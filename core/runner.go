@@ -212,10 +212,11 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	caps := capabilities(r.driver)
 	sr.Transactional = &caps.TransactionalDDL
 	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL)
-	sess.catalog.dirty = true
 	if err != nil {
+		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
 	}
+	sess.catalog.recordApplied(plan)
 	sr.RowsAffected = rows
 	sr.Status = StatusApplied
 	if len(plan.Drift) > 0 {
@@ -270,6 +271,9 @@ func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan) (int64, e
 // under the lock still hold, so only the Verifier proofs run again.
 func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep *Report, applied bool) error {
 	var errs []error
+	if applied {
+		sess.Refresh() // verify reads the database, never the run's own snapshot
+	}
 	for i, st := range steps {
 		sr := &rep.Steps[i]
 		if sr.Status == StatusSkipped {

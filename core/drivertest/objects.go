@@ -128,7 +128,8 @@ func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error)
 		return nil, err
 	}
 	p.Changes = append(p.Changes, core.Change{
-		Summary: "insert parent p1",
+		Summary:  "insert parent p1",
+		DataOnly: true,
 		Statements: []core.Statement{{
 			SQL:  data.InsertIgnore(parentTable, []string{"id", "name"}, "SELECT ? AS id, ? AS name"),
 			Args: []any{"p1", "first; 'quoted' \"name\" ?"},

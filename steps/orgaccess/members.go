@@ -80,7 +80,7 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	if n > 0 {
 		summary = fmt.Sprintf("add %d eligible users as members of development organization %s", n, d.cfg.OrgID)
 	}
-	p.Changes = append(p.Changes, core.Change{Summary: summary, Statements: []core.Statement{{
+	p.Changes = append(p.Changes, core.Change{Summary: summary, DataOnly: true, Statements: []core.Statement{{
 		SQL:  data.InsertIgnore(MembersTable, []string{"id", "organization_id", "user_id", "role", "is_active", "joined_at"}, sel),
 		Args: []any{prefix, d.cfg.OrgID, time.Now().Unix(), SystemUserID, SystemUserEmail, d.cfg.OrgID},
 	}}})

@@ -69,7 +69,7 @@ func (u *upsertOrg) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 		return nil, err
 	}
 	now := time.Now().Unix()
-	p.Changes = append(p.Changes, core.Change{Summary: summary, Statements: []core.Statement{{
+	p.Changes = append(p.Changes, core.Change{Summary: summary, DataOnly: true, Statements: []core.Statement{{
 		SQL: data.Upsert(OrgTable,
 			[]string{"id", "name", "openrouter_api_key", "created_at", "updated_at"},
 			[]string{"id"}, []string{"name", "openrouter_api_key"}, []string{"updated_at"}),
