@@ -17,7 +17,7 @@ func tableCreated(t Table) func(*Catalog) {
 			})
 		}
 		for _, fk := range t.ForeignKeys {
-			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyState{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns})
+			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyState(fk))
 		}
 		c.Tables[t.Name] = ts
 		if len(t.PrimaryKey) > 0 {

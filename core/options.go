@@ -14,6 +14,7 @@ type options struct {
 	lockName    string
 	lockWait    time.Duration
 	timeout     time.Duration
+	stepTimeout time.Duration
 	selection   Selection
 	environment string
 	recorder    Recorder
@@ -45,6 +46,11 @@ func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockW
 
 // WithTimeout bounds the whole run (default none beyond the context's).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithStepTimeout bounds each step's check and apply (default none): a
+// step over it fails with a *StepError wrapping ErrStepTimeout, its
+// statements cancelled and its transaction rolled back.
+func WithStepTimeout(d time.Duration) Option { return func(o *options) { o.stepTimeout = d } }
 
 // WithSelection runs only the selected steps.
 func WithSelection(sel Selection) Option { return func(o *options) { o.selection = sel } }

@@ -59,11 +59,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	}
 	log := r.o.logger.With("mode", mode, "dialect", rep.Dialect)
 	defer func() {
-		rep.Queries = counter.Load()
-		if err != nil {
-			rep.Error = err.Error()
-		}
-		rep.finish(start)
+		settle(rep, start, counter, err)
 		log.Info("run finished", "status", rep.Status, "changed", rep.Changed,
 			"duration_ms", rep.DurationMS, "queries", rep.Queries, "statements", rep.Statements)
 	}()
@@ -77,13 +73,20 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		Logger: log, Environment: r.o.environment, catalog: &catalogCache{},
 	}
 
+	var fence Fencer
 	if mode == ModeApply {
 		lockStart := time.Now()
-		lock, err := r.driver.Lock(ctx, r.o.lockName, r.o.lockWait)
+		// lerr, not err: the deferred recorder below must see the run's
+		// final error, the named result.
+		lock, lerr := r.driver.Lock(ctx, r.o.lockName, r.o.lockWait)
 		rep.LockWaitMS = ms(time.Since(lockStart))
-		if err != nil {
-			return rep, err
+		if lerr != nil {
+			if ctx.Err() != nil {
+				lerr = interrupted(ctx, lerr)
+			}
+			return rep, lerr
 		}
+		fence, _ = lock.(Fencer)
 		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 		defer func() {
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -94,11 +97,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		}()
 		if r.o.recorder != nil {
 			defer func() {
-				rep.Queries = counter.Load()
-				if err != nil {
-					rep.Error = err.Error()
-				}
-				rep.finish(start)
+				settle(rep, start, counter, err)
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 				defer cancel()
 				if rerr := r.o.recorder.Record(rctx, sess, rep); rerr != nil {
@@ -108,32 +107,60 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		}
 	}
 
+	err = r.runSteps(ctx, sess, steps, mode, rep, fence)
+	if err != nil && ctx.Err() != nil {
+		err = interrupted(ctx, err)
+	}
+	return rep, err
+}
+
+// settle completes the report at the end of a run: totals, error and
+// status, "interrupted" when the run was stopped before it finished.
+func settle(rep *Report, start time.Time, counter *Counter, err error) {
+	rep.Queries = counter.Load()
+	if err != nil {
+		rep.Error = err.Error()
+	}
+	rep.finish(start)
+	if errors.Is(err, ErrInterrupted) {
+		rep.Status = RunInterrupted
+	}
+}
+
+// runSteps runs the steps in order and then, unless planning, the shared
+// verify phase. A cancelled context stops it between steps.
+func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, fence Fencer) error {
 	applied := false
 	skipped := map[string]bool{}
 	for _, st := range steps {
-		if cerr := ctx.Err(); cerr != nil {
-			return rep, fmt.Errorf("core: stopped before step %s: %w: %w", st.Info().ID, ErrInterrupted, cerr)
+		if ctx.Err() != nil {
+			resume := ""
+			if mode == ModeApply {
+				resume = "; the steps before it are committed and the next run resumes"
+			}
+			return fmt.Errorf("core: %w (%w) before step %s%s", ErrInterrupted, context.Cause(ctx), st.Info().ID, resume)
 		}
 		if dep := firstSkipped(st.Info().After, skipped); dep != "" {
 			skipped[st.Info().ID] = true
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode)
+		sr, changed, err := r.runStep(ctx, sess, st, mode, fence)
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
 		applied = applied || changed
 		if err != nil {
-			return rep, err
+			return err
 		}
 	}
-	if mode != ModePlan {
-		if err := r.verifyAll(ctx, sess, steps, rep, applied); err != nil {
-			return rep, err
-		}
+	if mode == ModePlan {
+		return nil
 	}
-	return rep, nil
+	if ctx.Err() != nil {
+		return fmt.Errorf("core: %w (%w) before the verify phase; every step ran; run verify to check", ErrInterrupted, context.Cause(ctx))
+	}
+	return r.verifyAll(ctx, sess, steps, rep, applied)
 }
 
 func firstSkipped(after []string, skipped map[string]bool) string {
@@ -152,14 +179,18 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// runStep checks one step and, in apply mode, applies its plan.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string) (sr StepReport, changed bool, err error) {
+// runStep checks one step and, in apply mode, applies its plan, fenced
+// by the run's lock when that lock is a Fencer. The step timeout bounds
+// both; a cancelled run lets an apply under way finish within stepGrace.
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, fence Fencer) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
+	deadline := r.stepDeadline(t0)
 	sr = StepReport{ID: info.ID}
 	log := sess.Logger.With("step", info.ID)
 	defer func() { sr.DurationMS = ms(time.Since(t0)) }()
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
+		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
 		sr.Status, sr.Error = StatusFailed, se.Error()
 		sr.DurationMS = ms(time.Since(t0))
@@ -167,7 +198,9 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		return sr, false, se
 	}
 
-	plan, err := st.Check(ctx, sess)
+	cctx, ccancel := withDeadline(ctx, deadline)
+	defer ccancel()
+	plan, err := st.Check(cctx, sess)
 	if err != nil {
 		return fail(PhaseCheck, err)
 	}
@@ -204,14 +237,15 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 
 	// Applying: a cancelled run lets this step finish or roll back within
 	// stepGrace instead of tearing it down mid-statement.
-	actx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	actx, cancel := withDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(stepGrace, cancel) })
 	defer stop()
 
 	caps := capabilities(r.driver)
 	sr.Transactional = &caps.TransactionalDDL
-	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL)
+	log.Info("applying step", "changes", len(plan.Changes))
+	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence)
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -226,7 +260,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	return sr, true, nil
 }
 
-func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool) (int64, error) {
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer) (int64, error) {
 	if !transactional {
 		return execPlan(ctx, sess, st, plan)
 	}
@@ -236,6 +270,10 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	}
 	countQuery(ctx)
 	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
+	if err == nil && fence != nil {
+		countQuery(ctx)
+		err = fence.Fence(ctx, tx.Tx)
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return 0, err

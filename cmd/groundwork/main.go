@@ -4,16 +4,39 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/cli"
+	"github.com/groundworkdb/groundwork/core"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go handleSignals(sigs, cancel)
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	signal.Stop(sigs)
+	cancel(nil)
 	os.Exit(code)
+}
+
+// handleSignals stops the command on the first SIGINT or SIGTERM: the
+// context is cancelled with a *cli.Interrupt, a step already applying
+// gets core.StepGrace to commit or roll back, the run is recorded as
+// interrupted and the lock released. A second signal exits at once;
+// whatever was not committed is rolled back by the database when the
+// connection drops.
+func handleSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc) {
+	first := &cli.Interrupt{Signal: <-sigs}
+	fmt.Fprintf(os.Stderr, "groundwork: %s: stopping; a step being applied has up to %s to commit or roll back (send the signal again to exit at once)\n",
+		first, core.StepGrace)
+	cancel(first)
+	second := &cli.Interrupt{Signal: <-sigs}
+	fmt.Fprintf(os.Stderr, "groundwork: %s again: exiting at once (exit %d); the database rolls back what was not committed\n",
+		second, second.ExitCode())
+	os.Exit(second.ExitCode())
 }

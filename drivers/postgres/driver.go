@@ -1,7 +1,9 @@
 // Package postgres is the groundwork driver for PostgreSQL 11 and later,
 // through pgx (github.com/jackc/pgx/v5/stdlib) and bun's pgdialect: the
 // catalog in three queries, DDL, the server-stamped view fingerprint,
-// insert-if-missing and upsert rendering, and a session advisory lock.
+// insert-if-missing and upsert rendering, and the cross-process lock: a
+// session advisory lock, or a lease row for connections through a
+// transaction pooler (lockmode.go, lease.go).
 package postgres
 
 import (
@@ -24,7 +26,8 @@ import (
 // Driver is the PostgreSQL dialect of groundwork. It works in the current
 // schema (current_schema(), the first existing schema of search_path).
 type Driver struct {
-	db *bun.DB
+	db   *bun.DB
+	lock lockConfig // see lockmode.go
 }
 
 var (
@@ -43,8 +46,9 @@ const ApplicationName = "groundwork"
 // key=value DSN, as pgx reads them, PG* environment variables included)
 // and checks that the server answers. Statements are sent in one round
 // trip each, never prepared, so the driver also works behind PgBouncer in
-// transaction mode. No error contains the password.
-func Open(ctx context.Context, url string) (*Driver, error) {
+// transaction mode (choose the lock that does too: WithLockMode). No
+// error contains the password.
+func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// Not wrapped: pgx's error keeps the raw connection string in a field.
@@ -57,6 +61,8 @@ func Open(ctx context.Context, url string) (*Driver, error) {
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = ApplicationName
 	}
+	lock := newLockConfig(opts)
+	lock.resolve(cfg)
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
 	if err := sqldb.PingContext(ctx); err != nil {
@@ -64,16 +70,20 @@ func Open(ctx context.Context, url string) (*Driver, error) {
 		// Not wrapped: a *pgconn.ConnectError carries the whole config.
 		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
 	}
-	return New(bun.NewDB(sqldb, pgdialect.New())), nil
+	d := New(bun.NewDB(sqldb, pgdialect.New()))
+	d.lock = lock
+	return d, nil
 }
 
 // New wraps an existing bun handle on a PostgreSQL database. The handle
 // should be opened through pgx's stdlib; the session advisory lock needs a
 // pool of at least two connections (one holds the lock while the run
-// goes on).
-func New(db *bun.DB) *Driver {
+// goes on). LockAuto means LockSession here: there is no URL to look at.
+func New(db *bun.DB, opts ...Option) *Driver {
+	lock := newLockConfig(opts)
+	lock.resolve(nil)
 	// A clone with the hook: the caller's handle is left as it was.
-	return &Driver{db: db.WithQueryHook(core.QueryCounter{})}
+	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), lock: lock}
 }
 
 // Dialect implements core.Driver.

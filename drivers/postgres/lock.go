@@ -46,11 +46,20 @@ type advisoryLock struct {
 	name string
 }
 
-// Lock implements core.Driver with pg_try_advisory_lock, polled with a
-// backoff from 5 ms to 100 ms until wait has passed. A lock that is not
-// free by then fails with a *core.LockError wrapping core.ErrLockTimeout
-// that says which session holds it.
+// Lock implements core.Driver with the driver's lock mode: a session
+// advisory lock (sessionLock) or a lease row (leaseLock, lease.go).
 func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+	if d.lock.mode == LockLease {
+		return d.leaseLock(ctx, name, wait)
+	}
+	return d.sessionLock(ctx, name, wait)
+}
+
+// sessionLock takes pg_try_advisory_lock, polled with a backoff from 5 ms
+// to 100 ms until wait has passed. A lock that is not free by then fails
+// with a *core.LockError wrapping core.ErrLockTimeout that says which
+// session holds it.
+func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
+	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
@@ -34,6 +35,8 @@ const (
 	// ExitDrift: verify found drift, plan found pending changes, or apply
 	// left drift it will not heal.
 	ExitDrift = 3
+	// A run stopped by SIGINT or SIGTERM exits with ExitSIGINT (130) or
+	// ExitSIGTERM (143): see interrupt.go.
 )
 
 // exitError carries an exit code, and the error to print, through cobra.
@@ -87,7 +90,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		if ee.err != nil && !a.errPrinted {
 			a.printError(ee.err)
 		}
-		return ee.code
+		return interruptCode(ctx, ee.code)
 	}
 	// cobra's own errors: an unknown command, a malformed flag.
 	a.printError(err)
@@ -97,6 +100,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 
 func (a *app) printError(err error) {
 	fmt.Fprintf(a.stderr, "error: %s\n", a.mask.mask(err.Error()))
+	if h := hint(err); h != "" {
+		fmt.Fprintf(a.stderr, "hint: %s\n", h)
+	}
 	a.errPrinted = true
 }
 
@@ -105,8 +111,8 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:   "groundwork",
 		Short: "Make sure a database has every structure and row an application needs, and prove it",
 		Long: `groundwork ensures the tables, indexes, views and rows of its step packs
-(organization access, usage tracking) on PostgreSQL and SQLite, safely when
-many replicas start at once, and verifies the result.
+(organization access, usage tracking) on PostgreSQL, MySQL/MariaDB and
+SQLite, safely when many replicas start at once, and verifies the result.
 
 Exit codes: 0 converged, 1 a step or the connection failed, 2 invalid input
 (nothing written), 3 drift found (verify, apply) or changes pending (plan).`,
@@ -227,6 +233,10 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 	}
 	defer db.close()
 	a.log.Debug("database open", "db", u.Redacted(), "dialect", u.Dialect)
+	if pg, ok := db.driver.(*postgres.Driver); ok && mode == core.ModeApply {
+		lockMode, why := pg.LockMode()
+		a.log.Info("lock mode", "mode", lockMode, "why", why)
+	}
 	runner := core.NewRunner(db.driver, reg, a.runnerOptions(sel)...)
 	stop := a.progress(mode)
 	var rep *core.Report
@@ -242,10 +252,17 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 	return a.finish(rep, err)
 }
 
+// postgresOptions are the driver options of the lock settings.
+func (a *app) postgresOptions() []postgres.Option {
+	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+}
+
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
 	return []core.Option{
 		core.WithLogger(a.log),
 		core.WithLockTimeout(a.st.LockTimeout),
+		core.WithStepTimeout(a.st.StepTimeout),
 		core.WithSelection(sel),
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
@@ -293,18 +310,13 @@ func exitCode(rep *core.Report, err error) int {
 	return ExitOK
 }
 
-// parseDB parses a database URL, registers its secrets with the masker
-// and refuses dialects this build cannot open.
+// parseDB parses a database URL and registers its secrets with the masker.
 func (a *app) parseDB(s, from string) (dburl.URL, error) {
 	u, err := dburl.Parse(s)
 	if err != nil {
 		return u, fmt.Errorf("cli: database URL (from %s): %w", from, err)
 	}
 	a.mask.add(u.Secrets()...)
-	if u.Dialect == dburl.MySQL {
-		return u, fmt.Errorf("cli: database URL (from %s): %s: MySQL/MariaDB is not supported yet, this build has no MySQL driver: %w",
-			from, u.Redacted(), core.ErrInvalid)
-	}
 	return u, nil
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -43,13 +44,19 @@ type setting struct {
 // then the config file, then the default.
 var settingsSpec = []setting{
 	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, def: "sqlite://groundwork.db", kind: kindString,
-		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql:// (not supported yet), sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
+		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
 	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "keep retrying to connect (with backoff) for this long when the database is not up yet; 0 tries once"},
 	{name: "lock-timeout", envs: []string{"GROUNDWORK_LOCK_TIMEOUT"}, def: "60s", kind: kindDuration,
 		usage: "how long apply waits for another runner's lock before failing"},
 	{name: "timeout", envs: []string{"GROUNDWORK_TIMEOUT"}, def: "0s", kind: kindDuration,
 		usage: "bound on the whole run; 0 means none"},
+	{name: "step-timeout", envs: []string{"GROUNDWORK_STEP_TIMEOUT"}, def: "0s", kind: kindDuration,
+		usage: "bound on each step's check and apply: a step over it has its statements cancelled and its transaction rolled back, and the error names it; 0 means none"},
+	{name: "lock-mode", envs: []string{"GROUNDWORK_LOCK_MODE"}, def: "auto", kind: kindString, choices: []string{"auto", "session", "lease"},
+		usage: "PostgreSQL: session (an advisory lock, released when the holder's connection ends), lease (a row in groundwork_lock with a heartbeat and fencing: safe behind PgBouncer in transaction mode) or auto (lease when the URL's port is 6432 or it has pgbouncer=true or pool_mode=transaction, else session); SQLite always locks a file, MySQL/MariaDB always take GET_LOCK"},
+	{name: "lease-ttl", envs: []string{"GROUNDWORK_LEASE_TTL"}, def: "15s", kind: kindDuration,
+		usage: "lease lock mode: how long a lease lasts without a heartbeat (renewed every third of it); a killed runner keeps the others waiting at most this long; at least 1s"},
 	{name: "output", envs: []string{"GROUNDWORK_OUTPUT"}, def: "text", kind: kindString, choices: []string{"text", "json"},
 		usage: "stdout format: text (a table and a summary line) or json (the report)"},
 	{name: "log-level", envs: []string{"GROUNDWORK_LOG_LEVEL"}, def: "warn", kind: kindString, choices: []string{"debug", "info", "warn", "error"},
@@ -82,6 +89,9 @@ type settings struct {
 	Wait        time.Duration
 	LockTimeout time.Duration
 	Timeout     time.Duration
+	StepTimeout time.Duration
+	LockMode    string
+	LeaseTTL    time.Duration
 	Output      string
 	LogLevel    string
 	LogFormat   string
@@ -189,6 +199,10 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 	}
 	st.DB, st.dbFrom = strings.TrimSpace(raw["db"].text), raw["db"].from
 	st.Wait, st.LockTimeout, st.Timeout = dur("wait"), dur("lock-timeout"), dur("timeout")
+	st.StepTimeout, st.LockMode, st.LeaseTTL = dur("step-timeout"), str("lock-mode"), dur("lease-ttl")
+	if d, err := time.ParseDuration(strings.TrimSpace(raw["lease-ttl"].text)); err == nil && d < time.Second {
+		errs = append(errs, invalidf("%s: %q is too short: a lease must last at least 1s", raw["lease-ttl"].from, raw["lease-ttl"].text))
+	}
 	st.Output, st.LogLevel, st.LogFormat = str("output"), str("log-level"), str("log-format")
 	st.Org = orgaccess.Config{
 		OrgID:       strings.TrimSpace(raw["org-id"].text),
@@ -251,6 +265,9 @@ type fileConfig struct {
 	Wait            yaml.Node `yaml:"wait"`
 	LockTimeout     yaml.Node `yaml:"lock-timeout"`
 	Timeout         yaml.Node `yaml:"timeout"`
+	StepTimeout     yaml.Node `yaml:"step-timeout"`
+	LockMode        yaml.Node `yaml:"lock-mode"`
+	LeaseTTL        yaml.Node `yaml:"lease-ttl"`
 	Output          yaml.Node `yaml:"output"`
 	LogLevel        yaml.Node `yaml:"log-level"`
 	LogFormat       yaml.Node `yaml:"log-format"`
@@ -270,11 +287,18 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 		return nil, invalidf("config file %s: %v", path, errors.Unwrap(err))
 	}
 	defer f.Close()
-	dec := yaml.NewDecoder(f)
+	data, err := readLimited(f)
+	if err != nil {
+		return nil, invalidf("config file %s: %v", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, invalidf("config file %s: %s", path, yamlMessage(err))
+	}
+	if err := checkDocument(data); err != nil {
+		return nil, invalidf("config file %s: %s", path, err)
 	}
 	out := map[string]rawValue{}
 	v := reflect.ValueOf(fc)
@@ -313,7 +337,8 @@ func yamlMessage(err error) string {
 		var msgs []string
 		for _, e := range te.Errors {
 			if i := strings.Index(e, "field "); i >= 0 && strings.Contains(e, " not found in type") {
-				key := strings.TrimSuffix(e[i+len("field "):strings.Index(e, " not found in type")], "")
+				// Last: the key itself may contain the words.
+				key := e[i+len("field ") : strings.LastIndex(e, " not found in type")]
 				msgs = append(msgs, e[:i]+"unknown key "+strconv.Quote(key)+" (known keys: "+knownKeys()+")")
 				continue
 			}

@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// insufficientPrivilege is PostgreSQL's SQLSTATE for "permission denied".
+const insufficientPrivilege = "42501"
+
+// hint is one line telling the operator which setting or document to
+// look at for err, or "". The error itself already says what happened.
+func hint(err error) string {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, core.ErrStepTimeout):
+		return "a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT): raise it, or look for what blocks the step (a lock held by the application, say)"
+	case errors.Is(err, core.ErrLockTimeout):
+		return "another runner held the lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it if that runner is busy, or stop it if it is stuck"
+	case errors.Is(err, core.ErrLockLost):
+		return "the lease expired while this run held it (a pause longer than --lease-ttl?); the step was rolled back; run apply again"
+	// A refused connection arrives as text: the driver does not wrap
+	// connection errors, which carry the whole configuration.
+	case errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege,
+		strings.Contains(err.Error(), "(SQLSTATE "+insufficientPrivilege+")"):
+		return fmt.Sprintf("the database role lacks a privilege (SQLSTATE %s): see docs/privileges.md for the grants apply and verify need", insufficientPrivilege)
+	}
+	return ""
+}

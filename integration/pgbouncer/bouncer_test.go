@@ -1,0 +1,448 @@
+//go:build integration
+
+// Package pgbouncer_test runs groundwork through a real PgBouncer (Debian's
+// package, on 127.0.0.1) in transaction mode, in front of the kit's
+// PostgreSQL container: the lease lock with many replicas, the session
+// lock's failure there, step timeouts and signals through the pooler.
+//
+// PgBouncer is installed with apt-get when it is missing and this runs as
+// root (.ci/run installs it too); without it the tests skip, or fail
+// under CI=true.
+package pgbouncer_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/groundworkdb/groundwork/integration/kit"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	bouncer.stop()
+	if err := kit.TerminateShared(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if binary.dir != "" {
+		_ = os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// The role the runs log in as through the pooler: a superuser made for
+// these tests, whose password is not a word groundwork prints (the
+// kit's is "groundwork", which the masker would hide everywhere).
+const (
+	pgUser     = "gw_pooler"
+	pgPassword = "pooler-Secret-7"
+	// singleDB is served by a pool of one server connection.
+	singleDB = "gw_single"
+)
+
+// bouncerState is a running PgBouncer.
+type bouncerState struct {
+	once sync.Once
+	err  error
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+// bouncer is the package's one PgBouncer.
+var bouncer bouncerState
+
+func (b *bouncerState) stop() {
+	if b.cmd != nil && b.cmd.Process != nil {
+		_ = b.cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { _ = b.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = b.cmd.Process.Kill()
+		}
+	}
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir)
+	}
+}
+
+// requireBouncer returns the PgBouncer in transaction mode in front of
+// the shared PostgreSQL server, starting both on first use.
+func requireBouncer(t *testing.T) (*kit.Server, int) {
+	t.Helper()
+	srv := kit.SharedPostgres(t)
+	bouncer.once.Do(func() { bouncer.err = startBouncer(srv) })
+	if bouncer.err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("pgbouncer: %v", bouncer.err)
+		}
+		t.Skipf("pgbouncer: %v (set CI=true to make this a failure)", bouncer.err)
+	}
+	return srv, bouncer.port
+}
+
+// pgbouncerBinary finds pgbouncer, installing Debian's package when it is
+// missing and this process may (root, apt-get present).
+func pgbouncerBinary() (string, error) {
+	find := func() (string, error) {
+		if p, err := exec.LookPath("pgbouncer"); err == nil {
+			return p, nil
+		}
+		if _, err := os.Stat("/usr/sbin/pgbouncer"); err == nil {
+			return "/usr/sbin/pgbouncer", nil
+		}
+		return "", errors.New("pgbouncer is not installed")
+	}
+	if p, err := find(); err == nil {
+		return p, nil
+	}
+	apt, err := exec.LookPath("apt-get")
+	if err != nil || os.Geteuid() != 0 {
+		return "", errors.New("pgbouncer is not installed and cannot be installed here (apt-get install pgbouncer as root)")
+	}
+	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	install := func() ([]byte, error) {
+		cmd := exec.Command(apt, "install", "-y", "-qq", "pgbouncer")
+		cmd.Env = env
+		return cmd.CombinedOutput()
+	}
+	if out, err := install(); err != nil {
+		upd := exec.Command(apt, "update", "-qq")
+		upd.Env = env
+		if uout, uerr := upd.CombinedOutput(); uerr != nil {
+			return "", fmt.Errorf("apt-get update: %v\n%s", uerr, uout)
+		}
+		if out2, err := install(); err != nil {
+			return "", fmt.Errorf("apt-get install pgbouncer: %v\n%s\n%s", err, out, out2)
+		}
+	}
+	return find()
+}
+
+// startBouncer writes a configuration and starts PgBouncer on a free
+// port of 127.0.0.1, in transaction mode, with at most 10 server
+// connections per database (fewer than the clients, as in production)
+// and one for singleDB. PgBouncer refuses to run as root: it runs as the
+// postgres user (or nobody) then.
+func startBouncer(srv *kit.Server) error {
+	bin, err := pgbouncerBinary()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if _, err := srv.CreateDatabase(ctx, singleDB); err != nil {
+		return err
+	}
+	admin, err := pgx.Connect(ctx, srv.AdminDSN())
+	if err != nil {
+		return err
+	}
+	_, err = admin.Exec(ctx, "CREATE ROLE "+pgUser+" LOGIN SUPERUSER PASSWORD '"+pgPassword+"'")
+	_ = admin.Close(ctx)
+	if err != nil {
+		return fmt.Errorf("create role %s: %w", pgUser, err)
+	}
+	dir, err := os.MkdirTemp("", "groundwork-pgbouncer-")
+	if err != nil {
+		return err
+	}
+	bouncer.dir = dir
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	backend := fmt.Sprintf("host=%s port=%s", srv.Host(), srv.Port())
+	ini := fmt.Sprintf(`[databases]
+%[1]s = %[2]s dbname=%[1]s pool_size=1
+* = %[2]s
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = %[3]d
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = %[4]s/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 10
+ignore_startup_parameters = extra_float_digits
+logfile = %[4]s/pgbouncer.log
+pidfile = %[4]s/pgbouncer.pid
+`, singleDB, backend, port, dir)
+	if err := os.WriteFile(filepath.Join(dir, "pgbouncer.ini"), []byte(ini), 0o644); err != nil {
+		return err
+	}
+	users := fmt.Sprintf("%q %q\n", pgUser, pgPassword)
+	if err := os.WriteFile(filepath.Join(dir, "userlist.txt"), []byte(users), 0o600); err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini"))
+	if os.Geteuid() == 0 {
+		uid, gid, err := unprivileged()
+		if err != nil {
+			return err
+		}
+		for _, p := range []string{dir, filepath.Join(dir, "pgbouncer.ini"), filepath.Join(dir, "userlist.txt")} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				return err
+			}
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
+	bouncer.cmd, bouncer.port = cmd, port
+	// Ready when a query goes through it to the server.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(cctx, bouncerURL(port, singleDB, ""))
+		if err == nil {
+			_, err = conn.Exec(cctx, "SELECT 1", pgx.QueryExecModeSimpleProtocol)
+			_ = conn.Close(cctx)
+		}
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "pgbouncer.log"))
+			return fmt.Errorf("pgbouncer did not come up: %v\n%s\n%s", err, out.String(), log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func unprivileged() (int, int, error) {
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		return uid, gid, nil
+	}
+	return 0, 0, errors.New("running as root and there is no postgres or nobody user for pgbouncer")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// bouncerURL is the URL of database db through the pooler, with extra
+// query parameters (for example "pgbouncer=true").
+func bouncerURL(port int, db, extra string) string {
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(pgUser, pgPassword),
+		Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Path: "/" + db, RawQuery: "sslmode=disable"}
+	if extra != "" {
+		u.RawQuery += "&" + extra
+	}
+	return u.String()
+}
+
+// newDatabase creates a fresh database on the server, reached through
+// the pooler by the wildcard entry.
+func newDatabase(t *testing.T, srv *kit.Server) string {
+	t.Helper()
+	name := fmt.Sprintf("gw_%s_%d", strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name())), time.Now().UnixNano()%1e6)
+	if len(name) > 60 {
+		name = name[len(name)-60:]
+		name = "gw" + name[2:]
+	}
+	if _, err := srv.CreateDatabase(context.Background(), name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	return name
+}
+
+// directDB connects straight to the server (not through the pooler), for
+// the test's own checks.
+func directDB(t *testing.T, srv *kit.Server, db string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, srv.DSN(db))
+	if err != nil {
+		t.Fatalf("connect to %s: %v", db, err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+func mustExec(t *testing.T, conn *pgx.Conn, sql string) {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func queryInt(t *testing.T, conn *pgx.Conn, sql string) int64 {
+	t.Helper()
+	var n int64
+	if err := conn.QueryRow(context.Background(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// binary is the groundwork command, built once.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func groundwork(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			binary.err = err
+			return
+		}
+		if binary.dir, binary.err = os.MkdirTemp("", "groundwork-bin-"); binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "groundwork")
+		out, err := exec.Command(gobin, "build", "-o", binary.path, "github.com/groundworkdb/groundwork/cmd/groundwork").CombinedOutput()
+		if err != nil {
+			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+// orgEnv configures a development organization.
+var orgEnv = []string{
+	"OPENROUTER_EXTERNAL_USER=acme-dev",
+	"ORGANIZATION_NAME=Acme Development",
+	"OPENROUTER_API_KEY=sk-or-v1-pgbouncer-test-key",
+}
+
+// command is the binary with only PATH, HOME and env in its environment.
+func command(t *testing.T, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(groundwork(t), args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}, env...)
+	return cmd
+}
+
+// result is one finished run of the binary.
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s\n--- stdout\n%s--- stderr\n%s", r.code, r.took, r.stdout, r.stderr)
+}
+
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		t.Fatalf("run: %v", err)
+	}
+	return r
+}
+
+// startUntil starts cmd and returns once a line of its stderr contains
+// every one of marks; the rest of stderr keeps being collected.
+func startUntil(t *testing.T, cmd *exec.Cmd, marks ...string) *lines {
+	t.Helper()
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := &lines{}
+	seen := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pipe)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			out.add(line)
+			if found {
+				continue
+			}
+			all := true
+			for _, m := range marks {
+				all = all && strings.Contains(line, m)
+			}
+			if all {
+				found = true
+				close(seen)
+			}
+		}
+	}()
+	select {
+	case <-seen:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("never logged %q\n%s", marks, out)
+	}
+	return out
+}
+
+// lines collects output lines from one goroutine for the test to read.
+type lines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lines) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s + "\n")
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
