@@ -18,6 +18,7 @@ type options struct {
 	selection   Selection
 	environment string
 	recorder    Recorder
+	progress    func(Progress)
 }
 
 func defaultOptions() options {

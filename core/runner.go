@@ -132,7 +132,8 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, fence Fencer) error {
 	applied := false
 	skipped := map[string]bool{}
-	for _, st := range steps {
+	for i, st := range steps {
+		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
 			resume := ""
 			if mode == ModeApply {
@@ -317,6 +318,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 		if sr.Status == StatusSkipped {
 			continue
 		}
+		r.o.report(Progress{Phase: PhaseVerify, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		info := st.Info()
 		if applied {
 			plan, err := st.Check(ctx, sess)

@@ -11,7 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +68,8 @@ type app struct {
 	limit int
 	// errPrinted is set once the error was shown, so Main does not repeat it.
 	errPrinted bool
+	// at is the step the current run is at, for the progress line.
+	at atomic.Pointer[core.Progress]
 }
 
 // Main runs the command line with args (without the program name) and
@@ -266,6 +268,7 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 		core.WithSelection(sel),
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
+		core.WithProgress(func(p core.Progress) { a.at.Store(&p) }),
 	}
 }
 
@@ -409,44 +412,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progress shows a spinner on stdout while a run goes on, only when
-// stdout is a terminal and the output is text; it returns the stop func,
-// which erases it.
-func (a *app) progress(label string) func() {
-	if a.st.Output != "text" || !isTerminal(a.stdout) {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		frames := []string{"|", "/", "-", `\`}
-		start := time.Now()
-		t := time.NewTicker(120 * time.Millisecond)
-		defer t.Stop()
-		shown := false
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				if shown {
-					fmt.Fprint(a.stdout, "\r\033[K")
-				}
-				return
-			case <-t.C:
-				if time.Since(start) < 300*time.Millisecond {
-					continue
-				}
-				shown = true
-				fmt.Fprintf(a.stdout, "\r\033[K%s %s… %s", frames[i%len(frames)], label, time.Since(start).Round(100*time.Millisecond))
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
 }
 
 // pluralize returns "1 step" or "2 steps".
