@@ -186,7 +186,8 @@ func TestInvalidInputExits2AndWritesNothing(t *testing.T) {
 		{"no scheme", nil, []string{"apply", "--db", "DIR/x.db"}, "no scheme"},
 		{"bad port", nil, []string{"apply", "--db", "postgres://u:hunter2@h:port/x"}, "port"},
 		{"memory", nil, []string{"apply", "--db", "sqlite://:memory:"}, "in-memory"},
-		{"mysql", nil, []string{"apply", "--db", "mysql://u:hunter2@h/x"}, "not supported yet"},
+		{"mysql bad parameter", nil, []string{"apply", "--db", "mysql://u:hunter2@127.0.0.1:1/x?parseTime=maybe"}, "invalid bool value"},
+		{"mysql user with a colon", nil, []string{"apply", "--db", "mysql://a%3Ab:hunter2@127.0.0.1:1/x"}, "user name contains ':'"},
 		{"bad url in env", map[string]string{"DATABASE_URL": "postgres://u:hunter2@h:99999/x"}, []string{"verify"}, "DATABASE_URL"},
 		{"unknown step", nil, []string{"apply", "--db", "sqlite:///DIR/x.db", "--step", "nope"}, `no step has id "nope"`},
 		{"unknown tag", nil, []string{"plan", "--db", "sqlite:///DIR/x.db", "--tag", "nope"}, `no step has tag "nope"`},
@@ -428,6 +429,8 @@ func TestSecretsNeverShown(t *testing.T) {
 		{"verify", "--db", "postgresql+psycopg2://app:" + password + "@127.0.0.1:1/db", "-o", "json", "--log-format", "json", "--log-level", "debug"},
 		{"apply", "--db", "postgres://app:" + password + "@127.0.0.1:port/db"},
 		{"apply", "--db", "postgres://app:" + password + "/x@127.0.0.1/db"},
+		{"apply", "--db", "mysql://app:" + password + "@127.0.0.1:1/db", "--wait", "600ms", "--log-level", "debug"},
+		{"verify", "--db", "mariadb://app:" + password + "%40%2F%3A@127.0.0.1:1/db?timeout=1s", "-o", "json", "--log-format", "json", "--log-level", "debug"},
 	} {
 		r := run(t, nil, args...)
 		check(r)

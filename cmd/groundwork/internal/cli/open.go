@@ -11,6 +11,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
@@ -47,7 +48,7 @@ func (a *app) open(ctx context.Context, u dburl.URL, readOnly bool) (*database, 
 	deadline := time.Now().Add(wait)
 	delay := firstRetry
 	for attempt := 1; ; attempt++ {
-		d, closeFn, err := openOnce(ctx, u)
+		d, closeFn, err := openOnce(ctx, u, a.postgresOptions()...)
 		if err == nil {
 			return &database{driver: d, close: func() { closeFn(); cleanup() }}, nil
 		}
@@ -75,7 +76,7 @@ func (a *app) open(ctx context.Context, u dburl.URL, readOnly bool) (*database, 
 	}
 }
 
-func openOnce(ctx context.Context, u dburl.URL) (core.Driver, func(), error) {
+func openOnce(ctx context.Context, u dburl.URL, pgOpts ...postgres.Option) (core.Driver, func(), error) {
 	switch u.Dialect {
 	case dburl.SQLite:
 		if dir := filepath.Dir(u.Path); dir != "." {
@@ -97,7 +98,13 @@ func openOnce(ctx context.Context, u dburl.URL) (core.Driver, func(), error) {
 		}
 		return d, func() { _ = d.Close() }, nil
 	case dburl.Postgres:
-		d, err := postgres.Open(ctx, u.DSN)
+		d, err := postgres.Open(ctx, u.DSN, pgOpts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, func() { _ = d.Close() }, nil
+	case dburl.MySQL:
+		d, err := mysql.Open(ctx, u.DSN)
 		if err != nil {
 			return nil, nil, err
 		}

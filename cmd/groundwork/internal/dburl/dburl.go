@@ -262,10 +262,23 @@ func maskQuery(raw string) (string, []string, error) {
 	return strings.Join(parts, "&"), secrets, nil
 }
 
-// mysqlDSN renders the go-sql-driver/mysql form of u.
+// msgMySQLUserColon: a go-sql-driver DSN ends the user name at its first ':'.
+const msgMySQLUserColon = "mysql URL: the user name contains ':', which a MySQL DSN cannot carry"
+
+// mysqlDSN renders the go-sql-driver/mysql form of u:
+// user:password@tcp(host:port)/dbname?params. go-sql-driver splits the
+// user from the password at the first ':' and the credentials from the
+// address at the last '@' before the last '/', so the password may hold
+// any character but the user name no ':'. The database name is
+// path-escaped (go-sql-driver unescapes it) and the query is passed as
+// it is (go-sql-driver unescapes each value); drivers/mysql adds
+// parseTime whatever the URL says.
 func mysqlDSN(u *url.URL) (string, error) {
 	var b strings.Builder
 	if u.User != nil {
+		if strings.Contains(u.User.Username(), ":") {
+			return "", invalid(msgMySQLUserColon)
+		}
 		b.WriteString(u.User.Username())
 		if pw, ok := u.User.Password(); ok {
 			b.WriteString(":" + pw)
@@ -283,14 +296,15 @@ func mysqlDSN(u *url.URL) (string, error) {
 	if db == "" || strings.Contains(db, "/") {
 		return "", invalid(msgMySQLNoDB)
 	}
-	b.WriteString("/" + db)
+	b.WriteString("/" + url.PathEscape(db))
 	if u.RawQuery != "" {
 		for _, p := range strings.Split(u.RawQuery, "&") {
 			if !strings.Contains(p, "=") {
 				return "", invalid(msgMySQLBadParam)
 			}
 		}
-		b.WriteString("?" + u.RawQuery)
+		// A raw '/' in a value would be taken for the one before dbname.
+		b.WriteString("?" + strings.ReplaceAll(u.RawQuery, "/", "%2F"))
 	}
 	return b.String(), nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/groundworkdb/groundwork/core"
 )
 
@@ -43,6 +45,8 @@ func TestParse(t *testing.T) {
 		{"mysql://u:pw@db:3307/app?parseTime=true", MySQL, "u:pw@tcp(db:3307)/app?parseTime=true", "mysql://u:***@db:3307/app?parseTime=true"},
 		{"mysql+pymysql://u:pw@db/app", MySQL, "u:pw@tcp(db:3306)/app", "mysql://u:***@db/app"},
 		{"mariadb://u@db/app", MySQL, "u@tcp(db:3306)/app", "mysql://u@db/app"},
+		{"mysql://u:pw@db/app?loc=Europe/Warsaw&tls=true", MySQL, "u:pw@tcp(db:3306)/app?loc=Europe%2FWarsaw&tls=true", "mysql://u:***@db/app?loc=Europe/Warsaw&tls=true"},
+		{"mysql://u:pw@db/my%3Fdb", MySQL, "u:pw@tcp(db:3306)/my%3Fdb", "mysql://u:***@db/my%3Fdb"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -93,6 +97,7 @@ func TestParseErrors(t *testing.T) {
 		{"postgres://u:pw\n@db/x", "control characters"},
 		{"mysql://u:secretpw@db", "no database name"},
 		{"mysql://u:secretpw@db/x?flag", "key=value"},
+		{"mysql://a%3Ab:secretpw@db/x", "user name contains ':'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -125,5 +130,44 @@ func TestSecrets(t *testing.T) {
 	}
 	if r := u.Redacted(); r != "postgres://u:***@db/x?sslpassword=***&password=***" {
 		t.Fatalf("Redacted() = %q", r)
+	}
+}
+
+// TestMySQLDSNParses: go-sql-driver reads back from the DSN exactly the
+// user, password, address, database and parameters the URL spells,
+// whatever characters the password holds.
+func TestMySQLDSNParses(t *testing.T) {
+	tests := []struct {
+		url, user, pass, addr, db string
+		params                    map[string]string
+	}{
+		{"mysql://u:pw@db:3307/app", "u", "pw", "db:3307", "app", nil},
+		{"mysql://us%40er:p%40ss%3Aw%2Frd%3F%23%28%29@db/app", "us@er", "p@ss:w/rd?#()", "db:3306", "app", nil},
+		{"mariadb://u:pw@[::1]:3306/my%3Fdb%20x?loc=Europe/Warsaw&time_zone=%27%2B00%3A00%27", "u", "pw", "[::1]:3306", "my?db x",
+			map[string]string{"time_zone": "'+00:00'"}},
+		{"mysql://u@db/app", "u", "", "db:3306", "app", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			u, err := Parse(tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := mysql.ParseDSN(u.DSN)
+			if err != nil {
+				t.Fatalf("go-sql-driver cannot read %q: %v", u.DSN, err)
+			}
+			if cfg.User != tt.user || cfg.Passwd != tt.pass || cfg.Addr != tt.addr || cfg.DBName != tt.db {
+				t.Fatalf("read back user %q pass %q addr %q db %q", cfg.User, cfg.Passwd, cfg.Addr, cfg.DBName)
+			}
+			for k, v := range tt.params {
+				if cfg.Params[k] != v {
+					t.Fatalf("param %s = %q, want %q", k, cfg.Params[k], v)
+				}
+			}
+			if strings.Contains(u.Redacted(), "pw") || strings.Contains(u.Redacted(), "ss") {
+				t.Fatalf("Redacted() = %q shows the password", u.Redacted())
+			}
+		})
 	}
 }

@@ -1,0 +1,272 @@
+package mysql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// nativeTypes maps the portable types.
+//
+//   - Text is TEXT, except a text column that is part of the table's
+//     primary key, of one of its unique constraints or of one of its
+//     foreign keys: that one is VARCHAR(255) (see keyText).
+//   - Real is DOUBLE, the 8-byte float, so 1.3 reads back as 1.3.
+//   - Boolean is BOOLEAN, which both servers store as TINYINT(1).
+//   - JSON is JSON: MySQL's binary JSON type, on MariaDB an alias of
+//     LONGTEXT with a json_valid CHECK (the catalog shows "longtext").
+//   - Timestamp is DATETIME(6), not TIMESTAMP: TIMESTAMP ends in 2038 and,
+//     on servers with explicit_defaults_for_timestamp off, gets an
+//     implicit ON UPDATE CURRENT_TIMESTAMP. go-sql-driver writes and reads
+//     it in the DSN's loc, UTC unless the DSN says otherwise.
+//   - BigInt is BIGINT, 64 bits, for epoch seconds and milliseconds.
+var nativeTypes = map[core.ColumnType]string{
+	core.Text:      "TEXT",
+	core.Integer:   "INT",
+	core.BigInt:    "BIGINT",
+	core.Real:      "DOUBLE",
+	core.Boolean:   "BOOLEAN",
+	core.JSON:      "JSON",
+	core.Timestamp: "DATETIME(6)",
+	core.Date:      "DATE",
+}
+
+// keyText is the type of a text column that a key of its table covers.
+// A TEXT column can only be a key with a prefix length, and a prefix key
+// does not make the whole value unique or referenceable; VARCHAR(255) can
+// be a key in full (255 characters of utf8mb4 are 1020 bytes, so three
+// fit in InnoDB's 3072-byte limit), at the price of refusing longer
+// values. Ids, API keys and model ids are far shorter.
+const keyText = "VARCHAR(255)"
+
+// prefixLen is the prefix length, in characters, of a TEXT (or BLOB)
+// column in an index created by CreateIndex.
+const prefixLen = 255
+
+func (d *Driver) columnType(c core.Column, key bool) string {
+	if c.Type == core.Text && key {
+		return keyText
+	}
+	return nativeTypes[c.Type]
+}
+
+func (d *Driver) column(c core.Column, key bool) string {
+	typ := d.columnType(c, key)
+	s := d.Quote(c.Name) + " " + typ
+	if c.AutoIncrement && (c.Type == core.Integer || c.Type == core.BigInt) {
+		// AUTO_INCREMENT takes no DEFAULT; the primary key makes it a key.
+		return s + " NOT NULL AUTO_INCREMENT"
+	}
+	if c.NotNull {
+		s += " NOT NULL"
+	}
+	if c.Default != nil {
+		s += " DEFAULT " + defaultValue(c.Default)
+	}
+	return s
+}
+
+// defaultValue renders a column default. A string default is written as
+// an expression in parentheses, which MySQL 8.0.13+ and MariaDB 10.2+
+// accept for every column type: MySQL refuses a plain literal default on
+// a TEXT or JSON column. Numbers and booleans are plain literals.
+func defaultValue(v any) string {
+	if s, ok := v.(string); ok {
+		return "(" + stringLiteral(s) + ")"
+	}
+	return literal(v)
+}
+
+// literal renders v as an SQL literal.
+func literal(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return stringLiteral(x)
+	case bool:
+		if x {
+			return "TRUE"
+		}
+		return "FALSE"
+	case int:
+		return strconv.Itoa(x)
+	case int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return stringLiteral(fmt.Sprint(v))
+}
+
+// stringLiteral renders s so that the server reads it back exactly,
+// whatever its sql_mode: a quote is doubled, never escaped with a
+// backslash, and a backslash (which NO_BACKSLASH_ESCAPES reads as itself
+// and the default mode as an escape) is spelled CHAR(92 USING ascii)
+// inside a CONCAT. ASCII converts to any character set, so the CONCAT
+// never mixes collations.
+func stringLiteral(s string) string {
+	if !strings.Contains(s, `\`) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	parts := strings.Split(s, `\`)
+	out := make([]string, 0, 2*len(parts))
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, "CHAR(92 USING ascii)")
+		}
+		if p != "" {
+			out = append(out, "'"+strings.ReplaceAll(p, "'", "''")+"'")
+		}
+	}
+	return "CONCAT(" + strings.Join(out, ", ") + ")"
+}
+
+// keyColumns are the columns of t a key covers: its primary key, its
+// unique constraints and its foreign keys.
+func keyColumns(t core.Table) map[string]bool {
+	keys := map[string]bool{}
+	add := func(cols []string) {
+		for _, c := range cols {
+			keys[c] = true
+		}
+	}
+	add(t.PrimaryKey)
+	for _, u := range t.Uniques {
+		add(u.Columns)
+	}
+	for _, fk := range t.ForeignKeys {
+		add(fk.Columns)
+	}
+	return keys
+}
+
+// CreateTable implements core.DDL with one statement: the columns, the
+// primary key, the unique constraints and the foreign keys together, so a
+// table exists whole or not at all. ENGINE=InnoDB because foreign keys
+// and crash safety need it; the character set is the database's, which
+// the host application's tables share (a foreign key between two text
+// columns needs the same collation on both).
+func (d *Driver) CreateTable(t core.Table) []string {
+	keys := keyColumns(t)
+	parts := make([]string, 0, len(t.Columns)+len(t.Uniques)+len(t.ForeignKeys)+1)
+	for _, c := range t.Columns {
+		parts = append(parts, d.column(c, keys[c.Name]))
+		d.remember(t.Name, c.Name, d.columnType(c, keys[c.Name]))
+	}
+	parts = append(parts, core.TableConstraints(d, t, true)...)
+	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n) ENGINE=InnoDB"}
+}
+
+// AddColumn implements core.DDL. MySQL has no ADD COLUMN IF NOT EXISTS:
+// the shared algorithm adds only the columns the catalog lacks, under the
+// lock. A column added to an existing table is no key of it, so text is
+// TEXT.
+func (d *Driver) AddColumn(table string, c core.Column) string {
+	d.remember(table, c.Name, d.columnType(c, false))
+	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
+}
+
+// CreateIndex implements core.DDL. MySQL 8 has no CREATE INDEX IF NOT
+// EXISTS (MariaDB has): none is needed, the shared algorithm creates only
+// the indexes the catalog lacks, under the lock.
+//
+// A TEXT or BLOB column can only be indexed on a prefix, so such a key
+// part gets prefixLen characters; a unique index on it is then unique on
+// that prefix, which refuses no more than a VARCHAR(255) key would. The
+// column's type comes from the last Inspect, or from the CreateTable or
+// AddColumn that rendered it in this run (the runner plans an index right
+// after the table it needs, sometimes without inspecting again); a column
+// the driver knows nothing of gets no prefix.
+func (d *Driver) CreateIndex(ix core.Index) string {
+	unique := ""
+	if ix.Unique {
+		unique = "UNIQUE "
+	}
+	parts := make([]string, len(ix.Columns))
+	for i, c := range ix.Columns {
+		parts[i] = d.Quote(c)
+		if d.needsPrefix(ix.Table, c) {
+			parts[i] += "(" + strconv.Itoa(prefixLen) + ")"
+		}
+	}
+	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), strings.Join(parts, ", "))
+}
+
+// DropIndex implements core.DDL. MySQL 8 has no DROP INDEX IF EXISTS.
+func (d *Driver) DropIndex(ix *core.IndexState) string {
+	return "DROP INDEX " + d.Quote(ix.Name) + " ON " + d.Quote(ix.Table)
+}
+
+func (d *Driver) remember(table, column, typ string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rendered == nil {
+		d.rendered = columnTypes{}
+	}
+	d.rendered.set(table, column, typ)
+}
+
+func (d *Driver) needsPrefix(table, column string) bool {
+	d.mu.Lock()
+	typ, ok := d.inspected.get(table, column)
+	if !ok {
+		typ, ok = d.rendered.get(table, column)
+	}
+	d.mu.Unlock()
+	if !ok {
+		return false
+	}
+	switch baseType(typ) {
+	case "tinytext", "text", "mediumtext", "longtext", "json", "tinyblob", "blob", "mediumblob", "longblob":
+		return true
+	}
+	return false
+}
+
+// baseType is the type name without length, precision or attributes:
+// "int" for "int(10) unsigned".
+func baseType(typ string) string {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	if i := strings.IndexAny(t, "( "); i >= 0 {
+		t = t[:i]
+	}
+	return t
+}
+
+// ColumnMatches implements core.DDL by type family. Any integer type
+// serves an integer or a boolean (BOOLEAN is TINYINT(1)); only BIGINT
+// serves a bigint (epoch milliseconds overflow INT). A JSON column is
+// served by MySQL's JSON or by any text type: MariaDB's JSON is LONGTEXT.
+// A timestamp is DATETIME or TIMESTAMP. An auto-increment column needs
+// AUTO_INCREMENT.
+func (d *Driver) ColumnMatches(want core.Column, have core.ColumnState) bool {
+	base := baseType(have.Type)
+	text := base == "varchar" || base == "char" || base == "tinytext" || base == "text" || base == "mediumtext" || base == "longtext"
+	integer := base == "tinyint" || base == "smallint" || base == "mediumint" || base == "int" || base == "integer" || base == "bigint"
+	var ok bool
+	switch want.Type {
+	case core.Text:
+		ok = text
+	case core.Integer, core.Boolean:
+		ok = integer
+	case core.BigInt:
+		ok = base == "bigint"
+	case core.Real:
+		ok = base == "double" || base == "float" || base == "real" || base == "decimal"
+	case core.JSON:
+		ok = base == "json" || text
+	case core.Timestamp:
+		ok = base == "datetime" || base == "timestamp"
+	case core.Date:
+		ok = base == "date"
+	}
+	if ok && want.AutoIncrement {
+		ok = have.Default == autoIncrement
+	}
+	return ok
+}

@@ -1,0 +1,64 @@
+package mysql
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// TestOpenNeverShowsPassword: neither a DSN go-sql-driver cannot parse nor
+// a server it cannot reach gives an error with the password in it.
+func TestOpenNeverShowsPassword(t *testing.T) {
+	const secret = "Hunter2-s3cret"
+	bad := []string{
+		"app:" + secret + "@tcp(127.0.0.1:1)/app?parseTime=maybe",
+		"app:" + secret + "@tcp(127.0.0.1:1/app",
+		"app:" + secret + "@tcp(127.0.0.1:1)",
+		"app:" + secret + "@tcp(127.0.0.1:1)/",
+		"app:" + url.QueryEscape(secret+"/@") + "@tcp(127.0.0.1:1)/app?tls=nosuchconfig",
+		"app:" + secret + "@tcp(127.0.0.1:1)/app?timeout=soon",
+	}
+	for _, dsn := range bad {
+		_, err := Open(context.Background(), dsn)
+		if err == nil {
+			t.Errorf("%s: opened", dsn)
+			continue
+		}
+		if !errors.Is(err, core.ErrInvalid) {
+			t.Errorf("%s: %v is not ErrInvalid", dsn, err)
+		}
+		if msg := err.Error(); strings.Contains(msg, "Hunter2") || strings.Contains(msg, "s3cret") {
+			t.Errorf("error shows the password: %s", msg)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := Open(ctx, "app:"+secret+"@tcp(127.0.0.1:1)/app?timeout=2s")
+	if err == nil {
+		t.Fatal("connected to port 1")
+	}
+	if errors.Is(err, core.ErrInvalid) {
+		t.Errorf("an unreachable server is not invalid input: %v", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "Hunter2") || !strings.Contains(msg, "127.0.0.1:1") {
+		t.Errorf("connect error: %s", msg)
+	}
+}
+
+func TestScrub(t *testing.T) {
+	const dsn = "u:p@ss:w/rd@tcp(h:3306)/db"
+	for _, msg := range []string{"x p@ss:w/rd y", "x " + url.QueryEscape("p@ss:w/rd") + " y"} {
+		if got := scrub(msg, dsn); strings.Contains(got, "ss:w") {
+			t.Errorf("scrub(%q) = %q", msg, got)
+		}
+	}
+	if got := scrub("nothing secret", "u@tcp(h)/db"); got != "nothing secret" {
+		t.Errorf("scrub without a password changed the message: %s", got)
+	}
+}

@@ -1,0 +1,187 @@
+package mysql
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// maxLockName is the longest name GET_LOCK accepts (MySQL 5.7 and later).
+const maxLockName = 64
+
+// lockName is the server-wide GET_LOCK name of the lock called name in
+// database db: "groundwork:<db>:<name>" when that is at most 64 bytes of
+// plain characters, else "groundwork:" and 40 hex digits of its SHA-256.
+// GET_LOCK names are per server, not per database: the database in the
+// name keeps runners of two databases on one server from excluding each
+// other. Only letters, digits and "_-.:" are kept as they are, so the
+// name needs no escaping in any sql_mode.
+func lockName(db, name string) string {
+	full := "groundwork:" + db + ":" + name
+	if len(full) <= maxLockName && plainName(full) {
+		return full
+	}
+	sum := sha256.Sum256([]byte(full))
+	return "groundwork:" + hex.EncodeToString(sum[:])[:40]
+}
+
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.:", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// queryHolder describes the session holding a named lock. PROCESSLIST
+// shows every session to a user with the PROCESS privilege and the
+// user's own sessions to anyone; TIME is how long the session has been
+// in its current state: for a groundwork holder, whose lock connection
+// runs nothing after GET_LOCK, about how long it has held the lock.
+const queryHolder = `SELECT l.id, COALESCE(p.USER, ''), COALESCE(p.HOST, ''), COALESCE(p.DB, ''), p.TIME
+FROM (SELECT IS_USED_LOCK(?) AS id) l
+LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id`
+
+// userLock is a GET_LOCK lock held by a connection kept out of the pool
+// for as long as the lock is held: the server releases the lock when that
+// connection ends, so a holder that dies (killed process, lost network,
+// KILL CONNECTION) leaves no stuck lock.
+type userLock struct {
+	conn bun.Conn
+	key  string
+	name string
+}
+
+// Lock implements core.Driver with GET_LOCK(key, 0), polled with a
+// backoff from 5 ms to 100 ms until wait has passed, so a cancelled
+// context stops the wait at once. A lock that is not free by then fails
+// with a *core.LockError wrapping core.ErrLockTimeout that says which
+// session holds it.
+func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+	start := time.Now()
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+		}
+		return nil, fmt.Errorf("drivers/mysql: lock %q: connect: %w", name, err)
+	}
+	var db sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&db); err != nil {
+		discard(conn)
+		if ctx.Err() != nil {
+			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+		}
+		return nil, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
+	}
+	if !db.Valid {
+		_ = conn.Close()
+		return nil, fmt.Errorf("drivers/mysql: lock %q: the connection has no current database: %w", name, core.ErrInvalid)
+	}
+	key := lockName(db.String, name)
+	delay := 5 * time.Millisecond
+	for {
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", key).Scan(&got); err != nil {
+			discard(conn)
+			if ctx.Err() != nil {
+				return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+			}
+			return nil, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
+		}
+		if got.Valid && got.Int64 == 1 {
+			return &userLock{conn: conn, key: key, name: name}, nil
+		}
+		if !got.Valid {
+			discard(conn)
+			return nil, fmt.Errorf("drivers/mysql: lock %q: GET_LOCK returned NULL", name)
+		}
+		if time.Since(start) >= wait {
+			holder := describeHolder(ctx, conn, key)
+			_ = conn.Close()
+			return nil, &core.LockError{Name: name, Holder: holder, Waited: since(start), Err: core.ErrLockTimeout}
+		}
+		select {
+		case <-ctx.Done():
+			_ = conn.Close()
+			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+		case <-time.After(min(delay, max(wait-time.Since(start), time.Millisecond))):
+		}
+		delay = min(delay*2, 100*time.Millisecond)
+	}
+}
+
+func since(start time.Time) string {
+	return time.Since(start).Round(time.Millisecond).String()
+}
+
+// describeHolder says who holds the lock: "connection 42, user app,
+// client 10.0.0.7:51234, database app, in its current state for 3s". It
+// is best effort: an empty string when the holder cannot be seen.
+func describeHolder(ctx context.Context, conn bun.Conn, key string) string {
+	var (
+		id             sql.NullInt64
+		user, host, db string
+		secs           sql.NullInt64
+	)
+	if err := conn.QueryRowContext(ctx, queryHolder, key).Scan(&id, &user, &host, &db, &secs); err != nil {
+		return ""
+	}
+	return holderText(id, user, host, db, secs)
+}
+
+func holderText(id sql.NullInt64, user, host, db string, secs sql.NullInt64) string {
+	if !id.Valid {
+		return "a session that has just released it"
+	}
+	parts := []string{fmt.Sprintf("connection %d", id.Int64)}
+	if user != "" {
+		parts = append(parts, "user "+user)
+	}
+	if host != "" {
+		parts = append(parts, "client "+host)
+	}
+	if db != "" {
+		parts = append(parts, "database "+db)
+	}
+	if secs.Valid {
+		parts = append(parts, fmt.Sprintf("in its current state for %ds", secs.Int64))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Unlock implements core.Lock. The connection goes back to the pool only
+// when RELEASE_LOCK confirms; otherwise it is closed, which releases the
+// lock on the server.
+func (l *userLock) Unlock(ctx context.Context) error {
+	var released sql.NullInt64
+	err := l.conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", l.key).Scan(&released)
+	if err == nil && (!released.Valid || released.Int64 != 1) {
+		err = errors.New("the session no longer held it")
+	}
+	if err != nil {
+		discard(l.conn)
+		return fmt.Errorf("drivers/mysql: unlock %q: %w", l.name, err)
+	}
+	return l.conn.Close()
+}
+
+// discard closes the connection itself rather than returning it to the
+// pool: database/sql drops a connection whose Raw callback reports
+// driver.ErrBadConn.
+func discard(conn bun.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
+}

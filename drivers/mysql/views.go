@@ -1,0 +1,77 @@
+package mysql
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// ViewsTable is groundwork's table of view fingerprints. MySQL and
+// MariaDB keep no comment on a view and rewrite its query (backticks,
+// the database name before every table, their own spacing), so the
+// fingerprint the PostgreSQL driver stamps in a comment lives here: one
+// row per view groundwork created, with the hash of the query as declared
+// and the md5 of the definition as the server stored it right after.
+// Views hold no data, and neither does this table: dropping it makes the
+// next run replace each view once.
+const ViewsTable = "groundwork_views"
+
+// markerPrefix starts the Marker Inspect builds from a view's row:
+// groundwork:v1:<sha256 of the normalized query>:<md5 of the definition>.
+const markerPrefix = "groundwork:v1:"
+
+const createViewsTable = "CREATE TABLE IF NOT EXISTS `" + ViewsTable + "` (\n" +
+	"  name VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,\n" +
+	"  query_hash CHAR(64) CHARACTER SET ascii NOT NULL,\n" +
+	"  definition_md5 CHAR(32) CHARACTER SET ascii NOT NULL\n" +
+	") ENGINE=InnoDB"
+
+func (d *Driver) viewQuery(v core.View) string {
+	return strings.TrimRight(strings.TrimSpace(v.Query(d)), "; \t\r\n")
+}
+
+// queryHash fingerprints the query as declared, white space folded.
+func queryHash(query string) string {
+	sum := sha256.Sum256([]byte(core.NormalizeSQL(query)))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateView implements core.DDL with three statements, each committing
+// on its own: the fingerprint table if it is missing, the view (CREATE OR
+// REPLACE, one statement, so the view is never missing), then its
+// fingerprint, whose md5 the server computes from the definition it just
+// stored. A run killed between the last two leaves a view without its
+// fingerprint (or with the previous one): the next run replaces it once
+// more and records it.
+func (d *Driver) CreateView(v core.View) []string {
+	name := stringLiteral(v.Name)
+	return []string{
+		createViewsTable,
+		"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + d.viewQuery(v),
+		"REPLACE INTO `" + ViewsTable + "` (name, query_hash, definition_md5)\n" +
+			"SELECT " + name + ", '" + queryHash(d.viewQuery(v)) + "', COALESCE(MD5(VIEW_DEFINITION), '')\n" +
+			"FROM information_schema.VIEWS\n" +
+			"WHERE TABLE_SCHEMA = DATABASE() AND CONVERT(TABLE_NAME USING utf8mb4) COLLATE utf8mb4_bin = " + name,
+	}
+}
+
+// ReplaceView implements core.DDL: CREATE OR REPLACE VIEW may change a
+// view's columns on MySQL and MariaDB, so replacing is creating.
+func (d *Driver) ReplaceView(v core.View) []string { return d.CreateView(v) }
+
+// ViewMatches implements core.DDL. It never compares SQL text. The view
+// matches when its fingerprint row carries the hash of the declared query
+// and the md5 of the definition the server holds now. A view without a
+// row (made by someone else) is replaced once, then stable; one replaced
+// behind groundwork's back no longer has the md5 its row says and is
+// replaced too; a changed declaration has another hash.
+func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
+	rest, ok := strings.CutPrefix(have.Marker, markerPrefix)
+	if !ok {
+		return false
+	}
+	qh, dh, ok := strings.Cut(rest, ":")
+	return ok && qh == queryHash(d.viewQuery(want)) && dh == have.Definition
+}

@@ -1,0 +1,142 @@
+//go:build integration
+
+package mariadb_test
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+func rowsAffected(t *testing.T, res sql.Result) int64 {
+	t.Helper()
+	n, err := res.RowsAffected()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestInsertIgnore(t *testing.T) {
+	_, dsn := newDatabase(t)
+	d := open(t, dsn)
+	mustExec(t, d, "CREATE TABLE `user` (id VARCHAR(64) PRIMARY KEY, email TEXT, role TEXT)")
+	mustExec(t, d, "INSERT INTO `user` VALUES ('u1', 'a@x', 'user'), ('u2', NULL, 'user'), ('u3', 'c@x', 'pending')")
+	mustExec(t, d, "CREATE TABLE `we\"ird` (id VARCHAR(255) PRIMARY KEY, user_id VARCHAR(64) NOT NULL, `n?` BIGINT, at DATETIME(6), UNIQUE (user_id))")
+	sel := "SELECT " + d.Concat(d.Cast("?", core.Text), "u.id") + " AS id, u.id AS user_id, " + d.Cast("?", core.BigInt) + ", " + d.Cast("?", core.Timestamp) +
+		" FROM `user` u WHERE u.role <> ?"
+	q := d.InsertIgnore(`we"ird`, []string{"id", "user_id", "n?", "at"}, sel)
+	at := time.Date(2025, 1, 2, 3, 4, 5, 123456000, time.UTC)
+	if n := rowsAffected(t, mustExec(t, d, q, "org-", int64(1)<<40, at, "pending")); n != 2 {
+		t.Fatalf("first insert: %d rows, want 2 (NULL email kept, pending left out)", n)
+	}
+	if n := rowsAffected(t, mustExec(t, d, q, "org-", int64(7), at, "pending")); n != 0 {
+		t.Fatalf("second insert: %d rows, want 0", n)
+	}
+	// A row conflicting on the other unique key is skipped too.
+	if n := rowsAffected(t, mustExec(t, d, d.InsertIgnore(`we"ird`, []string{"id", "user_id"}, "SELECT ?, ?"), "other", "u1")); n != 0 {
+		t.Fatalf("a row conflicting on user_id was inserted")
+	}
+	var id string
+	var big int64
+	var got time.Time
+	if err := d.DB().QueryRowContext(context.Background(), "SELECT id, `n?`, at FROM `we\"ird` WHERE user_id = 'u2'").Scan(&id, &big, &got); err != nil {
+		t.Fatal(err)
+	}
+	if id != "org-u2" || big != 1<<40 || !got.Equal(at) {
+		t.Fatalf("row = %s %d %s", id, big, got)
+	}
+	// Unlike INSERT IGNORE, other errors are errors: a NULL in a NOT NULL
+	// column is not stored as an empty string.
+	_, err := d.DB().DB.ExecContext(context.Background(), d.InsertIgnore(`we"ird`, []string{"id", "user_id"}, "VALUES (?, ?)"), "x", nil)
+	if err == nil || !strings.Contains(err.Error(), "cannot be null") {
+		t.Fatalf("a NULL in a NOT NULL column: %v, want an error", err)
+	}
+}
+
+func TestUpsertCompares(t *testing.T) {
+	_, dsn := newDatabase(t)
+	d := open(t, dsn)
+	mustExec(t, d, "CREATE TABLE client_organizations (id VARCHAR(255) PRIMARY KEY, name TEXT NOT NULL, cfg JSON, rate DOUBLE, updated_at BIGINT)")
+	q := d.Upsert("client_organizations", []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
+	read := func() (string, sql.NullString, int64) {
+		var name string
+		var cfg sql.NullString
+		var at int64
+		if err := d.DB().QueryRowContext(context.Background(), "SELECT name, cfg, updated_at FROM client_organizations WHERE id = 'o1'").Scan(&name, &cfg, &at); err != nil {
+			t.Fatal(err)
+		}
+		return name, cfg, at
+	}
+	cfg := d.Cast("?", core.JSON)
+	if cfg != "?" {
+		t.Fatalf("JSON cast %q: the test binds a string", cfg)
+	}
+	if n := rowsAffected(t, mustExec(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(1))); n != 1 {
+		t.Fatalf("insert: %d rows", n)
+	}
+	if n := rowsAffected(t, mustExec(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(2))); n != 0 {
+		t.Fatalf("an unchanged row counts %d rows", n)
+	}
+	if _, _, at := read(); at != 1 {
+		t.Fatalf("an unchanged row (json and double compare columns) was rewritten: updated_at=%d", at)
+	}
+	mustExec(t, d, q, "o1", "Org", nil, 1.3, int64(3))
+	if _, cfg, at := read(); cfg.Valid || at != 3 {
+		t.Fatalf("a value set to NULL was not updated: cfg=%v updated_at=%d", cfg, at)
+	}
+	mustExec(t, d, q, "o1", "Org", nil, 1.3, int64(4))
+	if _, _, at := read(); at != 3 {
+		t.Fatalf("NULL = NULL counted as a change")
+	}
+	mustExec(t, d, q, "o1", "ORG", nil, 1.3, int64(5))
+	if name, _, at := read(); name != "ORG" || at != 5 {
+		t.Fatalf("a change of case was not written (the collation ignores case): %s %d", name, at)
+	}
+	mustExec(t, d, q, "o1", "Org 2", nil, 1.31, int64(6))
+	if name, _, at := read(); name != "Org 2" || at != 6 {
+		t.Fatalf("a changed name was not written: %s %d", name, at)
+	}
+}
+
+// TestCastsAndConcat runs every rendering of DataSQL on the server.
+func TestCastsAndConcat(t *testing.T) {
+	_, dsn := newDatabase(t)
+	d := open(t, dsn)
+	var (
+		text, joined, nullJoin   sql.NullString
+		big, integer, boolean    int64
+		real                     float64
+		ts                       time.Time
+		day                      time.Time
+		fromColumn, jsonAsString string
+	)
+	mustExec(t, d, "CREATE TABLE config (id INT PRIMARY KEY, data JSON)")
+	mustExec(t, d, "INSERT INTO config VALUES (1, "+d.Cast("?", core.JSON)+")", `{"a": [1, "ü"]}`)
+	err := d.DB().DB.QueryRowContext(context.Background(), "SELECT "+strings.Join([]string{
+		d.Cast("?", core.Text), d.Concat("?", d.Cast("?", core.Integer)), d.Concat("?", "NULL"),
+		d.Cast("?", core.BigInt), d.Cast("?", core.Integer), d.Cast("?", core.Boolean), d.Cast("?", core.Real),
+		d.Cast("?", core.Timestamp), d.Cast("?", core.Date),
+		d.Cast("(SELECT id FROM config)", core.Text), d.Cast("(SELECT data FROM config)", core.Text),
+	}, ", "), "plain", "n=", "42", "x", "9007199254740993", "-5", true, "1.3", "2025-01-02 03:04:05.5", "2025-01-02").
+		Scan(&text, &joined, &nullJoin, &big, &integer, &boolean, &real, &ts, &day, &fromColumn, &jsonAsString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text.String != "plain" || joined.String != "n=42" || nullJoin.Valid {
+		t.Errorf("text %v, concat %v, concat with NULL %v", text, joined, nullJoin)
+	}
+	if big != 9007199254740993 || integer != -5 || boolean != 1 || real != 1.3 {
+		t.Errorf("numbers: %d %d %d %v", big, integer, boolean, real)
+	}
+	if !ts.Equal(time.Date(2025, 1, 2, 3, 4, 5, 5e8, time.UTC)) || day.Format(time.DateOnly) != "2025-01-02" {
+		t.Errorf("times: %s %s", ts, day)
+	}
+	if fromColumn != "1" || !strings.Contains(jsonAsString, `"ü"`) {
+		t.Errorf("column cast to text: %q %q", fromColumn, jsonAsString)
+	}
+}
