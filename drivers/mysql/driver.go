@@ -15,8 +15,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"sort"
 	"strings"
 	"sync"
 
@@ -125,18 +123,5 @@ func scrub(msg, dsn string, extra ...string) string {
 			}
 		}
 	}
-	for _, s := range append([]string{}, secrets...) {
-		if u, err := url.PathUnescape(s); err == nil {
-			secrets = append(secrets, u)
-		}
-		secrets = append(secrets, url.PathEscape(s), url.QueryEscape(s))
-	}
-	// Longest first, so a secret containing another is removed whole.
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
-		}
-	}
-	return msg
+	return core.Redact(msg, secrets, "xxxxx")
 }

@@ -54,13 +54,13 @@ ORDER BY 1, 2, 3, 5`
 
 	// queryViews is used while the fingerprint table does not exist;
 	// queryViewsMarked joins it. A view's Definition is the md5 of the
-	// definition as the server keeps it ('' when this user may not see
-	// it: both sides of the comparison then agree on the empty md5).
-	queryViews = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(v.VIEW_DEFINITION), ''), ''
+	// definition as the server keeps it, or '' when this user may not see
+	// it (the server shows an empty VIEW_DEFINITION without SHOW VIEW).
+	queryViews = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(NULLIF(v.VIEW_DEFINITION, '')), ''), ''
 FROM information_schema.VIEWS v
 WHERE v.TABLE_SCHEMA = DATABASE()
 ORDER BY 1`
-	queryViewsMarked = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(v.VIEW_DEFINITION), ''),
+	queryViewsMarked = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(NULLIF(v.VIEW_DEFINITION, '')), ''),
   COALESCE(CONCAT('` + markerPrefix + `', f.query_hash, ':', f.definition_md5), '')
 FROM information_schema.VIEWS v
 LEFT JOIN ` + "`" + ViewsTable + "`" + ` f ON f.name = CONVERT(v.TABLE_NAME USING utf8mb4) COLLATE utf8mb4_bin

@@ -45,7 +45,8 @@ func TestViewMatches(t *testing.T) {
 	}{
 		{"fingerprint of the declared query and of the stored definition", core.ViewState{Definition: md5, Marker: markerPrefix + qh + ":" + md5}, true},
 		{"white space in the declaration does not count", core.ViewState{Definition: md5, Marker: markerPrefix + queryHash("SELECT  1\n AS one") + ":" + md5}, true},
-		{"a definition nobody may see matches its empty md5", core.ViewState{Definition: "", Marker: markerPrefix + qh + ":"}, true},
+		{"a definition this user may not see: the recorded declaration decides", core.ViewState{Definition: "", Marker: markerPrefix + qh + ":" + md5}, true},
+		{"a definition this user may not see, declaration changed", core.ViewState{Definition: "", Marker: markerPrefix + queryHash("SELECT 2 AS one") + ":" + md5}, false},
 		{"the declaration changed", core.ViewState{Definition: md5, Marker: markerPrefix + queryHash("SELECT 2 AS one") + ":" + md5}, false},
 		{"replaced behind groundwork's back", core.ViewState{Definition: "ffffffffffffffffffffffffffffffff", Marker: markerPrefix + qh + ":" + md5}, false},
 		{"made by someone else: no fingerprint", core.ViewState{Definition: md5}, false},

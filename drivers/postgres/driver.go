@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -132,24 +131,5 @@ func scrub(msg, connString string, extra ...string) string {
 	for _, m := range kvPassword.FindAllStringSubmatch(connString, -1) {
 		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
 	}
-	secrets = append(secrets, extra...)
-	for _, s := range append([]string{}, secrets...) {
-		if u, err := url.PathUnescape(s); err == nil {
-			secrets = append(secrets, u)
-		}
-		if u, err := url.QueryUnescape(s); err == nil {
-			secrets = append(secrets, u)
-		}
-		secrets = append(secrets, url.PathEscape(s), url.QueryEscape(s),
-			strings.TrimPrefix(url.UserPassword("", s).String(), ":"))
-	}
-	// Longest first, so a secret containing another is removed whole.
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, s := range secrets {
-		if s == "" || s == ":" {
-			continue
-		}
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
-	}
-	return msg
+	return core.Redact(msg, append(secrets, extra...), "xxxxx")
 }

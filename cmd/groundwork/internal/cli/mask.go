@@ -3,9 +3,8 @@ package cli
 import (
 	"context"
 	"log/slog"
-	"net/url"
-	"sort"
-	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
 )
 
 // masker replaces every known secret with *** in text about to be shown:
@@ -14,18 +13,14 @@ type masker struct {
 	secrets []string
 }
 
-// add registers secrets, in every spelling a URL or a query string can
-// give them.
+// add registers secrets; mask finds them in every spelling a URL or a
+// query string can give them.
 func (m *masker) add(secrets ...string) {
 	for _, s := range secrets {
-		if s == "" {
-			continue
+		if s != "" {
+			m.secrets = append(m.secrets, s)
 		}
-		m.secrets = append(m.secrets, s, url.PathEscape(s), url.QueryEscape(s),
-			strings.TrimPrefix(url.UserPassword("", s).String(), ":"))
 	}
-	// Longest first, so a secret containing another is masked whole.
-	sort.SliceStable(m.secrets, func(i, j int) bool { return len(m.secrets[i]) > len(m.secrets[j]) })
 }
 
 // mask returns s with every secret replaced by ***.
@@ -33,12 +28,7 @@ func (m *masker) mask(s string) string {
 	if m == nil {
 		return s
 	}
-	for _, x := range m.secrets {
-		if x != "" && x != "@" && x != ":" {
-			s = strings.ReplaceAll(s, x, "***")
-		}
-	}
-	return s
+	return core.Redact(s, m.secrets, "***")
 }
 
 // replaceAttr masks every log attribute that can carry text: strings,
