@@ -1,47 +1,3 @@
-// Package kit starts throw-away database servers in Docker containers for
-// groundwork's integration tests, with testcontainers-go.
-//
-// The images are built locally by integration/images/build.sh (no container
-// registry is needed or used): PostgreSQL 15 and MariaDB 10.11 from Debian
-// bookworm packages. Their tags come from GROUNDWORK_POSTGRES_IMAGE and
-// GROUNDWORK_MARIADB_IMAGE (see [PostgresImage] and [MariaDBImage]).
-//
-// A test package shares one container per server kind for the whole test
-// binary and gives each test its own database:
-//
-//	func TestMain(m *testing.M) {
-//		code := m.Run()
-//		if err := kit.TerminateShared(); err != nil {
-//			fmt.Fprintln(os.Stderr, err)
-//			code = 1
-//		}
-//		os.Exit(code)
-//	}
-//
-//	func TestSomething(t *testing.T) {
-//		srv := kit.SharedPostgres(t) // skips (or fails when CI=true) without Docker
-//		dsn, err := srv.CreateDatabase(ctx, "")
-//		...
-//	}
-//
-// testcontainers-go's reaper (Ryuk) runs from an image pulled from a registry,
-// which this project cannot reach, so the kit sets
-// TESTCONTAINERS_RYUK_DISABLED=true in the process environment before it talks
-// to Docker, unless the variable is already set. Without the reaper, containers
-// of a test binary that is killed are left behind: TerminateShared (or
-// Server.Terminate) removes them on a normal exit, and
-// `docker ps -a --filter label=org.testcontainers=true` finds any leftovers.
-//
-// When the engine shares this process's network namespace although
-// /.dockerenv exists (as on this project's machines), the kit also sets
-// TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1, unless it is set: testcontainers-go
-// would otherwise reach published ports through the default gateway (see
-// setHostOverride). The Docker client negotiates the API version by itself;
-// Docker Engine 20.10 (API 1.41) needs no DOCKER_API_VERSION.
-//
-// The kit prints nothing itself; testcontainers-go prints one "Connected to
-// docker" banner on stderr when it first connects. Container logs are not
-// shown, except the end of them in the error of a failed start.
 package kit
 
 import (
@@ -133,6 +89,12 @@ func (s *Server) DSN(dbname string) string {
 	return s.dsn(s.user, s.password, dbname)
 }
 
+// DSNAs returns the data source name of database dbname for another user,
+// such as a role a test created to prove what a restricted login can do.
+func (s *Server) DSNAs(user, password, dbname string) string {
+	return s.dsn(user, password, dbname)
+}
+
 // AdminDSN returns the data source name of the server's superuser
 // (PostgreSQL: the bootstrap superuser on database postgres; MariaDB: root,
 // with no default database).
@@ -165,6 +127,18 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) (string, error
 		return "", err
 	}
 	return s.DSN(name), nil
+}
+
+// DropDatabase removes database name from the server, ending the sessions
+// still connected to it. A database that does not exist is not an error.
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	if !dbNameRE.MatchString(name) {
+		return fmt.Errorf("integration/kit: invalid database name %q", name)
+	}
+	if s.kind == kindMariaDB {
+		return s.dropMariaDBDatabase(ctx, name)
+	}
+	return s.dropPostgresDatabase(ctx, name)
 }
 
 // Terminate stops and removes the server's container. It is safe to call on
@@ -407,13 +381,14 @@ func SharedMariaDB(t testing.TB) *Server {
 }
 
 // TerminateShared terminates the servers started by SharedPostgres and
-// SharedMariaDB, if any. Call it from TestMain after m.Run(); without it the
-// containers outlive the test binary (the reaper is disabled). A later
-// Shared* call starts a new server.
+// SharedMariaDB, if any, and removes the templates (see Target.Template).
+// Call it from TestMain after m.Run(); without it the containers outlive
+// the test binary (the reaper is disabled). A later Shared* call starts a
+// new server.
 func TerminateShared() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return errors.Join(sharedPostgres.terminate(ctx), sharedMariaDB.terminate(ctx))
+	return errors.Join(sharedPostgres.terminate(ctx), sharedMariaDB.terminate(ctx), forgetTemplates())
 }
 
 // missingImageError marks a start failure due to an image that is not built.

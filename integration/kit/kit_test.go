@@ -5,6 +5,7 @@ package kit_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
 func TestMain(m *testing.M) {
@@ -146,4 +149,91 @@ func TestSharedMariaDB(t *testing.T) {
 	if got := kit.SharedMariaDB(t); got != srv {
 		t.Fatal("SharedMariaDB started a second server")
 	}
+}
+
+// packRegistry is the organization-access pack with the host tables a
+// test database lacks, as a development organization.
+func packRegistry(t *testing.T) *core.Registry {
+	t.Helper()
+	cfg := orgaccess.Config{OrgID: "acme-dev", OrgName: "Acme Dev", APIKey: "sk-or-v1-kit-test"}
+	reg, err := core.NewRegistry(append([]core.Step{orgaccess.HostTables()}, orgaccess.Steps(cfg)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+var withHost = core.WithSelection(core.Selection{Include: []string{orgaccess.HostTablesID}})
+
+// TestTargets proves the one-call API on every target: a fresh database,
+// a registry that converges on it, a template copied per test.
+func TestTargets(t *testing.T) {
+	for _, tg := range kit.Targets() {
+		t.Run(tg.Name(), func(t *testing.T) {
+			db := tg.NewDatabase(t)
+			d := db.Open(t)
+			if d.Dialect() != tg.Dialect() || db.Dialect != tg.Dialect() {
+				t.Fatalf("dialect %s / %s, want %s", d.Dialect(), db.Dialect, tg.Dialect())
+			}
+			c := kit.RequireConverges(t, d, packRegistry(t), withHost)
+			if !c.First.Changed || c.Second.Changed || c.Verify.Status != core.RunConverged {
+				t.Fatalf("unexpected reports:\n%s\n%s\n%s", kit.DumpReport(c.First), kit.DumpReport(c.Second), kit.DumpReport(c.Verify))
+			}
+
+			// A registry that never settles is caught by the second run.
+			flip := &flipStep{}
+			reg, err := core.NewRegistry(flip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := kit.Converges(ctx, d, reg); !errors.Is(err, core.ErrNotConverged) {
+				t.Fatalf("a step that always has work converged: %v", err)
+			}
+
+			built := 0
+			build := func(ctx context.Context, d core.Driver) error {
+				built++
+				_, err := d.DB().ExecContext(ctx, "CREATE TABLE tpl_probe (id INTEGER PRIMARY KEY)")
+				if err == nil {
+					_, err = d.DB().ExecContext(ctx, "INSERT INTO tpl_probe (id) VALUES (1), (2)")
+				}
+				return err
+			}
+			tpl := tg.Template(t, "probe", build)
+			if again := tg.Template(t, "probe", build); again != tpl {
+				t.Fatal("a second Template call with the same key built another template")
+			}
+			a, b := tpl.NewDatabase(t), tpl.NewDatabase(t)
+			if a.Name == b.Name {
+				t.Fatalf("two copies share database %s", a.Name)
+			}
+			da, dbb := a.Open(t), b.Open(t)
+			if _, err := da.DB().ExecContext(ctx, "DELETE FROM tpl_probe"); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := dbb.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM tpl_probe").Scan(&n); err != nil || n != 2 {
+				t.Fatalf("the second copy has %d rows (%v), want the template's 2, untouched by the first copy", n, err)
+			}
+			// MariaDB cannot copy a database: each copy is built afresh.
+			if want := map[string]int{"mariadb": 2}[tg.Name()]; built != max(want, 1) {
+				t.Fatalf("template built %d times, want %d", built, max(want, 1))
+			}
+			if want := map[string]string{"sqlite": "sqlite:////", "postgres": "postgres://", "mariadb": "mysql://"}[tg.Name()]; !strings.HasPrefix(a.URL, want) {
+				t.Fatalf("URL %q, want a %s… URL for groundwork --db", a.URL, want)
+			}
+		})
+	}
+}
+
+// flipStep always has one harmless statement to run.
+type flipStep struct{}
+
+func (*flipStep) Info() core.StepInfo { return core.StepInfo{ID: "flip", Description: "never settles"} }
+
+func (*flipStep) Check(context.Context, *core.Session) (*core.Plan, error) {
+	p := &core.Plan{}
+	p.Add("select one", "SELECT 1")
+	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 	"github.com/testcontainers/testcontainers-go/log"
 	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/groundworkdb/groundwork/core"
+	mysqldriver "github.com/groundworkdb/groundwork/drivers/mysql"
 )
 
 const (
@@ -22,8 +26,9 @@ const (
 	// builds by default.
 	DefaultMariaDBImage = "groundwork/mariadb:10.11-bookworm"
 
-	mariadbUser      = "groundwork"
-	mariadbPassword  = "groundwork"
+	mariadbUser = "groundwork"
+	// mariadbPassword is distinctive for the reason postgresPassword is.
+	mariadbPassword  = "kit-maria-Secret-5f3a"
 	mariadbDefaultDB = "groundwork"
 	mariadbAdminUser = "root"
 	mariadbPort      = "3306/tcp"
@@ -95,16 +100,24 @@ func mariadbDSN(user, password, host, port, dbname string) string {
 		user, password, net.JoinHostPort(host, port), dbname)
 }
 
-func (s *Server) createMariaDBDatabase(ctx context.Context, name string) error {
+// openAdmin is a handle on the server as root; the caller closes it.
+func (s *Server) openAdmin() (*sql.DB, error) {
 	cfg, err := mysql.ParseDSN(s.AdminDSN())
 	if err != nil {
-		return fmt.Errorf("integration/kit: parse mariadb admin dsn: %w", err)
+		return nil, fmt.Errorf("integration/kit: parse mariadb admin dsn: %w", err)
 	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return fmt.Errorf("integration/kit: mariadb connector: %w", err)
+		return nil, fmt.Errorf("integration/kit: mariadb connector: %w", err)
 	}
-	db := sql.OpenDB(connector)
+	return sql.OpenDB(connector), nil
+}
+
+func (s *Server) createMariaDBDatabase(ctx context.Context, name string) error {
+	db, err := s.openAdmin()
+	if err != nil {
+		return err
+	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -121,4 +134,43 @@ func (s *Server) createMariaDBDatabase(ctx context.Context, name string) error {
 		return fmt.Errorf("integration/kit: grant database %s to %s: %w", name, s.user, err)
 	}
 	return nil
+}
+
+func (s *Server) dropMariaDBDatabase(ctx context.Context, name string) error {
+	db, err := s.openAdmin()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name, '`')); err != nil {
+		return fmt.Errorf("integration/kit: drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+// MariaDB is the target of databases on the test binary's shared MariaDB
+// server ([SharedMariaDB]), opened with drivers/mysql. MariaDB cannot copy
+// a database, so each copy of a template is built afresh.
+func MariaDB() Target {
+	return Target{
+		name:    "mariadb",
+		dialect: "mysql",
+		server:  SharedMariaDB,
+		open: func(ctx context.Context, dsn string) (core.Driver, error) {
+			return mysqldriver.Open(ctx, dsn)
+		},
+		url:         mysqlURL,
+		noTemplates: true,
+	}
+}
+
+// mysqlURL turns a go-sql-driver/mysql DSN into the mysql:// URL that
+// `groundwork --db` takes.
+func mysqlURL(dsn string) string {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return ""
+	}
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
+	return u.String()
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/groundworkdb/groundwork/core"
+	pgdriver "github.com/groundworkdb/groundwork/drivers/postgres"
 )
 
 const (
@@ -23,8 +26,11 @@ const (
 	// builds by default.
 	DefaultPostgresImage = "groundwork/postgres:15-bookworm"
 
-	postgresUser      = "postgres"
-	postgresPassword  = "groundwork"
+	postgresUser = "postgres"
+	// postgresPassword is distinctive on purpose: groundwork masks a
+	// database password wherever it appears in its output, so a password
+	// such as "groundwork" would hide the lock's and the program's names.
+	postgresPassword  = "kit-pg-Secret-5f3a"
 	postgresDefaultDB = "groundwork"
 	postgresAdminDB   = "postgres"
 	postgresPort      = "5432/tcp"
@@ -138,6 +144,34 @@ func (s *Server) createPostgresDatabase(ctx context.Context, name, template stri
 	}
 	if _, err := conn.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("integration/kit: create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Postgres is the target of databases on the test binary's shared
+// PostgreSQL server ([SharedPostgres]), opened with drivers/postgres.
+func Postgres() Target {
+	return Target{
+		name:    "postgres",
+		dialect: "postgres",
+		server:  SharedPostgres,
+		open: func(ctx context.Context, dsn string) (core.Driver, error) {
+			return pgdriver.Open(ctx, dsn)
+		},
+		url: func(dsn string) string { return dsn },
+	}
+}
+
+func (s *Server) dropPostgresDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, s.AdminDSN())
+	if err != nil {
+		return fmt.Errorf("integration/kit: connect to postgres: %w", err)
+	}
+	defer conn.Close(context.Background())
+	// FORCE ends the sessions a test left behind (a killed process's
+	// backend that has not noticed yet).
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name, '"')+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("integration/kit: drop database %s: %w", name, err)
 	}
 	return nil
 }
