@@ -86,6 +86,16 @@ type DataSQL interface {
 	Upsert(table string, cols, key, compare, touch []string) string
 }
 
+// ForeignKeyAdder is optional: it renders the statement that adds a
+// foreign key to an existing table without checking the rows already
+// there (PostgreSQL's NOT VALID), so a table that lost a reference when
+// the table it points to was dropped with CASCADE gets it back. Without
+// it a missing foreign key of an existing table is a note: SQLite cannot
+// add one, and MySQL would check (and refuse) every existing row.
+type ForeignKeyAdder interface {
+	AddForeignKey(table string, fk ForeignKey) string
+}
+
 func capabilities(d Driver) Capabilities {
 	if cr, ok := d.(CapabilityReporter); ok {
 		return cr.Capabilities()

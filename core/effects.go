@@ -43,6 +43,14 @@ func columnAdded(table string, col Column) func(*Catalog) {
 	}
 }
 
+func foreignKeyAdded(table string, fk ForeignKey) func(*Catalog) {
+	return func(c *Catalog) {
+		if ts := c.Tables[table]; ts != nil {
+			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyState(fk))
+		}
+	}
+}
+
 func indexCreated(ix Index) func(*Catalog) {
 	return func(c *Catalog) {
 		c.Indexes[ix.Name] = &IndexState{Name: ix.Name, Table: ix.Table, Columns: ix.Columns, Unique: ix.Unique}

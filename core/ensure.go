@@ -49,10 +49,15 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 			p.AddDrift(obj, "unique constraint on (%s) is missing", strings.Join(u.Columns, ", "))
 		}
 	}
+	fa, canAdd := d.(ForeignKeyAdder)
 	for _, fk := range t.ForeignKeys {
-		if !hasForeignKey(have, fk) {
-			p.Notes = append(p.Notes, fmt.Sprintf("foreign key %s(%s) → %s is missing (not added to an existing table)",
-				t.Name, strings.Join(fk.Columns, ", "), fk.RefTable))
+		desc := fmt.Sprintf("foreign key %s(%s) → %s", t.Name, strings.Join(fk.Columns, ", "), fk.RefTable)
+		switch {
+		case hasForeignKey(have, fk):
+		case canAdd:
+			p.addSchema("add "+desc+" (existing rows are not checked)", foreignKeyAdded(t.Name, fk), fa.AddForeignKey(t.Name, fk))
+		default:
+			p.Notes = append(p.Notes, desc+" is missing (this database cannot add it to an existing table)")
 		}
 	}
 	return p

@@ -61,7 +61,12 @@ func TableConstraints(q Quoter, t Table, withPK bool) []string {
 		out = append(out, "UNIQUE ("+QuoteList(q, u.Columns)+")")
 	}
 	for _, fk := range t.ForeignKeys {
-		out = append(out, "FOREIGN KEY ("+QuoteList(q, fk.Columns)+") REFERENCES "+q.Quote(fk.RefTable)+" ("+QuoteList(q, fk.RefColumns)+")")
+		out = append(out, ForeignKeyClause(q, fk))
 	}
 	return out
+}
+
+// ForeignKeyClause renders FOREIGN KEY (cols) REFERENCES table (cols).
+func ForeignKeyClause(q Quoter, fk ForeignKey) string {
+	return "FOREIGN KEY (" + QuoteList(q, fk.Columns) + ") REFERENCES " + q.Quote(fk.RefTable) + " (" + QuoteList(q, fk.RefColumns) + ")"
 }

@@ -62,6 +62,12 @@ func (d *Driver) AddColumn(table string, c core.Column) string {
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN IF NOT EXISTS " + d.column(c)
 }
 
+// AddForeignKey implements core.ForeignKeyAdder. NOT VALID: rows already
+// there are not checked (nor locked for a scan), new rows are.
+func (d *Driver) AddForeignKey(table string, fk core.ForeignKey) string {
+	return "ALTER TABLE " + d.Quote(table) + " ADD " + core.ForeignKeyClause(d, fk) + " NOT VALID"
+}
+
 // CreateIndex implements core.DDL.
 func (d *Driver) CreateIndex(ix core.Index) string {
 	unique := ""
