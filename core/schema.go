@@ -114,9 +114,22 @@ func ValidateIdent(kind, name string) error {
 		return fmt.Errorf("core: %s name %q contains a NUL byte: %w", kind, name, ErrInvalid)
 	case strings.TrimSpace(name) != name:
 		return fmt.Errorf("core: %s name %q has leading or trailing spaces: %w", kind, name, ErrInvalid)
+	case len(name) >= len(sqliteReserved) && strings.EqualFold(name[:len(sqliteReserved)], sqliteReserved):
+		return fmt.Errorf("core: %s name %q starts with %q, which SQLite reserves for its own objects: %w", kind, name, sqliteReserved, ErrInvalid)
+	case strings.IndexFunc(name, func(r rune) bool { return r > 0xFFFF }) >= 0:
+		return fmt.Errorf("core: %s name %q has a character outside Unicode's Basic Multilingual Plane (an emoji, say), which MySQL and MariaDB cannot store in a name: %w", kind, name, ErrInvalid)
+	case kind == "column" && pgSystemColumns[name]:
+		return fmt.Errorf("core: column name %q is a system column of every PostgreSQL table: %w", name, ErrInvalid)
 	}
 	return nil
 }
+
+// sqliteReserved starts the names SQLite keeps for itself, in any case.
+const sqliteReserved = "sqlite_"
+
+// pgSystemColumns are the names PostgreSQL gives the hidden columns of
+// every table; a column cannot have one of them.
+var pgSystemColumns = map[string]bool{"tableoid": true, "xmin": true, "cmin": true, "xmax": true, "cmax": true, "ctid": true}
 
 // Validate checks a table spec for mistakes a database would only report
 // half-way through a run.

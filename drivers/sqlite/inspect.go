@@ -13,18 +13,21 @@ import (
 // The catalog is read in four queries, whatever the number of objects:
 // the schema table, then the table_info, index_list/index_info and
 // foreign_key_list pragmas joined against it as table-valued functions.
+// SQLite's own objects are left out by their reserved prefix "sqlite_",
+// matched literally: in LIKE an unescaped "_" is any character, and would
+// hide a table named "sqliteXtable".
 const (
 	queryObjects = `SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master
-WHERE type IN ('table', 'view', 'index') AND name NOT LIKE 'sqlite_%'`
+WHERE type IN ('table', 'view', 'index') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
 	queryColumns = `SELECT m.name, p.name, p.type, p."notnull", COALESCE(p.dflt_value, ''), p.pk
 FROM sqlite_master m JOIN pragma_table_info(m.name) p
-WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid`
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, p.cid`
 	queryIndexes = `SELECT m.name, il.name, il."unique", il.origin, COALESCE(ii.name, '')
 FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
-WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, il.name, ii.seqno`
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, il.name, ii.seqno`
 	queryForeignKeys = `SELECT m.name, f.id, f."table", f."from", COALESCE(f."to", '')
 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
-WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, f.id, f.seq`
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, f.id, f.seq`
 )
 
 // CatalogQueries is the number of queries Inspect makes.
