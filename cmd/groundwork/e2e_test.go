@@ -1,23 +1,19 @@
 package main_test
 
 // End-to-end tests of the built binary, as an operator runs it: the
-// "done when" list of the CLI issue. The binary is built once (TestMain);
+// "done when" list of the CLI issue. The binary is built once (testbin);
 // every test runs it in its own temporary working directory with a
 // minimal environment.
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +21,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", to set up broken tables
+
+	"github.com/groundworkdb/groundwork/internal/hostpg"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 const (
@@ -35,92 +34,33 @@ const (
 	exitOK, exitFailed, exitInvalid, exitDrift = 0, 1, 2, 3
 )
 
-// bin is the binary under test, built by TestMain; buildErr says why not.
-var (
-	bin      string
-	buildErr error
-)
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "groundwork-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "groundwork")
-	buildErr = build(bin)
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
-// build compiles the command as `make build` does (static, no cgo), with
-// a version the tests can recognise.
-func build(out string) error {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("the go tool is not in PATH: %w", err)
-	}
-	cmd := exec.Command(gobin, "build", "-trimpath",
-		"-ldflags", "-X github.com/groundworkdb/groundwork/cmd/groundwork/internal/cli.Version=v0.0.0-e2e",
-		"-o", out, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, b)
-	}
-	return nil
-}
-
-// result is one run of the binary.
-type result struct {
-	args           []string
-	code           int
-	stdout, stderr string
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("groundwork %s: exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
-}
-
 // gw runs the binary in dir with only PATH, HOME and env as environment.
-func gw(t *testing.T, dir string, env []string, args ...string) result {
+func gw(t *testing.T, dir string, env []string, args ...string) testbin.Result {
 	t.Helper()
-	if buildErr != nil {
-		t.Fatalf("the binary was not built: %v", buildErr)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{args: args, stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("groundwork %s: %v", strings.Join(args, " "), err)
-	}
-	return r
+	return testbin.Run(ctx, t, dir, testbin.Env(dir, env...), args...)
 }
 
 // want checks a run's exit code and that its output says each of
 // substrings. stdout is a pipe here, never a terminal: it must hold no
 // trace of the progress indicator (carriage returns, escape sequences).
-func want(t *testing.T, r result, code int, substrings ...string) {
+func want(t *testing.T, r testbin.Result, code int, substrings ...string) {
 	t.Helper()
-	if r.code != code {
-		t.Fatalf("exit %d, want %d\n%s", r.code, code, r)
+	if r.Code != code {
+		t.Fatalf("exit %d, want %d\n%s", r.Code, code, r)
 	}
-	if strings.ContainsAny(r.stdout, "\r\x1b") {
-		t.Fatalf("stdout is not a terminal but shows the progress indicator\n%q", r.stdout)
+	if strings.ContainsAny(r.Stdout, "\r\x1b") {
+		t.Fatalf("stdout is not a terminal but shows the progress indicator\n%q", r.Stdout)
 	}
 	for _, s := range substrings {
-		if !strings.Contains(r.stdout+r.stderr, s) {
+		if !strings.Contains(r.Stdout+r.Stderr, s) {
 			t.Fatalf("output does not say %q\n%s", s, r)
 		}
 	}
@@ -156,7 +96,7 @@ type report struct {
 // parseReport checks the JSON shape strictly (status a string, changed a
 // boolean, steps a list of objects with a string id and status) and
 // returns the report.
-func parseReport(t *testing.T, r result, raw []byte) report {
+func parseReport(t *testing.T, r testbin.Result, raw []byte) report {
 	t.Helper()
 	var shape map[string]any
 	if err := json.Unmarshal(raw, &shape); err != nil {
@@ -217,7 +157,7 @@ func TestDemoTwiceThenVerify(t *testing.T) {
 			Rows int `json:"rows"`
 		} `json:"user_available_models"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil {
 		t.Fatalf("demo JSON: %v\n%s", err, r)
 	}
 	if rep := parseReport(t, r, out.Report); rep.Changed || rep.Statements != 0 || rep.Status != "converged" {
@@ -247,7 +187,7 @@ func TestDriftHealed(t *testing.T) {
 	want(t, r, exitDrift, droppedIndex, "verify: drift")
 	r = gw(t, dir, nil, "verify", "--db", db, "--output", "json")
 	want(t, r, exitDrift)
-	if rep := parseReport(t, r, []byte(r.stdout)); rep.Status != "drift" || rep.step("index:"+droppedIndex) != "drift" {
+	if rep := parseReport(t, r, []byte(r.Stdout)); rep.Status != "drift" || rep.step("index:"+droppedIndex) != "drift" {
 		t.Fatalf("verify JSON after the drop: status %s, index step %q\n%s", rep.Status, rep.step("index:"+droppedIndex), r)
 	}
 
@@ -285,14 +225,14 @@ func TestMalformedInputExits2(t *testing.T) {
 			dir := t.TempDir()
 			r := gw(t, dir, tt.env, tt.args...)
 			want(t, r, exitInvalid, tt.say)
-			if !strings.HasPrefix(r.stderr, "error: ") {
+			if !strings.HasPrefix(r.Stderr, "error: ") {
 				t.Fatalf("stderr does not start with \"error: \"\n%s", r)
 			}
-			if strings.Contains(r.stdout+r.stderr, "hunter2") {
+			if strings.Contains(r.Stdout+r.Stderr, "hunter2") {
 				t.Fatalf("the URL password is shown\n%s", r)
 			}
 			if strings.Contains(strings.Join(tt.args, " "), "-o json") {
-				if rep := parseReport(t, r, []byte(r.stdout)); rep.Status != "failed" {
+				if rep := parseReport(t, r, []byte(r.Stdout)); rep.Status != "failed" {
 					t.Fatalf("JSON report of invalid input: status %s, want failed\n%s", rep.Status, r)
 				}
 			}
@@ -317,17 +257,17 @@ func TestJSONOutput(t *testing.T) {
 
 	r := gw(t, dir, nil, append([]string{"plan", "--db", db, "-o", "json"}, inc...)...)
 	want(t, r, exitDrift)
-	if rep := parseReport(t, r, []byte(r.stdout)); rep.Status != "pending" || rep.Changed || rep.step("host:openwebui-tables") != "pending" {
+	if rep := parseReport(t, r, []byte(r.Stdout)); rep.Status != "pending" || rep.Changed || rep.step("host:openwebui-tables") != "pending" {
 		t.Fatalf("plan JSON: status %s, changed %t\n%s", rep.Status, rep.Changed, r)
 	}
 	r = gw(t, dir, nil, append([]string{"apply", "--db", db, "-o", "json"}, inc...)...)
 	want(t, r, exitOK)
-	if rep := parseReport(t, r, []byte(r.stdout)); rep.Status != "converged" || !rep.Changed || rep.step("table:client_organizations") != "applied" {
+	if rep := parseReport(t, r, []byte(r.Stdout)); rep.Status != "converged" || !rep.Changed || rep.step("table:client_organizations") != "applied" {
 		t.Fatalf("apply JSON: status %s, changed %t\n%s", rep.Status, rep.Changed, r)
 	}
 	r = gw(t, dir, nil, "verify", "--db", db, "--output", "json")
 	want(t, r, exitOK)
-	if rep := parseReport(t, r, []byte(r.stdout)); rep.Status != "converged" || rep.Changed || rep.step("table:client_organizations") != "ok" {
+	if rep := parseReport(t, r, []byte(r.Stdout)); rep.Status != "converged" || rep.Changed || rep.step("table:client_organizations") != "ok" {
 		t.Fatalf("verify JSON: status %s, changed %t\n%s", rep.Status, rep.Changed, r)
 	}
 }
@@ -358,9 +298,9 @@ func (s *secrets) check(what, text string) {
 
 // checkRun checks what a run printed (its arguments hold the secrets on
 // purpose, so they are not part of what is checked).
-func (s *secrets) checkRun(r result) {
+func (s *secrets) checkRun(r testbin.Result) {
 	s.t.Helper()
-	s.check(fmt.Sprintf("groundwork %s (exit %d): stdout and stderr", r.args[0], r.code), "--- stdout\n"+r.stdout+"--- stderr\n"+r.stderr)
+	s.check(fmt.Sprintf("groundwork %s (exit %d): stdout and stderr", r.Args[0], r.Code), "--- stdout\n"+r.Stdout+"--- stderr\n"+r.Stderr)
 }
 
 // TestSecretsNeverShown: an API key (env and flag) and a URL password
@@ -384,8 +324,8 @@ func TestSecretsNeverShown(t *testing.T) {
 	} {
 		r := gw(t, dir, org, append(args, "--db", db, "--log-level", "debug")...)
 		s.checkRun(r)
-		if r.code != exitOK && r.code != exitDrift {
-			t.Fatalf("exit %d\n%s", r.code, r)
+		if r.Code != exitOK && r.Code != exitDrift {
+			t.Fatalf("exit %d\n%s", r.Code, r)
 		}
 	}
 
@@ -482,9 +422,8 @@ func dumpRuns(t *testing.T, path string) string {
 // Without the PostgreSQL binaries it skips (the unreachable-server case
 // above covers the output).
 func testPostgresPassword(t *testing.T, s *secrets, org []string, password string) {
-	port, stop := startPostgres(t, password)
-	defer stop()
-	url := fmt.Sprintf("postgres://gw:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
+	srv := hostpg.Require(t, hostpg.WithPassword("gw", password))
+	url := srv.URL("postgres")
 	dir := t.TempDir()
 
 	r := gw(t, dir, org, "apply", "--db", url, "--include", "host:openwebui-tables", "--log-level", "debug", "--wait", "10s")
@@ -501,8 +440,11 @@ func testPostgresPassword(t *testing.T, s *secrets, org []string, password strin
 		want(t, r, exitOK)
 		s.checkRun(r)
 	}
-	psql := pgBinary(t, "psql")
-	cmd := exec.Command(psql, "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "gw", "-d", "postgres", "-At",
+	psql, err := hostpg.Binary("psql")
+	if err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	cmd := exec.Command(psql, "-h", "127.0.0.1", "-p", strconv.Itoa(srv.Port), "-U", "gw", "-d", "postgres", "-At",
 		"-c", "SELECT CAST(r.* AS text) FROM groundwork_runs r")
 	cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
 	out, err := cmd.CombinedOutput()
@@ -510,74 +452,4 @@ func testPostgresPassword(t *testing.T, s *secrets, org []string, password strin
 		t.Fatalf("psql groundwork_runs (%v): want two runs, the second failed:\n%s", err, out)
 	}
 	s.check("the rows of groundwork_runs on PostgreSQL", string(out))
-}
-
-// pgBinary finds a PostgreSQL server program, or skips.
-func pgBinary(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) == 0 {
-		t.Skipf("skipping: the PostgreSQL server programs (%s) are not installed", name)
-	}
-	return matches[len(matches)-1]
-}
-
-// startPostgres starts a server with password authentication for user gw
-// in a temporary directory, as the postgres user when running as root
-// (the server refuses root), and returns its port and how to stop it.
-func startPostgres(t *testing.T, password string) (int, func()) {
-	t.Helper()
-	initdb := pgBinary(t, "initdb")
-	pgctl := pgBinary(t, "pg_ctl")
-	dir, err := os.MkdirTemp("", "groundwork-e2e-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrap := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		runuser, rerr := exec.LookPath("runuser")
-		if err != nil || rerr != nil {
-			os.RemoveAll(dir)
-			t.Skipf("skipping: running as root without a postgres user or runuser to start a server as (%v, %v)", err, rerr)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			t.Fatal(err)
-		}
-		wrap = func(name string, args ...string) *exec.Cmd {
-			return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-	}
-	pwfile := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pwfile, []byte(password+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := wrap(initdb, "-D", data, "-U", "gw", "--pwfile", pwfile, "-A", "scram-sha-256",
-		"-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if out, err := wrap(pgctl, "-D", data, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "-o", opts, "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		os.RemoveAll(dir)
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
-	}
-	return port, func() {
-		_ = wrap(pgctl, "-D", data, "-m", "immediate", "-w", "stop").Run()
-		_ = os.RemoveAll(dir)
-	}
 }

@@ -5,23 +5,19 @@ package main_test
 // environment, flags, the config file, the URL — on success and on every
 // kind of failure, with debug logs in both formats and the JSON report;
 // neither secret, in any usual encoding, may show in stdout, stderr or
-// the run-history table. The binary is built once by this test.
+// the run-history table. The binary is built once (testbin).
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,23 +26,15 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to read the history table
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite", to damage and read the file
+
+	"github.com/groundworkdb/groundwork/internal/hostpg"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
-
-// sxRun is one run of the binary.
-type sxRun struct {
-	args           []string
-	code           int
-	stdout, stderr string
-}
-
-func (r sxRun) String() string {
-	return fmt.Sprintf("groundwork %s: exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
-}
 
 // sxChecker holds the secrets and every text that must not show them.
 type sxChecker struct {
 	t        *testing.T
-	bin, dir string
+	dir      string
 	env      []string // the base environment of every run
 	secrets  map[string][]string
 	runs     *int
@@ -121,7 +109,7 @@ func TestSecretsEveryCommand(t *testing.T) {
 	c.each(orgEnv, 1, "plan", "--db", "mysql://gw:"+url.PathEscape(password)+"@127.0.0.1:"+strconv.Itoa(closed)+"/app")
 	c.writeFile("pg.yaml", "db: "+sxYAML(pgURL(password, closed))+"\napi-key: "+sxYAML(apiKey)+"\norg-id: x\norg-name: y\n")
 	c.each(nil, 1, "plan", "--config", "pg.yaml")
-	if r := c.run(orgEnv, 1, "apply", "--db", pgURL(password, closed)); !strings.Contains(r.stderr, "gw:***@127.0.0.1") {
+	if r := c.run(orgEnv, 1, "apply", "--db", pgURL(password, closed)); !strings.Contains(r.Stderr, "gw:***@127.0.0.1") {
 		t.Fatalf("the unreachable server's URL is not shown masked:\n%s", r)
 	}
 
@@ -136,8 +124,10 @@ func TestSecretsEveryCommand(t *testing.T) {
 	}
 
 	t.Run("PostgreSQL", func(t *testing.T) {
-		port, stop := sxStartPostgres(t, password)
-		defer stop()
+		// A throwaway server from the host's programs that checks
+		// passwords; without them this half skips (the unreachable-server
+		// runs above cover the output).
+		port := hostpg.Require(t, hostpg.WithPassword("gw", password)).Port
 		wrong := c.secret("wrong password")
 		u := pgURL(password, port)
 		c := c.with(t)
@@ -173,22 +163,12 @@ func (c *sxChecker) with(t *testing.T) *sxChecker {
 	return &sub
 }
 
-// sxSetup builds the binary into a temporary directory.
+// sxSetup makes the working directory of the runs.
 func sxSetup(t *testing.T) *sxChecker {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go tool is not in PATH: %v", err)
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "groundwork")
-	cmd := exec.Command(gobin, "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return &sxChecker{t: t, bin: bin, dir: dir, secrets: map[string][]string{}, commands: map[string]bool{}, runs: new(int),
-		env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TMPDIR=" + os.TempDir()}}
+	return &sxChecker{t: t, dir: dir, secrets: map[string][]string{}, commands: map[string]bool{}, runs: new(int),
+		env: testbin.Env(dir, "TMPDIR="+os.TempDir())}
 }
 
 // secret makes a secret with characters that every encoding spells
@@ -250,33 +230,19 @@ func (c *sxChecker) each(env []string, code int, args ...string) {
 
 // run runs the binary in the test's directory with the base environment
 // plus env, checks the exit code and that the output shows no secret.
-func (c *sxChecker) run(env []string, code int, args ...string) sxRun {
+func (c *sxChecker) run(env []string, code int, args ...string) testbin.Result {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Dir = c.dir
-	cmd.Env = append(append([]string{}, c.env...), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := sxRun{args: args, stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		c.t.Fatalf("groundwork %s: %v", strings.Join(args, " "), err)
-	}
+	r := testbin.Run(ctx, c.t, c.dir, append(append([]string{}, c.env...), env...), args...)
 	*c.runs++
 	c.commands[args[0]] = true
 	// The arguments hold the secrets on purpose: only the output is checked.
-	c.check(fmt.Sprintf("groundwork %s (exit %d)", args[0], r.code), "--- stdout\n"+r.stdout+"--- stderr\n"+r.stderr)
-	if r.code != code {
-		c.t.Fatalf("exit %d, want %d\n%s", r.code, code, r)
+	c.check(fmt.Sprintf("groundwork %s (exit %d)", args[0], r.Code), "--- stdout\n"+r.Stdout+"--- stderr\n"+r.Stderr)
+	if r.Code != code {
+		c.t.Fatalf("exit %d, want %d\n%s", r.Code, code, r)
 	}
-	if sxHas(args, "--output") && r.stdout != "" && !json.Valid([]byte(r.stdout)) {
+	if sxHas(args, "--output") && r.Stdout != "" && !json.Valid([]byte(r.Stdout)) {
 		c.t.Fatalf("--output json printed no JSON\n%s", r)
 	}
 	return r
@@ -377,67 +343,4 @@ func sxQuery(t *testing.T, driver, dsn, q string) string {
 		t.Fatal(err)
 	}
 	return b.String()
-}
-
-// sxStartPostgres starts a throw-away server from the host's PostgreSQL
-// programs that checks passwords (scram-sha-256) for the superuser gw,
-// as the postgres user when running as root. Without the programs the
-// PostgreSQL half skips; the unreachable-server runs cover the output.
-func sxStartPostgres(t *testing.T, password string) (int, func()) {
-	t.Helper()
-	find := func(name string) string {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-		m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-		if len(m) == 0 {
-			t.Skipf("skipping: the PostgreSQL server programs (%s) are not installed", name)
-		}
-		return m[len(m)-1]
-	}
-	initdb, pgctl := find("initdb"), find("pg_ctl")
-	dir, err := os.MkdirTemp("", "groundwork-secrets-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrap := exec.Command
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		runuser, rerr := exec.LookPath("runuser")
-		if err != nil || rerr != nil {
-			os.RemoveAll(dir)
-			t.Skipf("skipping: root without a postgres user or runuser (%v, %v)", err, rerr)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			t.Fatal(err)
-		}
-		wrap = func(name string, args ...string) *exec.Cmd {
-			return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-	}
-	pwfile := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pwfile, []byte(password+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := wrap(initdb, "-D", data, "-U", "gw", "--pwfile", pwfile, "-A", "scram-sha-256",
-		"-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	_ = os.Remove(pwfile)
-	port := sxClosedPort(t)
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if out, err := wrap(pgctl, "-D", data, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "-o", opts, "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		os.RemoveAll(dir)
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
-	}
-	return port, func() {
-		_ = wrap(pgctl, "-D", data, "-m", "immediate", "-w", "stop").Run()
-		_ = os.RemoveAll(dir)
-	}
 }

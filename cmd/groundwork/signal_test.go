@@ -8,18 +8,12 @@ package main
 // grace a step gets.
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 // signalExitBound is the correctness bound of the issue: a signalled
@@ -42,58 +37,24 @@ var sigOrgEnv = []string{
 	"OPENROUTER_API_KEY=sk-or-v1-signal-test-key",
 }
 
-// sigBuild builds the groundwork binary into a temporary directory.
-func sigBuild(t *testing.T) string {
+// sigCommand is the binary in dir with only PATH, HOME and env in its
+// environment. Under -short the test skips: it runs for several seconds.
+func sigCommand(t *testing.T, dir string, env []string, args ...string) *testbin.Cmd {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary and runs it for several seconds")
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool to build the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "groundwork")
-	out, err := exec.Command(gobin, "build", "-o", bin, "github.com/groundworkdb/groundwork/cmd/groundwork").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// sigCommand is the binary with only PATH, HOME and env in its environment.
-func sigCommand(bin, dir string, env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
-	return cmd
-}
-
-// sigRun runs the binary to the end and returns its exit code and output.
-func sigRun(t *testing.T, bin, dir string, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := sigCommand(bin, dir, env, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String(), stderr.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), stdout.String(), stderr.String()
-	}
-	t.Fatalf("%v: %v", args, err)
-	return -1, "", ""
+	return testbin.Command(context.Background(), t, dir, testbin.Env(dir, env...), args...)
 }
 
 // sigSlowDatabase makes an SQLite database with the host tables, the
 // pack's tables, sigUsers users and the slow trigger, and returns its URL.
-func sigSlowDatabase(t *testing.T, bin, dir string) (string, *sql.DB) {
+func sigSlowDatabase(t *testing.T, dir string) (string, *sql.DB) {
 	t.Helper()
 	path := filepath.Join(dir, "signal.db")
 	url := "sqlite:///" + path
-	if code, out, errOut := sigRun(t, bin, dir, nil, "apply", "--db", url, "--include", "host:openwebui-tables"); code != 0 {
-		t.Fatalf("set-up apply: exit %d\n%s%s", code, out, errOut)
+	if r := sigCommand(t, dir, nil, "apply", "--db", url, "--include", "host:openwebui-tables").Run(); r.Code != 0 {
+		t.Fatalf("set-up apply: %s", r)
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -117,91 +78,45 @@ func sigSlowDatabase(t *testing.T, bin, dir string) (string, *sql.DB) {
 
 // sigStart starts apply on url and returns once the dev-population step
 // is being applied (the runner logs "applying step" for it).
-func sigStart(t *testing.T, bin, dir, url string) (*exec.Cmd, *bytes.Buffer, *sigBuffer) {
+func sigStart(t *testing.T, dir, url string) *testbin.Cmd {
 	t.Helper()
-	cmd := sigCommand(bin, dir, sigOrgEnv, "apply", "--db", url, "-o", "json", "--log-level", "info", "--log-format", "json")
-	var stdout bytes.Buffer
-	stderr := &sigBuffer{}
-	cmd.Stdout = &stdout
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	applying := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		seen := false
-		for sc.Scan() {
-			line := sc.Text()
-			stderr.WriteLine(line)
-			if !seen && strings.Contains(line, `"msg":"applying step"`) && strings.Contains(line, `"step":"orgaccess:dev-members"`) {
-				seen = true
-				close(applying)
-			}
-		}
-		_, _ = io.Copy(io.Discard, pipe)
-	}()
-	select {
-	case <-applying:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("the dev-population step never started\n%s", stderr)
-	}
-	return cmd, &stdout, stderr
-}
-
-// sigWait waits for cmd and returns its exit code.
-func sigWait(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		return ee.ExitCode()
-	}
-	t.Fatalf("wait: %v", err)
-	return -1
+	cmd := sigCommand(t, dir, sigOrgEnv, "apply", "--db", url, "-o", "json", "--log-level", "info", "--log-format", "json")
+	cmd.StartUntil(60*time.Second, `"msg":"applying step"`, `"step":"orgaccess:dev-members"`)
+	return cmd
 }
 
 // TestSignalStopsApply: SIGTERM while a step is being applied rolls the
 // step back after the grace, records the run as interrupted, releases the
 // lock and exits 143 within 5 seconds; the next run converges.
 func TestSignalStopsApply(t *testing.T) {
-	bin := sigBuild(t)
 	dir := t.TempDir()
-	url, db := sigSlowDatabase(t, bin, dir)
+	url, db := sigSlowDatabase(t, dir)
 
-	cmd, stdout, stderr := sigStart(t, bin, dir, url)
+	cmd := sigStart(t, dir, url)
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	code := sigWait(t, cmd)
+	r := cmd.Wait()
 	took := time.Since(sent)
 	t.Logf("SIGTERM to exit: %s", took.Round(time.Millisecond))
 	if took > signalExitBound {
 		t.Errorf("the process took %s to exit after SIGTERM, more than %s", took, signalExitBound)
 	}
-	if code != 143 {
-		t.Errorf("exit code %d, want 143 (128 + SIGTERM)\n%s", code, stderr)
+	if r.Code != 143 {
+		t.Errorf("exit code %d, want 143 (128 + SIGTERM)\n%s", r.Code, r.Stderr)
 	}
 	for _, want := range []string{
 		"groundwork: received SIGTERM: stopping; a step being applied has up to 3s to commit or roll back (send the signal again to exit at once)",
 		"error: step orgaccess:dev-members: apply: interrupted (received SIGTERM); rolled back after the 3s grace",
 	} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
 	}
 	var rep core.Report
-	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
-		t.Fatalf("report: %v\n%s", err, stdout)
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, r.Stdout)
 	}
 	if rep.Status != core.RunInterrupted || !strings.Contains(rep.Error, "interrupted") {
 		t.Errorf("report status %q, error %q; want interrupted", rep.Status, rep.Error)
@@ -226,41 +141,40 @@ func TestSignalStopsApply(t *testing.T) {
 	if _, err := db.Exec(`DROP TRIGGER slow_members`); err != nil {
 		t.Fatal(err)
 	}
-	sigConverges(t, bin, dir, url, db)
+	sigConverges(t, dir, url, db)
 }
 
 // TestSecondSignalExitsAtOnce: a second signal ends the process at once,
 // without waiting for the step; the next run still converges.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	bin := sigBuild(t)
 	dir := t.TempDir()
-	url, db := sigSlowDatabase(t, bin, dir)
+	url, db := sigSlowDatabase(t, dir)
 
-	cmd, _, stderr := sigStart(t, bin, dir, url)
+	cmd := sigStart(t, dir, url)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	// The second signal once the first is handled.
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(stderr.String(), "received SIGINT: stopping") && time.Now().Before(deadline) {
+	for !strings.Contains(cmd.StderrSoFar(), "received SIGINT: stopping") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	code := sigWait(t, cmd)
+	r := cmd.Wait()
 	took := time.Since(sent)
 	t.Logf("second SIGINT to exit: %s", took.Round(time.Millisecond))
 	// At once: well before the step's grace would have run out.
 	if took >= core.StepGrace {
 		t.Errorf("the process took %s to exit after the second signal, want at once", took)
 	}
-	if code != 130 {
-		t.Errorf("exit code %d, want 130 (128 + SIGINT)\n%s", code, stderr)
+	if r.Code != 130 {
+		t.Errorf("exit code %d, want 130 (128 + SIGINT)\n%s", r.Code, r.Stderr)
 	}
-	if want := "groundwork: received SIGINT again: exiting at once (exit 130)"; !strings.Contains(stderr.String(), want) {
-		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	if want := "groundwork: received SIGINT again: exiting at once (exit 130)"; !strings.Contains(r.Stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 	}
 	if n := sigCount(t, db, `SELECT COUNT(*) FROM organization_members`); n != 0 {
 		t.Errorf("%d memberships committed by the killed step, want 0", n)
@@ -268,19 +182,19 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if _, err := db.Exec(`DROP TRIGGER slow_members`); err != nil {
 		t.Fatal(err)
 	}
-	sigConverges(t, bin, dir, url, db)
+	sigConverges(t, dir, url, db)
 }
 
 // sigConverges runs apply with a short lock timeout (a lock left behind
 // would fail it), then verify.
-func sigConverges(t *testing.T, bin, dir, url string, db *sql.DB) {
+func sigConverges(t *testing.T, dir, url string, db *sql.DB) {
 	t.Helper()
-	code, out, errOut := sigRun(t, bin, dir, sigOrgEnv, "apply", "--db", url, "-o", "json", "--lock-timeout", "1s")
-	if code != 0 {
-		t.Fatalf("next apply: exit %d\n%s%s", code, out, errOut)
+	r := sigCommand(t, dir, sigOrgEnv, "apply", "--db", url, "-o", "json", "--lock-timeout", "1s").Run()
+	if r.Code != 0 {
+		t.Fatalf("next apply: %s", r)
 	}
 	var rep core.Report
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("next apply: status %s, lock wait %.1f ms", rep.Status, rep.LockWaitMS)
@@ -290,8 +204,8 @@ func sigConverges(t *testing.T, bin, dir, url string, db *sql.DB) {
 	if n := sigCount(t, db, `SELECT COUNT(*) FROM organization_members`); n != sigUsers {
 		t.Errorf("%d memberships after the next apply, want %d", n, sigUsers)
 	}
-	if code, out, errOut := sigRun(t, bin, dir, sigOrgEnv, "verify", "--db", url); code != 0 {
-		t.Errorf("verify: exit %d\n%s%s", code, out, errOut)
+	if r := sigCommand(t, dir, sigOrgEnv, "verify", "--db", url).Run(); r.Code != 0 {
+		t.Errorf("verify: %s", r)
 	}
 }
 
@@ -302,22 +216,4 @@ func sigCount(t *testing.T, db *sql.DB, q string) int {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
-}
-
-// sigBuffer collects lines from one goroutine while the test reads them.
-type sigBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *sigBuffer) WriteLine(line string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.WriteString(line + "\n")
-}
-
-func (s *sigBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

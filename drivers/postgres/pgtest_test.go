@@ -4,21 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+
+	"github.com/groundworkdb/groundwork/internal/hostpg"
 )
 
 // The tests that need a server use GROUNDWORK_PG_URL when it is set (a
@@ -37,8 +33,10 @@ var (
 func TestMain(m *testing.M) {
 	if u := os.Getenv("GROUNDWORK_PG_URL"); u != "" {
 		serverURL = u
-	} else if err := startServer(); err != nil {
-		serverWhy = err.Error()
+	} else if srv, err := hostpg.Start(context.Background(), hostpg.WithSetting("max_connections=200")); err != nil {
+		serverWhy = "GROUNDWORK_PG_URL is not set and no throwaway server: " + err.Error()
+	} else {
+		serverURL, serverStop = srv.URL("postgres"), srv.Stop
 	}
 	if serverURL != "" {
 		db, err := sql.Open("pgx", serverURL)
@@ -57,90 +55,6 @@ func TestMain(m *testing.M) {
 	}
 	serverStop()
 	os.Exit(code)
-}
-
-// startServer runs initdb and pg_ctl start in a temporary directory, as
-// the postgres user when running as root (the server refuses root).
-func startServer() error {
-	initdb, err := findBinary("initdb")
-	if err != nil {
-		return err
-	}
-	pgctl := filepath.Join(filepath.Dir(initdb), "pg_ctl")
-	dir, err := os.MkdirTemp("", "groundwork-pg-")
-	if err != nil {
-		return err
-	}
-	run := func(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			os.RemoveAll(dir)
-			return fmt.Errorf("running as root and there is no postgres user to run the server: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			os.RemoveAll(dir)
-			return err
-		}
-		runuser, err := exec.LookPath("runuser")
-		if err != nil {
-			os.RemoveAll(dir)
-			return fmt.Errorf("running as root without runuser: %v", err)
-		}
-		run = func(name string, args ...string) *exec.Cmd {
-			return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-	}
-	data := filepath.Join(dir, "data")
-	if out, err := run(initdb, "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return fmt.Errorf("initdb: %v: %s", err, out)
-	}
-	port, err := freePort()
-	if err != nil {
-		os.RemoveAll(dir)
-		return err
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", port, dir)
-	if out, err := run(pgctl, "-D", data, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "-o", opts, "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-		os.RemoveAll(dir)
-		return fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
-	}
-	serverURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	serverStop = func() {
-		_ = run(pgctl, "-D", data, "-m", "immediate", "-w", "stop").Run()
-		_ = os.RemoveAll(dir)
-	}
-	return nil
-}
-
-func findBinary(name string) (string, error) {
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
-	if len(matches) == 0 {
-		return "", fmt.Errorf("GROUNDWORK_PG_URL is not set and %s is not installed", name)
-	}
-	sort.Slice(matches, func(i, j int) bool { return version(matches[i]) > version(matches[j]) })
-	return matches[0], nil
-}
-
-func version(path string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
-	return n
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func requireServer(t *testing.T) {

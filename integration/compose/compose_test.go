@@ -26,6 +26,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 const (
@@ -37,6 +38,12 @@ const (
 	builtinModels = 12
 	eligible      = 2
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
+}
 
 // skipOrFail skips the test, or fails it under CI=true: CI must not skip
 // silently.
@@ -141,15 +148,13 @@ func (p *project) waitExited(ctx context.Context, service string) int {
 // example's FROM scratch image around it, and returns its tag.
 func buildImage(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		skipOrFail(t, "the go tool is not in PATH: %v", err)
-	}
 	dir := t.TempDir()
-	build := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-o", filepath.Join(dir, "groundwork"), "github.com/groundworkdb/groundwork/cmd/groundwork")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := os.ReadFile(testbin.Path(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "groundwork"), bin, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	dockerfile, err := os.ReadFile(filepath.Join(exampleDir, "Dockerfile"))
 	if err != nil {

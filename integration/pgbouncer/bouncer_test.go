@@ -11,7 +11,6 @@
 package pgbouncer_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -32,6 +31,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
@@ -40,9 +40,7 @@ func TestMain(m *testing.M) {
 	if err := kit.TerminateShared(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	if binary.dir != "" {
-		_ = os.RemoveAll(binary.dir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
@@ -312,37 +310,6 @@ func queryInt(t *testing.T, conn *pgx.Conn, sql string) int64 {
 	return n
 }
 
-// binary is the groundwork command, built once.
-var binary struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-func groundwork(t *testing.T) string {
-	t.Helper()
-	binary.once.Do(func() {
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			binary.err = err
-			return
-		}
-		if binary.dir, binary.err = os.MkdirTemp("", "groundwork-bin-"); binary.err != nil {
-			return
-		}
-		binary.path = filepath.Join(binary.dir, "groundwork")
-		out, err := exec.Command(gobin, "build", "-o", binary.path, "github.com/groundworkdb/groundwork/cmd/groundwork").CombinedOutput()
-		if err != nil {
-			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binary.err != nil {
-		t.Fatal(binary.err)
-	}
-	return binary.path
-}
-
 // orgEnv configures a development organization.
 var orgEnv = []string{
 	"OPENROUTER_EXTERNAL_USER=acme-dev",
@@ -350,99 +317,10 @@ var orgEnv = []string{
 	"OPENROUTER_API_KEY=sk-or-v1-pgbouncer-test-key",
 }
 
-// command is the binary with only PATH, HOME and env in its environment.
-func command(t *testing.T, env []string, args ...string) *exec.Cmd {
-	cmd := exec.Command(groundwork(t), args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}, env...)
-	return cmd
-}
-
-// result is one finished run of the binary.
-type result struct {
-	code           int
-	stdout, stderr string
-	took           time.Duration
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d after %s\n--- stdout\n%s--- stderr\n%s", r.code, r.took, r.stdout, r.stderr)
-}
-
-func runCmd(t *testing.T, cmd *exec.Cmd) result {
+// command is the binary in a fresh directory with only PATH, HOME and env
+// in its environment.
+func command(t *testing.T, env []string, args ...string) *testbin.Cmd {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("run: %v", err)
-	}
-	return r
-}
-
-// startUntil starts cmd and returns once a line of its stderr contains
-// every one of marks; the rest of stderr keeps being collected.
-func startUntil(t *testing.T, cmd *exec.Cmd, marks ...string) *lines {
-	t.Helper()
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	out := &lines{}
-	seen := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		found := false
-		for sc.Scan() {
-			line := sc.Text()
-			out.add(line)
-			if found {
-				continue
-			}
-			all := true
-			for _, m := range marks {
-				all = all && strings.Contains(line, m)
-			}
-			if all {
-				found = true
-				close(seen)
-			}
-		}
-	}()
-	select {
-	case <-seen:
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("never logged %q\n%s", marks, out)
-	}
-	return out
-}
-
-// lines collects output lines from one goroutine for the test to read.
-type lines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lines) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s + "\n")
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	dir := t.TempDir()
+	return testbin.Command(context.Background(), t, dir, testbin.Env(dir, env...), args...)
 }

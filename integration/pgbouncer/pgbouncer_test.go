@@ -19,6 +19,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 // replicas is how many processes start at once in TestReplicas.
@@ -32,18 +33,17 @@ func TestReplicas(t *testing.T) {
 	srv, port := requireBouncer(t)
 	db := newDatabase(t, srv)
 	u := bouncerURL(port, db, "pgbouncer=true")
-	groundwork(t) // build before the clock starts
+	testbin.Path(t) // build before the clock starts
 
-	results := make([]result, replicas)
+	results := make([]testbin.Result, replicas)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range replicas {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...),
-				"apply", "--include", "host:openwebui-tables", "-o", "json", "--log-level", "info", "--lock-timeout", "2m")
-			results[i] = runCmd(t, cmd)
+			results[i] = command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...),
+				"apply", "--include", "host:openwebui-tables", "-o", "json", "--log-level", "info", "--lock-timeout", "2m").Run()
 		}()
 	}
 	wg.Wait()
@@ -52,16 +52,16 @@ func TestReplicas(t *testing.T) {
 	changed := 0
 	var lockWaits, durations []float64
 	for i, r := range results {
-		if r.code != 0 {
+		if r.Code != 0 {
 			t.Errorf("replica %d: %s", i, r)
 			continue
 		}
-		if !strings.Contains(r.stderr, `msg="lock mode" mode=lease why="auto: the URL has pgbouncer=true"`) {
-			t.Errorf("replica %d did not choose the lease lock:\n%s", i, r.stderr)
+		if !strings.Contains(r.Stderr, `msg="lock mode" mode=lease why="auto: the URL has pgbouncer=true"`) {
+			t.Errorf("replica %d did not choose the lease lock:\n%s", i, r.Stderr)
 		}
 		var rep core.Report
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-			t.Fatalf("replica %d: report: %v\n%s", i, err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+			t.Fatalf("replica %d: report: %v\n%s", i, err, r.Stdout)
 		}
 		if rep.Status != core.RunConverged {
 			t.Errorf("replica %d: status %s", i, rep.Status)
@@ -155,7 +155,7 @@ func slowDatabase(t *testing.T, users int, perRow string) (string, *pgx.Conn) {
 	srv, port := requireBouncer(t)
 	db := newDatabase(t, srv)
 	u := bouncerURL(port, db, "pgbouncer=true")
-	if r := runCmd(t, command(t, []string{"DATABASE_URL=" + u}, "apply", "--include", "host:openwebui-tables")); r.code != 0 {
+	if r := command(t, []string{"DATABASE_URL=" + u}, "apply", "--include", "host:openwebui-tables").Run(); r.Code != 0 {
 		t.Fatalf("set-up apply: %s", r)
 	}
 	conn := directDB(t, srv, db)
@@ -172,20 +172,20 @@ func slowDatabase(t *testing.T, users int, perRow string) (string, *pgx.Conn) {
 // names the step, nothing of it is committed and the lease is released.
 func TestStepTimeoutThroughPgBouncer(t *testing.T) {
 	u, conn := slowDatabase(t, 20, "0.5")
-	r := runCmd(t, command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...), "apply", "--step-timeout", "1s"))
+	r := command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...), "apply", "--step-timeout", "1s").Run()
 	t.Logf("%s", r)
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1", r.code)
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1", r.Code)
 	}
 	want := regexp.MustCompile(`error: step orgaccess:dev-members: apply: step timed out after 1s, its statements cancelled and rolled back: add 20 eligible users as members of development organization acme-dev: .+`)
-	if !want.MatchString(r.stderr) {
+	if !want.MatchString(r.Stderr) {
 		t.Errorf("stderr does not match %s", want)
 	}
-	if !strings.Contains(r.stderr, "hint: a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT)") {
+	if !strings.Contains(r.Stderr, "hint: a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT)") {
 		t.Errorf("no hint")
 	}
-	if r.took > 10*time.Second {
-		t.Errorf("apply took %s with a 1s step timeout: the statement was not cancelled", r.took)
+	if r.Took > 10*time.Second {
+		t.Errorf("apply took %s with a 1s step timeout: the statement was not cancelled", r.Took)
 	}
 	if n := queryInt(t, conn, `SELECT COUNT(*) FROM organization_members`); n != 0 {
 		t.Errorf("%d memberships committed by the timed-out step", n)
@@ -210,23 +210,22 @@ func TestStepTimeoutThroughPgBouncer(t *testing.T) {
 func TestSignalThroughPgBouncer(t *testing.T) {
 	u, conn := slowDatabase(t, 40, "0.25")
 	cmd := command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...), "apply", "--log-level", "info", "--lease-ttl", "30s")
-	stderr := startUntil(t, cmd, `msg="applying step"`, `step=orgaccess:dev-members`)
+	cmd.StartUntil(2*time.Minute, `msg="applying step"`, `step=orgaccess:dev-members`)
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	exited := cmd.Wait()
 	took := time.Since(sent)
 	t.Logf("SIGTERM to exit through PgBouncer: %s", took.Round(time.Millisecond))
-	var ee interface{ ExitCode() int }
-	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
-		t.Errorf("exit: %v, want code 143\n%s", err, stderr)
+	if exited.Code != 143 {
+		t.Errorf("exit %d, want 143\n%s", exited.Code, exited.Stderr)
 	}
 	if took > 5*time.Second {
 		t.Errorf("exit took %s after SIGTERM, more than 5s", took)
 	}
-	if !strings.Contains(stderr.String(), "error: step orgaccess:dev-members: apply: interrupted (received SIGTERM); rolled back after the 3s grace") {
-		t.Errorf("stderr:\n%s", stderr)
+	if !strings.Contains(exited.Stderr, "error: step orgaccess:dev-members: apply: interrupted (received SIGTERM); rolled back after the 3s grace") {
+		t.Errorf("stderr:\n%s", exited.Stderr)
 	}
 	var status, errText string
 	if err := conn.QueryRow(context.Background(), `SELECT status, COALESCE(error, '') FROM groundwork_runs ORDER BY id DESC LIMIT 1`).Scan(&status, &errText); err != nil {
@@ -241,12 +240,12 @@ func TestSignalThroughPgBouncer(t *testing.T) {
 	mustExec(t, conn, `DROP TRIGGER slow_members ON organization_members`)
 	// The lease TTL is 30s: a next run that does not wait proves it was
 	// released, not left to expire.
-	r := runCmd(t, command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...), "apply", "-o", "json", "--lock-timeout", "2s"))
-	if r.code != 0 {
+	r := command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...), "apply", "-o", "json", "--lock-timeout", "2s").Run()
+	if r.Code != 0 {
 		t.Fatalf("next apply: %s", r)
 	}
 	var rep core.Report
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("next apply: %s, lock wait %.1f ms", rep.Status, rep.LockWaitMS)
@@ -275,10 +274,10 @@ func TestLeaseTimeoutMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Unlock(ctx)
-	r := runCmd(t, command(t, []string{"DATABASE_URL=" + u}, "apply", "--lock-timeout", "500ms"))
+	r := command(t, []string{"DATABASE_URL=" + u}, "apply", "--lock-timeout", "500ms").Run()
 	t.Logf("%s", r)
 	want := regexp.MustCompile(`error: lock "groundwork \(lease in table groundwork_lock\)" held by pid \d+ on \S+, lease token 1 taken at \S+, expires in [\d.]+s unless renewed, waited \d+ms: lock wait timed out\nhint: another runner held the lock longer than --lock-timeout`)
-	if r.code != 1 || !want.MatchString(r.stderr) {
-		t.Errorf("exit %d, stderr does not match %s", r.code, want)
+	if r.Code != 1 || !want.MatchString(r.Stderr) {
+		t.Errorf("exit %d, stderr does not match %s", r.Code, want)
 	}
 }

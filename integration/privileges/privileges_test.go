@@ -7,7 +7,6 @@
 package privileges_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +14,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -29,6 +26,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
@@ -36,9 +34,7 @@ func TestMain(m *testing.M) {
 	if err := kit.TerminateShared(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	if binary.dir != "" {
-		_ = os.RemoveAll(binary.dir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
@@ -102,7 +98,7 @@ func hostDatabase(t *testing.T) (*kit.Server, string, *pgx.Conn) {
 	// The host tables, made by groundwork's opt-in step as the superuser,
 	// then handed to Open WebUI's role; the history that run left is not
 	// part of the picture.
-	if r := run(t, srv.DSN(db), nil, "apply", "--include", "host:openwebui-tables", "--step", "host:openwebui-tables"); r.code != 0 {
+	if r := run(t, srv.DSN(db), nil, "apply", "--include", "host:openwebui-tables", "--step", "host:openwebui-tables"); r.Code != 0 {
 		t.Fatalf("host tables: %s", r)
 	}
 	mustExec(t, admin,
@@ -187,11 +183,11 @@ func TestDocumentedGrants(t *testing.T) {
 
 	for i := range 2 {
 		r := run(t, applyURL, orgEnv, "apply", "-o", "json")
-		if r.code != 0 {
+		if r.Code != 0 {
 			t.Fatalf("apply #%d as %s: %s", i+1, applyRole, r)
 		}
 		var rep core.Report
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 			t.Fatal(err)
 		}
 		if rep.Status != core.RunConverged || rep.Changed != (i == 0) {
@@ -204,14 +200,14 @@ func TestDocumentedGrants(t *testing.T) {
 
 	before := snapshot(t, admin)
 	r := run(t, verifyURL, orgEnv, "verify")
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("verify as %s: %s", verifyRole, r)
 	}
-	t.Logf("verify as %s (default_transaction_read_only = on):\n%s", verifyRole, r.stdout)
+	t.Logf("verify as %s (default_transaction_read_only = on):\n%s", verifyRole, r.Stdout)
 	if after := snapshot(t, admin); after != before {
 		t.Errorf("verify changed the database:\nbefore %s\nafter  %s", before, after)
 	}
-	if r := run(t, verifyURL, nil, "history", "--limit", "5"); r.code != 0 || !strings.Contains(r.stdout, "apply") {
+	if r := run(t, verifyURL, nil, "history", "--limit", "5"); r.Code != 0 || !strings.Contains(r.Stdout, "apply") {
 		t.Errorf("history as %s: %s", verifyRole, r)
 	}
 	// The probe cannot write, even by mistake.
@@ -224,13 +220,13 @@ func TestDocumentedGrants(t *testing.T) {
 	mustExec(t, admin, `DROP INDEX idx_org_models_org_model`)
 	before = snapshot(t, admin)
 	r = run(t, verifyURL, orgEnv, "verify")
-	if r.code != 3 || !strings.Contains(r.stdout, "idx_org_models_org_model") {
+	if r.Code != 3 || !strings.Contains(r.Stdout, "idx_org_models_org_model") {
 		t.Errorf("verify after dropping an index: %s", r)
 	}
 	if after := snapshot(t, admin); after != before {
 		t.Errorf("verify changed the database:\nbefore %s\nafter  %s", before, after)
 	}
-	if r := run(t, applyURL, orgEnv, "apply"); r.code != 0 {
+	if r := run(t, applyURL, orgEnv, "apply"); r.Code != 0 {
 		t.Errorf("apply heals the drift: %s", r)
 	}
 }
@@ -250,12 +246,12 @@ func TestApplyWithoutCreateOnSchema(t *testing.T) {
 		"error: step table:client_organizations: apply: create table client_organizations: ERROR: permission denied for schema public (SQLSTATE 42501)\n",
 		"hint: the database role lacks a privilege (SQLSTATE 42501): see docs/privileges.md for the grants apply and verify need\n",
 	} {
-		if !strings.Contains(r.stderr, want) {
+		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q", want)
 		}
 	}
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1", r.code)
+	if r.Code != 1 {
+		t.Errorf("exit %d, want 1", r.Code)
 	}
 	if after := snapshot(t, admin); after != before {
 		t.Errorf("apply wrote something:\nbefore %s\nafter  %s", before, after)
@@ -263,8 +259,8 @@ func TestApplyWithoutCreateOnSchema(t *testing.T) {
 
 	r = run(t, applyURL, orgEnv, "apply", "--lock-mode", "lease")
 	t.Logf("%s", r)
-	if want := `error: drivers/postgres: lock "groundwork": create the lease table groundwork_lock: ERROR: permission denied for schema public (SQLSTATE 42501)`; r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Errorf("lease mode: exit %d, stderr lacks %q", r.code, want)
+	if want := `error: drivers/postgres: lock "groundwork": create the lease table groundwork_lock: ERROR: permission denied for schema public (SQLSTATE 42501)`; r.Code != 1 || !strings.Contains(r.Stderr, want) {
+		t.Errorf("lease mode: exit %d, stderr lacks %q", r.Code, want)
 	}
 	if after := snapshot(t, admin); after != before {
 		t.Errorf("apply in lease mode wrote something:\nbefore %s\nafter  %s", before, after)
@@ -282,14 +278,14 @@ func TestApplyWithoutInsertOnModel(t *testing.T) {
 	r := run(t, applyURL, orgEnv, "apply")
 	t.Logf("%s", r)
 	want := regexp.MustCompile(`error: step orgaccess:register-models: apply: register 12 models from the built-in list: [^\n]+: ERROR: permission denied for table model \(SQLSTATE 42501\)\nhint: the database role lacks a privilege`)
-	if r.code != 1 || !want.MatchString(r.stderr) {
-		t.Errorf("exit %d, stderr does not match %s", r.code, want)
+	if r.Code != 1 || !want.MatchString(r.Stderr) {
+		t.Errorf("exit %d, stderr does not match %s", r.Code, want)
 	}
 	if n := queryInt(t, admin, `SELECT COUNT(*) FROM model`); n != 0 {
 		t.Errorf("%d model rows written by the failed step", n)
 	}
 	mustExec(t, admin, `GRANT INSERT ON TABLE model TO `+applyRole)
-	if r := run(t, applyURL, orgEnv, "apply"); r.code != 0 {
+	if r := run(t, applyURL, orgEnv, "apply"); r.Code != 0 {
 		t.Fatalf("apply after the grant: %s", r)
 	}
 	if n := queryInt(t, admin, `SELECT COUNT(*) FROM model`); n != 12 {
@@ -304,25 +300,25 @@ func TestVerifyWithoutGrants(t *testing.T) {
 	srv, db, admin := hostDatabase(t)
 	grant(t, admin, "apply", db)
 	grant(t, admin, "verify", db, `REVOKE SELECT ON TABLE config FROM `+verifyRole)
-	if r := run(t, roleURL(srv, applyRole, applyPassword, db), orgEnv, "apply"); r.code != 0 {
+	if r := run(t, roleURL(srv, applyRole, applyPassword, db), orgEnv, "apply"); r.Code != 0 {
 		t.Fatalf("apply: %s", r)
 	}
 	verifyURL := roleURL(srv, verifyRole, verifyPassword, db)
 	r := run(t, verifyURL, orgEnv, "verify")
 	t.Logf("%s", r)
-	if r.code != 1 || !strings.Contains(r.stderr, "permission denied for table config (SQLSTATE 42501)") ||
-		!strings.Contains(r.stderr, "error: step orgaccess:register-models: check:") {
-		t.Errorf("verify without SELECT on config: exit %d", r.code)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "permission denied for table config (SQLSTATE 42501)") ||
+		!strings.Contains(r.Stderr, "error: step orgaccess:register-models: check:") {
+		t.Errorf("verify without SELECT on config: exit %d", r.Code)
 	}
 
 	mustExec(t, admin, `REVOKE CONNECT ON DATABASE "`+db+`" FROM `+verifyRole)
 	r = run(t, verifyURL, orgEnv, "verify")
 	t.Logf("%s", r)
-	if want := `FATAL: permission denied for database "` + db + `" (SQLSTATE 42501)`; r.code != 1 || !strings.Contains(r.stderr, want) ||
-		!strings.Contains(r.stderr, "hint: the database role lacks a privilege") {
-		t.Errorf("verify without CONNECT: exit %d, stderr lacks %q and the hint", r.code, want)
+	if want := `FATAL: permission denied for database "` + db + `" (SQLSTATE 42501)`; r.Code != 1 || !strings.Contains(r.Stderr, want) ||
+		!strings.Contains(r.Stderr, "hint: the database role lacks a privilege") {
+		t.Errorf("verify without CONNECT: exit %d, stderr lacks %q and the hint", r.Code, want)
 	}
-	if strings.Contains(r.stdout+r.stderr, verifyPassword) {
+	if strings.Contains(r.Stdout+r.Stderr, verifyPassword) {
 		t.Errorf("the password is shown")
 	}
 }
@@ -361,64 +357,10 @@ func queryInt(t *testing.T, conn *pgx.Conn, q string) int64 {
 	return n
 }
 
-// binary is the groundwork command, built once.
-var binary struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
-
-func groundwork(t *testing.T) string {
+// run runs the binary on database URL u in a fresh directory with only
+// PATH, HOME and env in its environment.
+func run(t *testing.T, u string, env []string, args ...string) testbin.Result {
 	t.Helper()
-	binary.once.Do(func() {
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			binary.err = err
-			return
-		}
-		if binary.dir, binary.err = os.MkdirTemp("", "groundwork-bin-"); binary.err != nil {
-			return
-		}
-		binary.path = filepath.Join(binary.dir, "groundwork")
-		out, err := exec.Command(gobin, "build", "-o", binary.path, "github.com/groundworkdb/groundwork/cmd/groundwork").CombinedOutput()
-		if err != nil {
-			binary.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binary.err != nil {
-		t.Fatal(binary.err)
-	}
-	return binary.path
-}
-
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
-}
-
-// run runs the binary on database URL u with only PATH, HOME and env in
-// its environment.
-func run(t *testing.T, u string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(groundwork(t), args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "DATABASE_URL=" + u}, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("run: %v", err)
-	}
-	return r
+	dir := t.TempDir()
+	return testbin.Run(context.Background(), t, dir, testbin.Env(dir, append([]string{"DATABASE_URL=" + u}, env...)...), args...)
 }

@@ -55,7 +55,7 @@ func TestBadInput(t *testing.T) {
 			for _, mode := range []string{"apply", "verify"} {
 				r := groundwork(t, with(orgEnv(db), e.name, e.value), mode)
 				mustExit(t, r, 2)
-				if !strings.Contains(r.stderr, e.name) {
+				if !strings.Contains(r.Stderr, e.name) {
 					t.Errorf("%s=%q: the error does not name the variable:\n%s", e.name, e.value, r)
 				}
 				nothingWritten(t, e.name+"="+e.value)
@@ -71,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		cbefore := takeSnapshot(t, cd)
 		r := groundwork(t, with(orgEnv(conv), orgaccess.EnvOrgID, "another-org"), "apply")
 		mustExit(t, r, 2)
-		if !strings.Contains(r.stderr, "acme-dev already uses this "+orgaccess.EnvAPIKey) {
+		if !strings.Contains(r.Stderr, "acme-dev already uses this "+orgaccess.EnvAPIKey) {
 			t.Errorf("the error does not say which organization has the key:\n%s", r)
 		}
 		if problems := unchanged(cbefore, takeSnapshot(t, cd).without(history.TableName)); len(problems) > 0 {
@@ -94,7 +94,7 @@ func badSQLite(t *testing.T) {
 	env := with(map[string]string{}, "GROUNDWORK_DB", kit.SQLiteURL(missing), orgaccess.EnvOrgID, orgID, orgaccess.EnvOrgName, orgName, orgaccess.EnvAPIKey, apiKey)
 	r := groundwork(t, env, "apply")
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, "does not exist") {
+	if !strings.Contains(r.Stderr, "does not exist") {
 		t.Errorf("the error does not say the directory is missing:\n%s", r)
 	}
 	file := filepath.Join(dir, "app.db")
@@ -132,7 +132,7 @@ func badServer(t *testing.T, tg kit.Target, db *kit.Database, nothingWritten fun
 	unreachable := at(func(c *url.URL) { c.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(closed)) })
 	r := groundwork(t, with(base, "GROUNDWORK_DB", unreachable), "apply")
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, "cannot connect") || !strings.Contains(r.stderr, strconv.Itoa(closed)) {
+	if !strings.Contains(r.Stderr, "cannot connect") || !strings.Contains(r.Stderr, strconv.Itoa(closed)) {
 		t.Errorf("unreachable server: unclear error:\n%s", r)
 	}
 
@@ -149,7 +149,7 @@ func badServer(t *testing.T, tg kit.Target, db *kit.Database, nothingWritten fun
 	const wrong = "wrong-Password-9c2e"
 	r = groundwork(t, with(base, "GROUNDWORK_DB", at(func(c *url.URL) { c.User = url.UserPassword(c.User.Username(), wrong) })), "apply")
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, refused) || strings.Contains(r.stdout+r.stderr, wrong) {
+	if !strings.Contains(r.Stderr, refused) || strings.Contains(r.Stdout+r.Stderr, wrong) {
 		t.Errorf("wrong password: unclear error, or the password shown:\n%s", r)
 	}
 	nothingWritten(t, "a wrong password")
@@ -158,7 +158,7 @@ func badServer(t *testing.T, tg kit.Target, db *kit.Database, nothingWritten fun
 	const unknown = "gw_no_such_database"
 	r = groundwork(t, with(base, "GROUNDWORK_DB", at(func(c *url.URL) { c.Path = "/" + unknown })), "apply")
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, unknown) || !strings.Contains(r.stderr, missingDB) {
+	if !strings.Contains(r.Stderr, unknown) || !strings.Contains(r.Stderr, missingDB) {
 		t.Errorf("unknown database: unclear error:\n%s", r)
 	}
 	d := db.Open(t)
@@ -229,13 +229,13 @@ func readOnlyRole(t *testing.T, tg kit.Target) {
 	mustExit(t, groundwork(t, env, "verify"), 3)
 	r = groundwork(t, env, "apply")
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, "index:idx_org_models_org_active") || !containsAny(r.stderr, "must be owner", "permission denied", "command denied") {
+	if !strings.Contains(r.Stderr, "index:idx_org_models_org_active") || !containsAny(r.Stderr, "must be owner", "permission denied", "command denied") {
 		t.Errorf("read-only apply: the error does not name the step and the missing privilege:\n%s", r)
 	}
 	if problems := unchanged(before, takeSnapshot(t, d)); len(problems) > 0 {
 		t.Fatalf("a read-only apply wrote: %v", problems)
 	}
-	t.Logf("measure: bad input %s: read-only role: verify exit 0 (converged) / 3 (work to do); apply exit 1: %s; nothing written", tg.Name(), errorLine(r.stderr))
+	t.Logf("measure: bad input %s: read-only role: verify exit 0 (converged) / 3 (work to do); apply exit 1: %s; nothing written", tg.Name(), errorLine(r.Stderr))
 }
 
 // errorLine is the "error: …" line of a run's stderr.

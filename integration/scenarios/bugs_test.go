@@ -36,8 +36,8 @@ func TestShortPasswordKeepsErrorsReadable(t *testing.T) {
 	r := groundwork(t, map[string]string{"GROUNDWORK_DB": u}, "apply")
 	mustExit(t, r, 1)
 	for _, want := range []string{"cannot connect to postgres://app:***@127.0.0.1:" + port + "/app", "drivers/postgres", "dial tcp"} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("the error does not read %q:\n%s", want, r.stderr)
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("the error does not read %q:\n%s", want, r.Stderr)
 		}
 	}
 }
@@ -80,7 +80,7 @@ func TestMariaDBSelectOnlyVerify(t *testing.T) {
 	}
 	u.User = url.UserPassword(role, password)
 	r := groundwork(t, with(orgEnv(db), "GROUNDWORK_DB", u.String()), "verify")
-	if r.code != 0 && !strings.Contains(r.stdout+r.stderr, "SHOW VIEW") {
+	if r.Code != 0 && !strings.Contains(r.Stdout+r.Stderr, "SHOW VIEW") {
 		t.Fatalf("a SELECT-only verify of a converged database: want exit 0 or an error naming SHOW VIEW, got %s", r)
 	}
 }

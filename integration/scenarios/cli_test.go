@@ -3,21 +3,18 @@
 package scenarios_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"maps"
 	"net/url"
-	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 // The operator's settings of every scenario: a development organization
@@ -55,37 +52,26 @@ func with(env map[string]string, kv ...string) map[string]string {
 }
 
 // result is one finished groundwork process.
-type result struct {
-	args           []string
-	code           int
-	stdout, stderr string
-	took           time.Duration
-}
-
-func (r result) String() string {
-	return "groundwork " + strings.Join(r.args, " ") + ": exit " + strconv.Itoa(r.code) + "\nstdout:\n" + r.stdout + "\nstderr:\n" + r.stderr
-}
+type result struct{ testbin.Result }
 
 // report parses the JSON report a run printed with -o json.
 func (r result) report(t testing.TB) *core.Report {
 	t.Helper()
 	var rep core.Report
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatalf("stdout is not a JSON report: %v\n%s", err, r)
 	}
 	return &rep
 }
 
 // command prepares a groundwork process with exactly env.
-func command(ctx context.Context, env map[string]string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = []string{}
+func command(ctx context.Context, t testing.TB, env map[string]string, args ...string) *testbin.Cmd {
+	t.Helper()
+	var list []string
 	for _, k := range slices.Sorted(maps.Keys(env)) {
-		cmd.Env = append(cmd.Env, k+"="+env[k])
+		list = append(list, k+"="+env[k])
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	return cmd, &stdout, &stderr
+	return testbin.Command(ctx, t, "", list, args...)
 }
 
 // groundwork runs the CLI to completion and checks that its output holds
@@ -94,33 +80,16 @@ func groundwork(t testing.TB, env map[string]string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	cmd, stdout, stderr := command(ctx, env, args...)
-	start := time.Now()
-	err := cmd.Run()
-	r := result{args: args, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-	r.code = exitCode(t, err, r)
+	r := result{command(ctx, t, env, args...).Run()}
 	noSecret(t, r, env)
 	return r
-}
-
-func exitCode(t testing.TB, err error, r result) int {
-	t.Helper()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee) && ee.Exited():
-		return ee.ExitCode()
-	}
-	t.Fatalf("groundwork did not exit normally: %v\n%s", err, r)
-	return -1
 }
 
 // noSecret fails the test when the API key or the database password of
 // env shows in a run's output (invariant 6).
 func noSecret(t testing.TB, r result, env map[string]string) {
 	t.Helper()
-	out := r.stdout + r.stderr
+	out := r.Stdout + r.Stderr
 	if strings.Contains(out, apiKey) {
 		t.Errorf("the API key appears in the output of %s", r)
 	}
@@ -134,7 +103,7 @@ func noSecret(t testing.TB, r result, env map[string]string) {
 // mustExit fails the test unless the run exited with code.
 func mustExit(t testing.TB, r result, code int) {
 	t.Helper()
-	if r.code != code {
+	if r.Code != code {
 		t.Fatalf("want exit %d, got %s", code, r)
 	}
 }

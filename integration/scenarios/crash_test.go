@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,7 +56,7 @@ func TestCrashes(t *testing.T) {
 				before = takeSnapshot(t, db.Open(t))
 			}
 			rep, r := applyJSON(t, orgEnv(db))
-			runs = append(runs, coldRun{r.took, time.Duration(rep.DurationMS * float64(time.Millisecond))})
+			runs = append(runs, coldRun{r.Took, time.Duration(rep.DurationMS * float64(time.Millisecond))})
 		}
 		slices.SortFunc(runs, func(a, b coldRun) int { return int(a.process - b.process) })
 		cold, runner := runs[1].process, min(runs[1].runner, runs[1].process)
@@ -113,15 +112,10 @@ func crashTrial(t *testing.T, tg kit.Target, before *snapshot, delay time.Durati
 	env := orgEnv(db)
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	cmd, _, _ := command(ctx, env, "apply", "-o", "json")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start: %v", err)
-	}
+	cmd := command(ctx, t, env, "apply", "-o", "json")
+	cmd.Start()
 	time.Sleep(delay)
-	_ = cmd.Process.Kill() // SIGKILL; a no-op once the process has exited
-	_ = cmd.Wait()
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	killed := ws.Signaled() && ws.Signal() == syscall.SIGKILL
+	killed := cmd.Kill() // false when the process had exited by then
 
 	// What the killed run left, read-only.
 	d := db.Open(t)

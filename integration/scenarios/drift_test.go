@@ -86,8 +86,8 @@ func TestDriftIsReported(t *testing.T) {
 		text := groundwork(t, env, "verify")
 		mustExit(t, text, 3)
 		for _, c := range driftCases {
-			if !strings.Contains(text.stdout, c.object) {
-				t.Errorf("verify's text output does not name %s:\n%s", c.object, text.stdout)
+			if !strings.Contains(text.Stdout, c.object) {
+				t.Errorf("verify's text output does not name %s:\n%s", c.object, text.Stdout)
 			}
 		}
 

@@ -92,7 +92,7 @@ func TestExistingDeployment(t *testing.T) {
 		}
 		mustExit(t, groundwork(t, env, "verify"), 0)
 		t.Logf("measure: existing %s: upgrade %s, %d statements, %d pre-existing rows kept (%d values allowed to change), %d rows added",
-			tg.Name(), r.took.Round(1e6), rep.Statements, rowCount(before), 2, rowCount(after)-rowCount(before))
+			tg.Name(), r.Took.Round(1e6), rep.Statements, rowCount(before), 2, rowCount(after)-rowCount(before))
 	})
 }
 

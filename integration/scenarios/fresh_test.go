@@ -61,7 +61,7 @@ func TestFreshDeployment(t *testing.T) {
 			t.Errorf("groundwork_runs holds %v, want the 2 apply runs", runs)
 		}
 		t.Logf("measure: fresh %s: apply %s (%d statements, %d queries), no-op apply %s (%d queries), verify %s; %d links, %d members, %d view pairs",
-			tg.Name(), r1.took.Round(1e6), first.Statements, first.Queries, r2.took.Round(1e6), second.Queries, r.took.Round(1e6), links, members, pairs)
+			tg.Name(), r1.Took.Round(1e6), first.Statements, first.Queries, r2.Took.Round(1e6), second.Queries, r.Took.Round(1e6), links, members, pairs)
 
 		// The library, on another copy: one call proves the registry converges.
 		c := kit.RequireConverges(t, hostDB(t, tg).Open(t), packRegistry(t))

@@ -112,7 +112,7 @@ func TestSelfHealing(t *testing.T) {
 		mustExit(t, groundwork(t, env, "verify"), 0)
 		requireRestored(t, d2, want2, "everything dropped")
 		t.Logf("measure: self-healing %s: %d breakages healed one by one (1 run each, verify clean); %d objects dropped at once restored by 1 apply in %s (%d statements)",
-			tg.Name(), healed, len(all), r.took.Round(1e6), rep.Statements)
+			tg.Name(), healed, len(all), r.Took.Round(1e6), rep.Statements)
 	})
 }
 

@@ -3,12 +3,10 @@
 package scenarios_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,11 +33,11 @@ func TestLockTimeout(t *testing.T) {
 func gaveUp(t *testing.T, r result, holder string) {
 	t.Helper()
 	mustExit(t, r, 1)
-	if !strings.Contains(r.stderr, `lock "groundwork`) || !strings.Contains(r.stderr, "timed out") || !strings.Contains(r.stderr, holder) {
+	if !strings.Contains(r.Stderr, `lock "groundwork`) || !strings.Contains(r.Stderr, "timed out") || !strings.Contains(r.Stderr, holder) {
 		t.Fatalf("the error does not name the lock, the timeout and the holder (%s):\n%s", holder, r)
 	}
-	if r.took < lockTimeout {
-		t.Fatalf("gave up after %s, before the %s asked", r.took, lockTimeout)
+	if r.Took < lockTimeout {
+		t.Fatalf("gave up after %s, before the %s asked", r.Took, lockTimeout)
 	}
 }
 
@@ -67,7 +65,7 @@ func testLockHeldByDriver(t *testing.T, tg kit.Target) {
 	}
 	rep, _ := applyJSON(t, env, "--lock-timeout", "10s")
 	t.Logf("measure: lock timeout %s (driver holds): gave up after %s (--lock-timeout %s), exit 1: %s; after unlock the next run waited %.1f ms",
-		tg.Name(), r.took.Round(time.Millisecond), lockTimeout, errorLine(r.stderr), rep.LockWaitMS)
+		tg.Name(), r.Took.Round(time.Millisecond), lockTimeout, errorLine(r.Stderr), rep.LockWaitMS)
 }
 
 func testLockHeldByProcess(t *testing.T, tg kit.Target) {
@@ -78,18 +76,9 @@ func testLockHeldByProcess(t *testing.T, tg kit.Target) {
 	env := orgEnv(db)
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
-	holder, _, _ := command(ctx, env, "apply", "--host-wait", "1m", "--log-level", "info")
-	waiting := newWatch("waiting for host tables")
-	holder.Stderr = waiting
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = holder.Process.Kill(); _ = holder.Wait() }()
-	select {
-	case <-waiting.found:
-	case <-time.After(time.Minute):
-		t.Fatalf("the holder never started waiting for host tables:\n%s", waiting)
-	}
+	holder := command(ctx, t, env, "apply", "--host-wait", "1m", "--log-level", "info")
+	holder.StartUntil(time.Minute, "waiting for host tables")
+	defer holder.Kill()
 	d := db.Open(t)
 	before := takeSnapshot(t, d)
 	// The holder's connection as the server shows it; SQLite: its pid.
@@ -102,11 +91,10 @@ func testLockHeldByProcess(t *testing.T, tg kit.Target) {
 	}
 
 	// The holder dies: the next runner does not wait for it.
-	_ = holder.Process.Kill()
-	_ = holder.Wait()
+	holder.Kill()
 	rep, _ := applyJSON(t, env, "--lock-timeout", "10s")
 	t.Logf("measure: lock timeout %s (a paused groundwork process holds): gave up after %s, exit 1: %s; after SIGKILL of the holder the next run waited %.1f ms",
-		tg.Name(), r.took.Round(time.Millisecond), errorLine(r.stderr), rep.LockWaitMS)
+		tg.Name(), r.Took.Round(time.Millisecond), errorLine(r.Stderr), rep.LockWaitMS)
 }
 
 func lastLine(s string) string {
@@ -115,32 +103,4 @@ func lastLine(s string) string {
 		s = s[i+1:]
 	}
 	return s
-}
-
-// watch is an output that closes found when want has been written.
-type watch struct {
-	want  string
-	found chan struct{}
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	done  bool
-}
-
-func newWatch(want string) *watch { return &watch{want: want, found: make(chan struct{})} }
-
-func (w *watch) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if !w.done && strings.Contains(w.buf.String(), w.want) {
-		w.done = true
-		close(w.found)
-	}
-	return len(p), nil
-}
-
-func (w *watch) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }

@@ -15,34 +15,22 @@ package scenarios_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
-
-// binary is the groundwork CLI built for this test run.
-var binary string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
 
 func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "groundwork-scenarios-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scenarios:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "groundwork")
+	defer testbin.Cleanup()
 	start := time.Now()
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/groundwork")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "scenarios: go build ./cmd/groundwork: %v\n%s", err, out)
+	if _, err := testbin.Build(); err != nil {
+		fmt.Fprintln(os.Stderr, "scenarios:", err)
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "measure: built the groundwork binary in %s\n", time.Since(start).Round(time.Millisecond))

@@ -3,17 +3,15 @@
 package scenarios_test
 
 import (
-	"bytes"
 	"context"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -31,44 +29,27 @@ func TestManyReplicas(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 		defer cancel()
 
-		type proc struct {
-			cmd            *exec.Cmd
-			res            result
-			err            error
-			stdout, stderr *bytes.Buffer
-		}
-		procs := make([]*proc, replicas)
+		procs := make([]*testbin.Cmd, replicas)
 		for i := range procs {
-			args := []string{"apply", "-o", "json", "--lock-timeout", "2m"}
-			cmd, stdout, stderr := command(ctx, env, args...)
-			procs[i] = &proc{cmd: cmd, stdout: stdout, stderr: stderr, res: result{args: args}}
+			procs[i] = command(ctx, t, env, "apply", "-o", "json", "--lock-timeout", "2m")
 		}
 		start := time.Now()
 		for _, p := range procs {
-			if err := p.cmd.Start(); err != nil {
-				t.Fatalf("start: %v", err)
-			}
+			p.Start()
 		}
-		var wg sync.WaitGroup
-		for _, p := range procs {
-			wg.Go(func() {
-				p.err = p.cmd.Wait()
-				p.res.took = time.Since(start)
-			})
+		// They run at once; waiting for them one by one only reaps them.
+		results := make([]result, replicas)
+		for i, p := range procs {
+			results[i] = result{p.Wait()}
 		}
-		wg.Wait()
 		wall := time.Since(start)
-		for _, p := range procs {
-			p.res.stdout, p.res.stderr = p.stdout.String(), p.stderr.String()
-			p.res.code = exitCode(t, p.err, p.res)
-		}
 
 		changed, maxWait := 0, 0.0
 		appliedBy := map[string]int{} // step id → how many runs applied it
-		for _, p := range procs {
-			noSecret(t, p.res, env)
-			mustExit(t, p.res, 0)
-			rep := p.res.report(t)
+		for _, r := range results {
+			noSecret(t, r, env)
+			mustExit(t, r, 0)
+			rep := r.report(t)
 			if rep.Status != core.RunConverged {
 				t.Fatalf("a replica did not converge:\n%s", kit.DumpReport(rep))
 			}

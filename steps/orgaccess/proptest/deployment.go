@@ -2,6 +2,7 @@ package proptest
 
 import (
 	"pgregory.net/rapid"
+	"strings"
 
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
@@ -70,7 +71,9 @@ func drawUser(rt *rapid.T, label, id string) user {
 // models an admin registered before groundwork's first run.
 func drawDeployment(rt *rapid.T) *deployment {
 	dep := &deployment{users: baseUsers()}
-	for i, id := range rapid.SliceOfNDistinct(rapid.SampledFrom(userIDPool), 0, 3, rapid.ID[string]).Draw(rt, "extra users") {
+	// Distinct ignoring case: MySQL's default collations compare keys
+	// case-insensitively, so "Eve" and "eve" cannot both be users there.
+	for i, id := range rapid.SliceOfNDistinct(rapid.SampledFrom(userIDPool), 0, 3, strings.ToLower).Draw(rt, "extra users") {
 		dep.users = append(dep.users, drawUser(rt, "user "+string(rune('a'+i)), id))
 	}
 	models := rapid.SliceOfNDistinct(rapid.SampledFrom(modelPool), 1, 4, rapid.ID[string]).Draw(rt, "models")

@@ -17,6 +17,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
 // result is one in-process run of the command line.
@@ -669,36 +670,21 @@ func TestIsTerminal(t *testing.T) {
 	}
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
+}
+
 // TestBinary builds the real binary and runs demo then verify.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "groundwork")
-	build := exec.Command(gobin, "build", "-ldflags", "-X github.com/groundworkdb/groundwork/cmd/groundwork/internal/cli.Version=v0.0.0-test",
-		"-o", bin, "github.com/groundworkdb/groundwork/cmd/groundwork")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	exitOf := func(args ...string) (int, string) {
-		cmd := exec.Command(bin, args...)
-		cmd.Dir = dir
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return 0, string(out)
-		case errors.As(err, &ee):
-			return ee.ExitCode(), string(out)
-		}
-		t.Fatalf("%v: %v", args, err)
-		return -1, ""
+		r := testbin.Run(context.Background(), t, dir, testbin.Env(dir), args...)
+		return r.Code, r.Stdout + r.Stderr
 	}
 	if code, out := exitOf("demo"); code != 0 || !strings.Contains(out, "24 user-model pairs") {
 		t.Fatalf("demo: exit %d\n%s", code, out)
@@ -709,7 +695,7 @@ func TestBinary(t *testing.T) {
 	if code, out := exitOf("verify", "--db", "sqlite://"+DemoDB); code != 0 {
 		t.Fatalf("verify: exit %d\n%s", code, out)
 	}
-	if code, out := exitOf("version"); code != 0 || !strings.Contains(out, "v0.0.0-test") {
+	if code, out := exitOf("version"); code != 0 || !strings.Contains(out, testbin.Version) {
 		t.Fatalf("version: exit %d\n%s", code, out)
 	}
 	if code, out := exitOf("apply", "--db", "sqlite://x.db?mode=ro"); code != 2 {
