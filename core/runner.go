@@ -269,7 +269,7 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	if err != nil {
 		return 0, fmt.Errorf("core: begin: %w", err)
 	}
-	countQuery(ctx)
+	// BEGIN and COMMIT are counted by the driver's QueryCounter hook.
 	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
 	if err == nil && fence != nil {
 		countQuery(ctx)
@@ -279,7 +279,6 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 		_ = tx.Rollback()
 		return 0, err
 	}
-	countQuery(ctx)
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("core: commit: %w", err)
 	}

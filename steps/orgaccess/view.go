@@ -9,9 +9,15 @@ import (
 // availableModelsView lists, for every active member of an active
 // organization, the active models linked to it. model.is_active is a
 // boolean in Open WebUI; "= TRUE" reads it right on every dialect.
+//
+// No DISTINCT: the unique (organization_id, user_id) of the members and
+// (organization_id, model_id) of the links already make each row's
+// (user, organization, model) unique, and DISTINCT would make every lookup
+// build and sort the whole view (MariaDB cannot merge such a view at all:
+// 18 s instead of 1 ms for one user's models among 20,000 members).
 func availableModelsView() core.View {
 	return core.View{Name: ViewName, Query: func(q core.Quoter) string {
-		return fmt.Sprintf(`SELECT DISTINCT
+		return fmt.Sprintf(`SELECT
   m.user_id AS user_id,
   u.name AS user_name,
   u.email AS user_email,
