@@ -10,10 +10,11 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 )
 
-// The catalog of the current schema is read from pg_catalog in three
-// queries, whatever the number of objects: relations with their columns
-// (aggregated as JSON), indexes with their key columns, foreign keys with
-// both column lists. Ordered lists travel as JSON arrays, so names with
+// The catalog of the current schema is read from pg_catalog in one query,
+// whatever the number of objects: relations with their columns (aggregated
+// as JSON), then indexes with their key columns, then foreign keys with
+// both column lists, as the three parts of a UNION ALL that share one
+// row shape (kind, name, then five texts). Ordered lists travel as JSON arrays, so names with
 // commas, quotes or braces come back intact.
 //
 // Relations: ordinary, partitioned and foreign tables and materialized
@@ -24,8 +25,7 @@ import (
 // does not make the columns unique, and ON CONFLICT cannot use it. A view's
 // Definition is md5(pg_get_viewdef(oid, true)) computed by the server and
 // its Marker is its comment (see CreateView).
-const (
-	queryRelations = `SELECT c.relname, c.relkind::text,
+const queryCatalog = `SELECT 1 AS part, c.relname::text COLLATE "C" AS name, c.relkind::text,
   CASE WHEN c.relkind = 'v' THEN md5(pg_get_viewdef(c.oid, true)) ELSE '' END,
   COALESCE(d.description, ''),
   COALESCE((SELECT json_agg(json_build_object(
@@ -39,49 +39,46 @@ const (
       'pk', COALESCE(a.attnum = ANY (pk.conkey), false)) ORDER BY a.attnum)
     FROM pg_attribute a
     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind <> 'v'), '[]')::text
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind <> 'v'), '[]')::text, '' COLLATE "C" AS sub
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
 LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'f', 'm', 'v') AND NOT c.relispartition
-ORDER BY c.relname`
-
-	queryIndexes = `SELECT i.relname, t.relname, x.indisunique AND x.indpred IS NULL,
+UNION ALL
+SELECT 2, i.relname::text, t.relname::text, (x.indisunique AND x.indpred IS NULL)::text,
   EXISTS (SELECT 1 FROM pg_constraint k
-    WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x')),
+    WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid AND k.contype IN ('p', 'u', 'x'))::text,
   COALESCE((SELECT json_agg(CASE WHEN k.attnum = 0
         THEN pg_get_indexdef(x.indexrelid, k.ord::int, true)
         ELSE a.attname::text END ORDER BY k.ord)
     FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
     LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-    WHERE k.ord <= x.indnkeyatts), '[]')::text
+    WHERE k.ord <= x.indnkeyatts), '[]')::text, ''
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = current_schema()
-ORDER BY i.relname`
-
-	queryForeignKeys = `SELECT t.relname,
+UNION ALL
+SELECT 3, t.relname::text,
   CASE WHEN rn.nspname = current_schema() THEN r.relname::text ELSE rn.nspname || '.' || r.relname END,
   COALESCE((SELECT json_agg(a.attname ORDER BY k.ord)
     FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum), '[]')::text,
   COALESCE((SELECT json_agg(a.attname ORDER BY k.ord)
     FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '[]')::text
+    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '[]')::text, '', c.conname::text
 FROM pg_constraint c
 JOIN pg_class t ON t.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class r ON r.oid = c.confrelid
 JOIN pg_namespace rn ON rn.oid = r.relnamespace
 WHERE c.contype = 'f' AND n.nspname = current_schema() AND c.conparentid = 0
-ORDER BY t.relname, c.conname`
-)
+ORDER BY part, name, sub`
 
 // CatalogQueries is the number of queries Inspect makes.
-const CatalogQueries = 3
+const CatalogQueries = 1
 
 type columnJSON struct {
 	Name    string `json:"name"`
@@ -94,65 +91,66 @@ type columnJSON struct {
 // Inspect implements core.Driver.
 func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
 	cat := core.NewCatalog()
-	err := core.EachRow(ctx, db, queryRelations, func(scan func(...any) error) error {
-		var name, kind, viewMD5, comment, colsJSON string
-		if err := scan(&name, &kind, &viewMD5, &comment, &colsJSON); err != nil {
+	err := core.EachRow(ctx, db, queryCatalog, func(scan func(...any) error) error {
+		var part int
+		var name, a, b, c, e, f string
+		if err := scan(&part, &name, &a, &b, &c, &e, &f); err != nil {
 			return err
 		}
-		if kind == "v" {
-			cat.Views[name] = &core.ViewState{Name: name, Definition: viewMD5, Marker: comment}
-			return nil
+		switch part {
+		case 1:
+			return addRelation(cat, name, a, b, c, e)
+		case 2:
+			return addIndex(cat, name, a, b == "true", c == "true", e)
+		default:
+			return addForeignKey(cat, name, a, b, c)
 		}
-		var cols []columnJSON
-		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
-			return fmt.Errorf("columns of %s: %w", name, err)
-		}
-		t := &core.TableState{Name: name, Columns: make([]core.ColumnState, 0, len(cols))}
-		for _, c := range cols {
-			t.Columns = append(t.Columns, core.ColumnState{
-				Name: c.Name, Type: c.Type, NotNull: c.NotNull, Default: c.Default, PrimaryKey: c.PK,
-			})
-		}
-		cat.Tables[name] = t
-		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("drivers/postgres: inspect relations: %w", err)
-	}
-	err = core.EachRow(ctx, db, queryIndexes, func(scan func(...any) error) error {
-		var ix core.IndexState
-		var colsJSON string
-		if err := scan(&ix.Name, &ix.Table, &ix.Unique, &ix.Constraint, &colsJSON); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(colsJSON), &ix.Columns); err != nil {
-			return fmt.Errorf("columns of index %s: %w", ix.Name, err)
-		}
-		cat.Indexes[ix.Name] = &ix
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("drivers/postgres: inspect indexes: %w", err)
-	}
-	err = core.EachRow(ctx, db, queryForeignKeys, func(scan func(...any) error) error {
-		var table, colsJSON, refColsJSON string
-		var fk core.ForeignKeyState
-		if err := scan(&table, &fk.RefTable, &colsJSON, &refColsJSON); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(colsJSON), &fk.Columns); err != nil {
-			return fmt.Errorf("foreign key columns of %s: %w", table, err)
-		}
-		if err := json.Unmarshal([]byte(refColsJSON), &fk.RefColumns); err != nil {
-			return fmt.Errorf("foreign key columns of %s: %w", table, err)
-		}
-		if t := cat.Tables[table]; t != nil {
-			t.ForeignKeys = append(t.ForeignKeys, fk)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("drivers/postgres: inspect foreign keys: %w", err)
+		return nil, fmt.Errorf("drivers/postgres: inspect: %w", err)
 	}
 	return cat, nil
+}
+
+func addRelation(cat *core.Catalog, name, kind, viewMD5, comment, colsJSON string) error {
+	if kind == "v" {
+		cat.Views[name] = &core.ViewState{Name: name, Definition: viewMD5, Marker: comment}
+		return nil
+	}
+	var cols []columnJSON
+	if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
+		return fmt.Errorf("columns of %s: %w", name, err)
+	}
+	t := &core.TableState{Name: name, Columns: make([]core.ColumnState, 0, len(cols))}
+	for _, c := range cols {
+		t.Columns = append(t.Columns, core.ColumnState{
+			Name: c.Name, Type: c.Type, NotNull: c.NotNull, Default: c.Default, PrimaryKey: c.PK,
+		})
+	}
+	cat.Tables[name] = t
+	return nil
+}
+
+func addIndex(cat *core.Catalog, name, table string, unique, constraint bool, colsJSON string) error {
+	ix := &core.IndexState{Name: name, Table: table, Unique: unique, Constraint: constraint}
+	if err := json.Unmarshal([]byte(colsJSON), &ix.Columns); err != nil {
+		return fmt.Errorf("columns of index %s: %w", name, err)
+	}
+	cat.Indexes[name] = ix
+	return nil
+}
+
+// addForeignKey runs after every relation: the parts come in order.
+func addForeignKey(cat *core.Catalog, table, refTable, colsJSON, refColsJSON string) error {
+	fk := core.ForeignKeyState{RefTable: refTable}
+	if err := json.Unmarshal([]byte(colsJSON), &fk.Columns); err != nil {
+		return fmt.Errorf("foreign key columns of %s: %w", table, err)
+	}
+	if err := json.Unmarshal([]byte(refColsJSON), &fk.RefColumns); err != nil {
+		return fmt.Errorf("foreign key columns of %s: %w", table, err)
+	}
+	if t := cat.Tables[table]; t != nil {
+		t.ForeignKeys = append(t.ForeignKeys, fk)
+	}
+	return nil
 }
