@@ -96,6 +96,15 @@ type ForeignKeyAdder interface {
 	AddForeignKey(table string, fk ForeignKey) string
 }
 
+// StatsRefresher is optional: it renders the statement that refreshes the
+// planner's statistics of a table (ANALYZE), which a step adds after
+// writing many rows so the application's next queries, and the proof of
+// the verify phase, use the right indexes at once. Without it the
+// database's own schedule (autovacuum, say) catches up later.
+type StatsRefresher interface {
+	RefreshStats(table string) string
+}
+
 func capabilities(d Driver) Capabilities {
 	if cr, ok := d.(CapabilityReporter); ok {
 		return cr.Capabilities()

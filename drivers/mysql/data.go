@@ -92,3 +92,6 @@ func (d *Driver) Concat(exprs ...string) string {
 	}
 	return "CONCAT(" + strings.Join(exprs, ", ") + ")"
 }
+
+// RefreshStats implements core.StatsRefresher.
+func (d *Driver) RefreshStats(table string) string { return "ANALYZE TABLE " + d.Quote(table) }

@@ -64,3 +64,6 @@ func (d *Driver) Concat(exprs ...string) string {
 	}
 	return "(" + strings.Join(parts, " || ") + ")"
 }
+
+// RefreshStats implements core.StatsRefresher.
+func (d *Driver) RefreshStats(table string) string { return "ANALYZE " + d.Quote(table) }

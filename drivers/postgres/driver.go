@@ -32,6 +32,7 @@ type Driver struct {
 var (
 	_ core.Driver             = (*Driver)(nil)
 	_ core.DataSQL            = (*Driver)(nil)
+	_ core.StatsRefresher     = (*Driver)(nil)
 	_ core.ForeignKeyAdder    = (*Driver)(nil)
 	_ core.CapabilityReporter = (*Driver)(nil)
 	_ core.Placeholders       = (*Driver)(nil)

@@ -37,3 +37,6 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key),
 		strings.Join(set, ", "), strings.Join(differs, " OR "))
 }
+
+// RefreshStats implements core.StatsRefresher.
+func (d *Driver) RefreshStats(table string) string { return "ANALYZE " + d.Quote(table) }

@@ -24,6 +24,7 @@ type Driver struct {
 var (
 	_ core.Driver             = (*Driver)(nil)
 	_ core.DataSQL            = (*Driver)(nil)
+	_ core.StatsRefresher     = (*Driver)(nil)
 	_ core.CapabilityReporter = (*Driver)(nil)
 )
 

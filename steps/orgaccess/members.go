@@ -84,9 +84,31 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		SQL:  data.InsertIgnore(MembersTable, []string{"id", "organization_id", "user_id", "role", "is_active", "joined_at"}, sel),
 		Args: []any{prefix, d.cfg.OrgID, time.Now().Unix(), SystemUserID, SystemUserEmail, d.cfg.OrgID},
 	}}})
+	addStatsRefresh(p, s, MembersTable, n)
 	return p, nil
 }
 
 // MemberIDPrefix starts the deterministic id of every membership of an
 // organization; the user id completes it, in SQL.
 func MemberIDPrefix(orgID string) string { return "mem_" + digest(orgID, "")[:12] + "_" }
+
+// statsAfterRows is how many rows a step inserts before it also refreshes
+// the table's planner statistics: without them SQLite and a freshly
+// loaded PostgreSQL table pick a scan of every member for one user's
+// lookup (measured: 0.5 s instead of 1 ms at 100,000 members on SQLite).
+const statsAfterRows = 1000
+
+// addStatsRefresh appends an ANALYZE of table when the plan inserts many
+// rows, or an unknown number into a table this run creates (cheap while it
+// is small), and the driver can render one.
+func addStatsRefresh(p *core.Plan, s *core.Session, table string, n int64) {
+	sr, ok := s.Driver.(core.StatsRefresher)
+	if !ok || (n >= 0 && n < statsAfterRows) {
+		return
+	}
+	p.Changes = append(p.Changes, core.Change{
+		Summary:    "refresh the planner statistics of " + table,
+		DataOnly:   true,
+		Statements: []core.Statement{{SQL: sr.RefreshStats(table)}},
+	})
+}
