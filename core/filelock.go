@@ -25,30 +25,25 @@ func LockFile(ctx context.Context, path, name string, wait time.Duration) (*File
 	if err != nil {
 		return nil, fmt.Errorf("core: lock file %s: %w", path, err)
 	}
-	start := time.Now()
-	delay := 5 * time.Millisecond
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("core: lock file %s: %w", path, err)
-		}
-		if time.Since(start) >= wait {
+	err = LockPoll{Name: name + " (" + path + ")", Wait: wait,
+		Try: func(context.Context) (bool, error) {
+			err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return false, nil
+			}
+			if err != nil {
+				return false, fmt.Errorf("core: lock file %s: %w", path, err)
+			}
+			return true, nil
+		},
+		Holder: func(context.Context) string {
 			holder, _ := os.ReadFile(path)
-			f.Close()
-			return nil, &LockError{Name: name + " (" + path + ")", Holder: strings.TrimSpace(string(holder)),
-				Waited: time.Since(start).Round(time.Millisecond).String(), Err: ErrLockTimeout}
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, &LockError{Name: name + " (" + path + ")", Waited: time.Since(start).Round(time.Millisecond).String(), Err: ctx.Err()}
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 100*time.Millisecond)
+			return strings.TrimSpace(string(holder))
+		},
+	}.Poll(ctx)
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	_ = f.Truncate(0)

@@ -91,36 +91,26 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 		return nil, fmt.Errorf("drivers/mysql: lock %q: the connection has no current database: %w", name, core.ErrInvalid)
 	}
 	key := lockName(db.String, name)
-	delay := 5 * time.Millisecond
-	for {
-		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", key).Scan(&got); err != nil {
-			discard(conn)
-			if ctx.Err() != nil {
-				return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+	err = core.LockPoll{Name: name, Start: start, Wait: wait,
+		Try: func(ctx context.Context) (bool, error) {
+			var got sql.NullInt64
+			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", key).Scan(&got); err != nil {
+				discard(conn)
+				return false, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
 			}
-			return nil, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
-		}
-		if got.Valid && got.Int64 == 1 {
-			return &userLock{conn: conn, key: key, name: name}, nil
-		}
-		if !got.Valid {
-			discard(conn)
-			return nil, fmt.Errorf("drivers/mysql: lock %q: GET_LOCK returned NULL", name)
-		}
-		if time.Since(start) >= wait {
-			holder := describeHolder(ctx, conn, key)
-			_ = conn.Close()
-			return nil, &core.LockError{Name: name, Holder: holder, Waited: since(start), Err: core.ErrLockTimeout}
-		}
-		select {
-		case <-ctx.Done():
-			_ = conn.Close()
-			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
-		case <-time.After(min(delay, max(wait-time.Since(start), time.Millisecond))):
-		}
-		delay = min(delay*2, 100*time.Millisecond)
+			if !got.Valid {
+				discard(conn)
+				return false, fmt.Errorf("drivers/mysql: lock %q: GET_LOCK returned NULL", name)
+			}
+			return got.Int64 == 1, nil
+		},
+		Holder: func(ctx context.Context) string { return describeHolder(ctx, conn, key) },
+	}.Poll(ctx)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
 	}
+	return &userLock{conn: conn, key: key, name: name}, nil
 }
 
 func since(start time.Time) string {

@@ -81,33 +81,27 @@ func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration)
 	host, _ := os.Hostname()
 	self := fmt.Sprintf("pid %d on %s", os.Getpid(), host)
 	ttlMS := d.lock.ttl.Milliseconds()
-	delay := 5 * time.Millisecond
-	for {
-		var token int64
-		err := d.db.DB.QueryRowContext(ctx, d.leaseSQL(leaseAcquire), name, self, ttlMS).Scan(&token)
-		switch {
-		case err == nil:
-			hctx, stop := context.WithCancel(context.Background())
-			l := &leaseLock{d: d, name: name, token: token, ttl: d.lock.ttl, stop: stop, done: make(chan struct{})}
-			go l.heartbeat(hctx)
-			return l, nil
-		case !errors.Is(err, sql.ErrNoRows):
-			if ctx.Err() != nil {
-				return nil, &core.LockError{Name: d.leaseName(name), Waited: since(start), Err: ctx.Err()}
+	var token int64
+	err := core.LockPoll{Name: d.leaseName(name), Start: start, Wait: wait,
+		Try: func(ctx context.Context) (bool, error) {
+			err := d.db.DB.QueryRowContext(ctx, d.leaseSQL(leaseAcquire), name, self, ttlMS).Scan(&token)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return false, nil
+			case err != nil:
+				return false, fmt.Errorf("drivers/postgres: lock %q: take the lease: %w", name, err)
 			}
-			return nil, fmt.Errorf("drivers/postgres: lock %q: take the lease: %w", name, err)
-		}
-		if time.Since(start) >= wait {
-			return nil, &core.LockError{Name: d.leaseName(name), Holder: d.describeLease(ctx, name),
-				Waited: since(start), Err: core.ErrLockTimeout}
-		}
-		select {
-		case <-ctx.Done():
-			return nil, &core.LockError{Name: d.leaseName(name), Waited: since(start), Err: ctx.Err()}
-		case <-time.After(min(delay, max(wait-time.Since(start), time.Millisecond))):
-		}
-		delay = min(delay*2, 100*time.Millisecond)
+			return true, nil
+		},
+		Holder: func(ctx context.Context) string { return d.describeLease(ctx, name) },
+	}.Poll(ctx)
+	if err != nil {
+		return nil, err
 	}
+	hctx, stop := context.WithCancel(context.Background())
+	l := &leaseLock{d: d, name: name, token: token, ttl: d.lock.ttl, stop: stop, done: make(chan struct{})}
+	go l.heartbeat(hctx)
+	return l, nil
 }
 
 // ensureLeaseTable creates the lease table when it is missing. Runners

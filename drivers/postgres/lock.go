@@ -65,33 +65,22 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)
 	}
 	key := lockKey(name)
-	start := time.Now()
-	delay := 5 * time.Millisecond
-	for {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", key).Scan(&ok); err != nil {
-			discard(conn)
-			if ctx.Err() != nil {
-				return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+	err = core.LockPoll{Name: name, Wait: wait,
+		Try: func(ctx context.Context) (bool, error) {
+			var ok bool
+			if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", key).Scan(&ok); err != nil {
+				discard(conn)
+				return false, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
 			}
-			return nil, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
-		}
-		if ok {
-			return &advisoryLock{conn: conn, key: key, name: name}, nil
-		}
-		if time.Since(start) >= wait {
-			holder := describeHolder(ctx, conn, key)
-			_ = conn.Close()
-			return nil, &core.LockError{Name: name, Holder: holder, Waited: since(start), Err: core.ErrLockTimeout}
-		}
-		select {
-		case <-ctx.Done():
-			_ = conn.Close()
-			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
-		case <-time.After(min(delay, max(wait-time.Since(start), time.Millisecond))):
-		}
-		delay = min(delay*2, 100*time.Millisecond)
+			return ok, nil
+		},
+		Holder: func(ctx context.Context) string { return describeHolder(ctx, conn, key) },
+	}.Poll(ctx)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
 	}
+	return &advisoryLock{conn: conn, key: key, name: name}, nil
 }
 
 func since(start time.Time) string {
