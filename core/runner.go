@@ -69,6 +69,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		return rep, err
 	}
 	sess := &Session{
+		memo:   map[any]any{},
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
 		Logger: log, Environment: r.o.environment, catalog: &catalogCache{},
 	}

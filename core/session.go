@@ -31,6 +31,7 @@ type Session struct {
 
 	raw     rawDB
 	catalog *catalogCache
+	memo    map[any]any // shared by the copies withTx makes
 }
 
 type catalogCache struct {
@@ -94,6 +95,21 @@ func (s *Session) withTx(tx bun.Tx) *Session {
 	c := *s
 	c.DB, c.raw = tx, tx.Tx
 	return &c
+}
+
+// Memo returns what compute returns for key, computing it once per run,
+// so steps that read the same host data (a configuration row, say) share
+// one round trip. An error is returned, not remembered. Use a key of an
+// unexported type of your package, as with context values.
+func (s *Session) Memo(key any, compute func() (any, error)) (any, error) {
+	if v, ok := s.memo[key]; ok {
+		return v, nil
+	}
+	v, err := compute()
+	if err == nil && s.memo != nil {
+		s.memo[key] = v
+	}
+	return v, err
 }
 
 // Refresh makes the next Catalog call inspect again, for a step that

@@ -27,6 +27,28 @@ func resolveModels(ctx context.Context, s *core.Session, cfg Config) ([]string, 
 		m, err := cleanModels(cfg.Models)
 		return m, SourceExplicit, err
 	}
+	// Registering and linking both need the list: read the config row once.
+	v, err := s.Memo(modelsKey{}, func() (any, error) {
+		models, source, err := modelsFromHost(ctx, s)
+		return resolved{models, source}, err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	r := v.(resolved)
+	return r.models, r.source, nil
+}
+
+type modelsKey struct{}
+
+type resolved struct {
+	models []string
+	source string
+}
+
+// modelsFromHost reads the model list from Open WebUI's config table, or
+// gives the built-in list.
+func modelsFromHost(ctx context.Context, s *core.Session) ([]string, string, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
 		return nil, "", err
