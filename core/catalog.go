@@ -24,6 +24,9 @@ type TableState struct {
 	Name        string
 	Columns     []ColumnState
 	ForeignKeys []ForeignKeyState
+	// FromPlan marks a table the runner created in this run (see
+	// ColumnState.FromPlan).
+	FromPlan bool
 }
 
 // Column returns the column named name (case-insensitively, as every

@@ -89,9 +89,10 @@ type DataSQL interface {
 // ForeignKeyAdder is optional: it renders the statement that adds a
 // foreign key to an existing table without checking the rows already
 // there (PostgreSQL's NOT VALID), so a table that lost a reference when
-// the table it points to was dropped with CASCADE gets it back. Without
-// it a missing foreign key of an existing table is a note: SQLite cannot
-// add one, and MySQL would check (and refuse) every existing row.
+// the table it points to was dropped with CASCADE, and recreated by this
+// run, gets it back. Without it, and for any other missing foreign key of
+// an existing table, the key is a note: SQLite cannot add one, and MySQL
+// would check (and refuse) every existing row.
 type ForeignKeyAdder interface {
 	AddForeignKey(table string, fk ForeignKey) string
 }

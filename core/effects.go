@@ -9,7 +9,7 @@ import "strings"
 
 func tableCreated(t Table) func(*Catalog) {
 	return func(c *Catalog) {
-		ts := &TableState{Name: t.Name}
+		ts := &TableState{Name: t.Name, FromPlan: true}
 		for _, col := range t.Columns {
 			pk := inList(col.Name, t.PrimaryKey)
 			ts.Columns = append(ts.Columns, ColumnState{

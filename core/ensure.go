@@ -30,7 +30,7 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 			p.addSchema(fmt.Sprintf("add column %s.%s", t.Name, c.Name), columnAdded(t.Name, c), d.AddColumn(t.Name, c))
 		case hc == nil:
 			p.AddDrift(obj, "column %s is missing and cannot be added without data (NOT NULL, no default)", c.Name)
-		case !hc.FromPlan && !d.ColumnMatches(c, *hc):
+		case !columnMatches(d, c, *hc):
 			p.AddDrift(obj, "column %s is %s, want %s", c.Name, hc.Type, c.Type)
 		case c.NotNull && !hc.NotNull && !inList(c.Name, t.PrimaryKey):
 			p.Notes = append(p.Notes, fmt.Sprintf("column %s.%s allows NULL; declared NOT NULL (left as is)", t.Name, c.Name))
@@ -54,10 +54,10 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		desc := fmt.Sprintf("foreign key %s(%s) → %s", t.Name, strings.Join(fk.Columns, ", "), fk.RefTable)
 		switch {
 		case hasForeignKey(have, fk):
-		case canAdd:
+		case canAdd && createdThisRun(cat, fk.RefTable):
 			p.addSchema("add "+desc+" (existing rows are not checked)", foreignKeyAdded(t.Name, fk), fa.AddForeignKey(t.Name, fk))
 		default:
-			p.Notes = append(p.Notes, desc+" is missing (this database cannot add it to an existing table)")
+			p.Notes = append(p.Notes, desc+" is missing (not added to an existing table)")
 		}
 	}
 	return p
@@ -138,4 +138,23 @@ func hasForeignKey(have *TableState, fk ForeignKey) bool {
 		}
 	}
 	return false
+}
+
+// columnMatches is d.ColumnMatches, or for a column this run created (its
+// state recorded, not read) the declared portable type.
+func columnMatches(d DDL, want Column, have ColumnState) bool {
+	if have.FromPlan {
+		return string(want.Type) == have.Type
+	}
+	return d.ColumnMatches(want, have)
+}
+
+// createdThisRun reports whether table was created earlier in this run.
+// Only then is a missing foreign key to it added back: it was lost when
+// the table was dropped with CASCADE, while a key that an existing table
+// never had is left to the operator (adding it would start refusing
+// deletes the application makes today).
+func createdThisRun(cat *Catalog, table string) bool {
+	t := cat.Tables[table]
+	return t != nil && t.FromPlan
 }

@@ -65,8 +65,12 @@ func replaceStandalone(text, s, mask string) string {
 			b.WriteString(text[done:i])
 			b.WriteString(mask)
 			done = i + len(s)
+			from = done
+			continue
 		}
-		from = i + len(s)
+		// Not standalone: look again one byte on, so an overlapping
+		// occurrence that does stand alone ("a-a" in "ba-a-a") is found.
+		from = i + 1
 	}
 }
 

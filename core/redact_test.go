@@ -21,6 +21,7 @@ func TestRedact(t *testing.T) {
 		{"containing secret replaced whole", "abcdefghijXYZ", []string{"abcdefghij", "abcdefghijXYZ"}, "***"},
 		{"separators alone are not secrets", "a:b@c", []string{":", "@"}, "a:b@c"},
 		{"unicode neighbours are letters", "żp ąpą :p:", []string{"p"}, "żp ąpą :***:"},
+		{"overlapping occurrence standing alone", "ba-a-a and u:a-a@h", []string{"a-a"}, "ba-*** and u:***@h"},
 		{"nothing to hide", "plain text", nil, "plain text"},
 	}
 	for _, c := range cases {

@@ -252,7 +252,11 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
 	}
-	sess.catalog.recordApplied(plan)
+	if _, custom := st.(Applier); custom {
+		sess.catalog.dirty = true // it may have done more than its plan says
+	} else {
+		sess.catalog.recordApplied(plan)
+	}
 	sr.RowsAffected = rows
 	sr.Status = StatusApplied
 	if len(plan.Drift) > 0 {

@@ -100,7 +100,8 @@ func (s *Session) withTx(tx bun.Tx) *Session {
 // Memo returns what compute returns for key, computing it once per run,
 // so steps that read the same host data (a configuration row, say) share
 // one round trip. An error is returned, not remembered. Use a key of an
-// unexported type of your package, as with context values.
+// unexported type of your package, as with context values. Steps run one
+// after another, so Memo is not safe for concurrent use.
 func (s *Session) Memo(key any, compute func() (any, error)) (any, error) {
 	if v, ok := s.memo[key]; ok {
 		return v, nil

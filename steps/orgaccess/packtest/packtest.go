@@ -41,6 +41,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"ModelsFromOpenWebUIConfig", testConfigTable},
 		{"ExistingDeploymentUpgraded", testExisting},
 		{"HostileNamesStoredExactly", testHostileNames},
+		{"LargePopulationRefreshesStatistics", testLargePopulation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
