@@ -386,33 +386,11 @@ func dumpRuns(t *testing.T, path string) string {
 		}
 		return string(out)
 	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT * FROM groundwork_runs`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "%v\n", vals)
-	}
-	if b.Len() == 0 {
+	out := sxQuery(t, "sqlite", path, `SELECT * FROM groundwork_runs`)
+	if out == "" {
 		t.Fatalf("no rows in groundwork_runs of %s", path)
 	}
-	return b.String()
+	return out
 }
 
 // testPostgresPassword runs apply against a throw-away PostgreSQL server
