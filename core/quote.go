@@ -1,6 +1,10 @@
 package core
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // QuoteIdent quotes ident with the quote character q, doubling any q
 // inside it, the way all three supported dialects escape identifiers.
@@ -16,6 +20,14 @@ func QuoteList(q Quoter, idents []string) string {
 		out[i] = q.Quote(id)
 	}
 	return strings.Join(out, ", ")
+}
+
+// QueryFingerprint is the hex sha256 of the normalized query: drivers that
+// cannot compare a view's stored text record it, so a declaration that
+// changed only in white space is not a change.
+func QueryFingerprint(query string) string {
+	sum := sha256.Sum256([]byte(NormalizeSQL(query)))
+	return hex.EncodeToString(sum[:])
 }
 
 // NormalizeSQL folds runs of white space outside quotes into one space

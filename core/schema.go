@@ -90,6 +90,12 @@ type View struct {
 	Query func(q Quoter) string
 }
 
+// SQL renders the view's query for q, without the trailing semicolon or
+// white space a declaration may end with, ready to follow "AS".
+func (v View) SQL(q Quoter) string {
+	return strings.TrimRight(strings.TrimSpace(v.Query(q)), "; \t\r\n")
+}
+
 // Quoter quotes identifiers for one dialect.
 type Quoter interface {
 	Quote(ident string) string

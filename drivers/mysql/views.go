@@ -1,8 +1,6 @@
 package mysql
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -28,16 +26,6 @@ const createViewsTable = "CREATE TABLE IF NOT EXISTS `" + ViewsTable + "` (\n" +
 	"  definition_md5 CHAR(32) CHARACTER SET ascii NOT NULL\n" +
 	") ENGINE=InnoDB"
 
-func (d *Driver) viewQuery(v core.View) string {
-	return strings.TrimRight(strings.TrimSpace(v.Query(d)), "; \t\r\n")
-}
-
-// queryHash fingerprints the query as declared, white space folded.
-func queryHash(query string) string {
-	sum := sha256.Sum256([]byte(core.NormalizeSQL(query)))
-	return hex.EncodeToString(sum[:])
-}
-
 // CreateView implements core.DDL with three statements, each committing
 // on its own: the fingerprint table if it is missing, the view (CREATE OR
 // REPLACE, one statement, so the view is never missing), then its
@@ -49,9 +37,9 @@ func (d *Driver) CreateView(v core.View) []string {
 	name := stringLiteral(v.Name)
 	return []string{
 		createViewsTable,
-		"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + d.viewQuery(v),
+		"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + v.SQL(d),
 		"REPLACE INTO `" + ViewsTable + "` (name, query_hash, definition_md5)\n" +
-			"SELECT " + name + ", '" + queryHash(d.viewQuery(v)) + "', COALESCE(MD5(VIEW_DEFINITION), '')\n" +
+			"SELECT " + name + ", '" + core.QueryFingerprint(v.SQL(d)) + "', COALESCE(MD5(VIEW_DEFINITION), '')\n" +
 			"FROM information_schema.VIEWS\n" +
 			"WHERE TABLE_SCHEMA = DATABASE() AND CONVERT(TABLE_NAME USING utf8mb4) COLLATE utf8mb4_bin = " + name,
 	}
@@ -73,7 +61,7 @@ func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
 		return false
 	}
 	qh, dh, ok := strings.Cut(rest, ":")
-	if !ok || qh != queryHash(d.viewQuery(want)) {
+	if !ok || qh != core.QueryFingerprint(want.SQL(d)) {
 		return false
 	}
 	// A user without SHOW VIEW (a SELECT-only readiness probe) cannot see

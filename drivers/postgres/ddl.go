@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -86,16 +84,6 @@ func (d *Driver) DropIndex(ix *core.IndexState) string {
 // groundwork:v1:<sha256 of the normalized query>:<md5 of pg_get_viewdef>.
 const markerPrefix = "groundwork:v1:"
 
-func (d *Driver) viewQuery(v core.View) string {
-	return strings.TrimRight(strings.TrimSpace(v.Query(d)), "; \t\r\n")
-}
-
-// queryHash fingerprints the query as declared, white space folded.
-func queryHash(query string) string {
-	sum := sha256.Sum256([]byte(core.NormalizeSQL(query)))
-	return hex.EncodeToString(sum[:])
-}
-
 // CreateView implements core.DDL with two statements: the view, then its
 // comment, stamped with the fingerprint of the declared query and the md5
 // of the definition as the server stored it (computed by the server, in
@@ -103,8 +91,8 @@ func queryHash(query string) string {
 // the declaration changed, the second whether someone replaced the view
 // since.
 func (d *Driver) CreateView(v core.View) []string {
-	q := d.viewQuery(v)
-	return []string{"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + q, d.stampView(v.Name, queryHash(q))}
+	q := v.SQL(d)
+	return []string{"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + q, d.stampView(v.Name, core.QueryFingerprint(q))}
 }
 
 // ReplaceView implements core.DDL. The view is dropped first because
@@ -161,7 +149,7 @@ func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
 		return false
 	}
 	qh, dh, ok := strings.Cut(rest, ":")
-	return ok && have.Definition != "" && qh == queryHash(d.viewQuery(want)) && dh == have.Definition
+	return ok && have.Definition != "" && qh == core.QueryFingerprint(want.SQL(d)) && dh == have.Definition
 }
 
 // ColumnMatches implements core.DDL by type family. Integer flags and

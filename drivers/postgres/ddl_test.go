@@ -101,7 +101,7 @@ func TestRender(t *testing.T) {
 	view := core.View{Name: "user_available_models", Query: func(q core.Quoter) string {
 		return "\n  SELECT u.id FROM " + q.Quote("user") + " u WHERE u.role <> 'pending';\n"
 	}}
-	viewHash := queryHash(`SELECT u.id FROM "user" u WHERE u.role <> 'pending'`)
+	viewHash := core.QueryFingerprint(`SELECT u.id FROM "user" u WHERE u.role <> 'pending'`)
 	stamp := func(lit string) string {
 		return "DO $gw$\nDECLARE\n  def text;\nBEGIN\n" +
 			"  SELECT pg_get_viewdef(c.oid, true) INTO STRICT def\n" +
@@ -277,14 +277,14 @@ func TestColumnMatches(t *testing.T) {
 func TestViewMatchesOffline(t *testing.T) {
 	d := offline(t)
 	v := core.View{Name: "v", Query: func(core.Quoter) string { return "SELECT 1 AS one" }}
-	h := queryHash("SELECT 1 AS one")
+	h := core.QueryFingerprint("SELECT 1 AS one")
 	for _, tc := range []struct {
 		marker, def string
 		want        bool
 	}{
 		{"groundwork:v1:" + h + ":abc", "abc", true},
-		{"groundwork:v1:" + h + ":abc", "abd", false},                     // replaced behind our back
-		{"groundwork:v1:" + queryHash("SELECT 2") + ":abc", "abc", false}, // declaration changed
+		{"groundwork:v1:" + h + ":abc", "abd", false},                                 // replaced behind our back
+		{"groundwork:v1:" + core.QueryFingerprint("SELECT 2") + ":abc", "abc", false}, // declaration changed
 		{"", "abc", false},                   // not ours
 		{"groundwork:v1:" + h, "abc", false}, // malformed
 		{"groundwork:v1:" + h + ":", "", false},
