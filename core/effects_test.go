@@ -2,13 +2,13 @@ package core_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -26,12 +26,7 @@ func (d *inspectCounter) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog
 // A cold start plans every object from one inspection (the ensure
 // algorithm records what it created) and verifies from a second one.
 func TestColdRunInspectsOnceToPlanAndOnceToVerify(t *testing.T) {
-	drv, err := sqlite.Open(filepath.Join(t.TempDir(), "gw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = drv.Close() })
-	d := &inspectCounter{Driver: drv}
+	d := &inspectCounter{Driver: sqlitetest.Open(t)}
 
 	parent := core.Table{Name: "p", Columns: []core.Column{
 		{Name: "id", Type: core.Text, NotNull: true},

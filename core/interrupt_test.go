@@ -3,13 +3,13 @@ package core_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 )
 
 // tableStep creates table name; its apply runs during (it may block or
@@ -56,12 +56,7 @@ func (l *lastRun) Record(_ context.Context, _ *core.Session, r *core.Report) err
 
 func interruptDriver(t *testing.T) *sqlite.Driver {
 	t.Helper()
-	d, err := sqlite.Open(filepath.Join(t.TempDir(), "gw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	return d
+	return sqlitetest.Open(t)
 }
 
 func tableExists(t *testing.T, d *sqlite.Driver, name string) bool {

@@ -12,29 +12,15 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
-	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 	"github.com/groundworkdb/groundwork/examples/customstep/quotas"
 	"github.com/groundworkdb/groundwork/examples/customstep/quotas/quotastest"
 )
 
-// sqliteHarness gives each test a fresh SQLite file.
-func sqliteHarness(t *testing.T) drivertest.Opener {
-	path := filepath.Join(t.TempDir(), "quotas.db")
-	return func(t *testing.T) core.Driver {
-		d, err := sqlite.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = d.Close() })
-		return d
-	}
-}
-
 // TestConvergesOnSQLite: the pack beside the built-in one converges on
 // SQLite. PostgreSQL and MariaDB run the same tests in integration/examples.
 func TestConvergesOnSQLite(t *testing.T) {
-	quotastest.Run(t, drivertest.HarnessFunc(sqliteHarness))
+	quotastest.Run(t, sqlitetest.Harness())
 }
 
 // TestRun runs the example's main logic twice on one file: the first run
