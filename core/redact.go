@@ -19,29 +19,45 @@ const redactAnywhere = 8
 // a URL, a query string or a DSN can give it (as is, escaped, unescaped).
 // It is the last line of defence behind Secret arguments and redacted URLs.
 func Redact(text string, secrets []string, mask string) string {
-	var forms []string
+	return NewRedactor(mask, secrets...).Redact(text)
+}
+
+// Redactor is Redact with the spellings of its secrets worked out once,
+// for a caller that masks every line it prints.
+type Redactor struct {
+	mask  string
+	forms []string // longest first, so a secret containing another is replaced whole
+}
+
+// NewRedactor returns a Redactor replacing secrets by mask.
+func NewRedactor(mask string, secrets ...string) *Redactor {
+	r := &Redactor{mask: mask}
 	for _, s := range secrets {
 		if s == "" {
 			continue
 		}
-		forms = append(forms, s, url.PathEscape(s), url.QueryEscape(s),
+		r.forms = append(r.forms, s, url.PathEscape(s), url.QueryEscape(s),
 			strings.TrimPrefix(url.UserPassword("", s).String(), ":"))
 		if u, err := url.PathUnescape(s); err == nil {
-			forms = append(forms, u)
+			r.forms = append(r.forms, u)
 		}
 		if u, err := url.QueryUnescape(s); err == nil {
-			forms = append(forms, u)
+			r.forms = append(r.forms, u)
 		}
 	}
-	// Longest first, so a secret containing another is replaced whole.
-	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
-	for _, f := range forms {
+	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	return r
+}
+
+// Redact returns text with every secret replaced.
+func (r *Redactor) Redact(text string) string {
+	for _, f := range r.forms {
 		switch {
 		case f == "" || strings.Trim(f, ":@/") == "":
 		case len(f) >= redactAnywhere:
-			text = strings.ReplaceAll(text, f, mask)
+			text = strings.ReplaceAll(text, f, r.mask)
 		default:
-			text = replaceStandalone(text, f, mask)
+			text = replaceStandalone(text, f, r.mask)
 		}
 	}
 	return text

@@ -11,6 +11,7 @@ import (
 // the last line of defence behind core.Secret and dburl's redaction.
 type masker struct {
 	secrets []string
+	r       *core.Redactor // of secrets, rebuilt by add, not per line
 }
 
 // add registers secrets; mask finds them in every spelling a URL or a
@@ -21,14 +22,15 @@ func (m *masker) add(secrets ...string) {
 			m.secrets = append(m.secrets, s)
 		}
 	}
+	m.r = core.NewRedactor("***", m.secrets...)
 }
 
 // mask returns s with every secret replaced by ***.
 func (m *masker) mask(s string) string {
-	if m == nil {
+	if m == nil || m.r == nil {
 		return s
 	}
-	return core.Redact(s, m.secrets, "***")
+	return m.r.Redact(s)
 }
 
 // replaceAttr masks every log attribute that can carry text: strings,
