@@ -69,9 +69,9 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		return rep, err
 	}
 	sess := &Session{
-		memo:   map[any]any{},
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
-		Logger: log, Environment: r.o.environment, catalog: &catalogCache{},
+		Logger: log, Environment: r.o.environment,
+		catalog: &catalogCache{}, memo: map[any]any{},
 	}
 
 	var fence Fencer

@@ -113,7 +113,7 @@ func (r *Recorder) Record(ctx context.Context, s *core.Session, rep *core.Report
 		boolInt(rep.Changed), StepsChanged(rep), PlanHash(rep), nullIfEmpty(errText),
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", s.Quote(TableName), core.QuoteList(s.Driver, columns),
-		strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", "))
+		core.ParamList(len(columns)))
 	if _, err := s.Exec(ctx, core.Statement{SQL: q, Args: args}); err != nil {
 		return fmt.Errorf("history: insert run: %w", err)
 	}

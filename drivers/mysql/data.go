@@ -34,7 +34,7 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 // other unique values are not another row's. With no compare column
 // nothing can differ, and a conflicting row is kept.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	ph := core.ParamList(len(cols))
 	head := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON DUPLICATE KEY UPDATE ",
 		d.Quote(table), core.QuoteList(d, cols), ph)
 	qualified := func(c string) string { return d.Quote(table) + "." + d.Quote(c) }

@@ -24,7 +24,7 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 // values of every other type print alike. With no compare column nothing
 // can differ, and a conflicting row is kept.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	ph := core.ParamList(len(cols))
 	head := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s)",
 		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key))
 	if len(compare) == 0 {

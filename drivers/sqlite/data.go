@@ -23,7 +23,7 @@ func (d *Driver) Concat(exprs ...string) string { return "(" + strings.Join(expr
 
 // Upsert implements core.DataSQL.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	ph := core.ParamList(len(cols))
 	var set, differs []string
 	for _, c := range append(append([]string{}, compare...), touch...) {
 		q := d.Quote(c)

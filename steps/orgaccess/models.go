@@ -175,7 +175,7 @@ func existing(ctx context.Context, s *core.Session, prefix string, ids []string,
 	for _, id := range ids {
 		all = append(all, id)
 	}
-	rows, err := s.Query(ctx, prefix+"("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", all...)
+	rows, err := s.Query(ctx, prefix+"("+core.ParamList(len(ids))+")", all...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package orgaccess
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -44,7 +43,7 @@ func (l *linkModels) Verify(ctx context.Context, s *core.Session) ([]core.Drift,
 	if err != nil || len(sample) == 0 {
 		return nil, err
 	}
-	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(sample)), ", ") + ")"
+	in := "(" + core.ParamList(len(sample)) + ")"
 	args := []any{l.cfg.OrgID}
 	args = append(args, sample...)
 	args = append(args, l.cfg.OrgID)

@@ -69,7 +69,7 @@ func (sampleUsersStep) Check(ctx context.Context, s *core.Session) (*core.Plan, 
 		for i, u := range sampleUsers {
 			ids[i] = u.id
 		}
-		n, err := s.Count(ctx, "SELECT COUNT(*) FROM "+s.Quote("user")+" WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
+		n, err := s.Count(ctx, "SELECT COUNT(*) FROM "+s.Quote("user")+" WHERE id IN ("+core.ParamList(len(ids))+")", ids...)
 		if err != nil {
 			return nil, fmt.Errorf("cli: count sample users: %w", err)
 		}
