@@ -1,0 +1,74 @@
+// Package openwebuitest holds Open WebUI's databases as its own migrations
+// make them, one per release generation and dialect, so the pack's tests
+// run against the host as it really is rather than against an imitation.
+//
+// The schema files under schema/ are the output of `sqlite3 .schema` and
+// `pg_dump --schema-only` on fresh installs of each release (no rows but
+// the migrations' own bookkeeping); see their first lines.
+package openwebuitest
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"strings"
+)
+
+// Generations of Open WebUI with a schema here, oldest first.
+const (
+	// V0_6_40 is the last release whose tables were first made by peewee:
+	// user and model have no primary key (a unique index on id), config is
+	// one row of JSON.
+	V0_6_40 = "v0.6.40"
+	// V0_10_2 is a fresh install of 2026-07: primary keys everywhere,
+	// config one row per key, groups and access grants.
+	V0_10_2 = "v0.10.2"
+)
+
+// Generations lists every generation held, oldest first.
+func Generations() []string { return []string{V0_6_40, V0_10_2} }
+
+//go:embed schema/*.sql
+var schemas embed.FS
+
+// Schema returns the schema dump of a generation on a dialect ("sqlite"
+// or "postgres").
+func Schema(dialect, generation string) (string, error) {
+	prefix := map[string]string{"sqlite": "sqlite", "postgres": "pg"}[dialect]
+	if prefix == "" {
+		return "", fmt.Errorf("openwebuitest: no schema for dialect %q", dialect)
+	}
+	b, err := schemas.ReadFile("schema/" + prefix + "_" + generation + "_schema.sql")
+	if err != nil {
+		return "", fmt.Errorf("openwebuitest: no schema for %s %s: %w", dialect, generation, err)
+	}
+	return string(b), nil
+}
+
+// LoadSchema creates a generation's tables, indexes and bookkeeping rows
+// (alembic_version, peewee's migratehistory) in an empty database. On
+// PostgreSQL the tables land in public, as the dump names them.
+func LoadSchema(ctx context.Context, db *sql.DB, dialect, generation string) error {
+	text, err := Schema(dialect, generation)
+	if err != nil {
+		return err
+	}
+	if dialect == "postgres" {
+		// The dump empties search_path for the rest of its session; on a
+		// pooled connection that would outlive the load.
+		text = strings.ReplaceAll(text, "SELECT pg_catalog.set_config('search_path', '', false);", "")
+	}
+	// One connection: SQLite's Exec runs every statement of the text, and
+	// pgx sends a text without arguments in the simple protocol, which
+	// does too.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("openwebuitest: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, text); err != nil {
+		return fmt.Errorf("openwebuitest: load %s %s: %w", dialect, generation, err)
+	}
+	return nil
+}
