@@ -18,7 +18,7 @@ MINIMIZE="${FUZZMINIMIZETIME:-5s}"
 targets=(
 	"./core FuzzRebind"
 	"./core FuzzRebindTokens"
-	"./cmd/groundwork/internal/dburl FuzzParse"
+	"./internal/dburl FuzzParse"
 	"./cmd/groundwork/internal/cli FuzzConfigFile"
 	"./cmd/groundwork/internal/cli FuzzConfigRoundTrip"
 	"./cmd/groundwork/internal/cli FuzzConfigUnknownKey"

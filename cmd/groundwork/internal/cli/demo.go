@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )

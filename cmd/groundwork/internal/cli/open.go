@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
