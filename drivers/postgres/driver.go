@@ -25,8 +25,9 @@ import (
 // Driver is the PostgreSQL dialect of groundwork. It works in the current
 // schema (current_schema(), the first existing schema of search_path).
 type Driver struct {
-	db   *bun.DB
-	lock lockConfig // see lockmode.go
+	db    *bun.DB
+	lock  lockConfig // see lockmode.go
+	owned bool       // opened by Open, so Close closes it
 }
 
 var (
@@ -72,7 +73,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
-	d.lock = lock
+	d.lock, d.owned = lock, true
 	return d, nil
 }
 
@@ -93,8 +94,15 @@ func (d *Driver) Dialect() string { return "postgres" }
 // DB implements core.Driver.
 func (d *Driver) DB() *bun.DB { return d.db }
 
-// Close closes the database handle.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close closes the database handle when Open opened it. A handle given
+// to New belongs to the caller, who closes it: Close leaves it open, so an
+// application's own pool survives the driver that wrapped it.
+func (d *Driver) Close() error {
+	if !d.owned {
+		return nil
+	}
+	return d.db.Close()
+}
 
 // Capabilities implements core.CapabilityReporter: PostgreSQL's DDL is
 // transactional.

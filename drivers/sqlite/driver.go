@@ -17,8 +17,9 @@ import (
 
 // Driver is the SQLite dialect of groundwork.
 type Driver struct {
-	db   *bun.DB
-	path string // the database file; "" for in-memory databases
+	db    *bun.DB
+	path  string // the database file; "" for in-memory databases
+	owned bool   // opened by Open, so Close closes it
 }
 
 var (
@@ -51,7 +52,9 @@ func Open(path string) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drivers/sqlite: open %s: %w", path, err)
 	}
-	return New(bun.NewDB(sqldb, sqlitedialect.New()), path), nil
+	d := New(bun.NewDB(sqldb, sqlitedialect.New()), path)
+	d.owned = true
+	return d, nil
 }
 
 // New wraps an existing bun handle on an SQLite database whose file is
@@ -70,8 +73,15 @@ func (d *Driver) DB() *bun.DB { return d.db }
 // Path is the database file.
 func (d *Driver) Path() string { return d.path }
 
-// Close closes the database handle.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close closes the database handle when Open opened it. A handle given
+// to New belongs to the caller, who closes it: Close leaves it open, so an
+// application's own pool survives the driver that wrapped it.
+func (d *Driver) Close() error {
+	if !d.owned {
+		return nil
+	}
+	return d.db.Close()
+}
 
 // Capabilities implements core.CapabilityReporter: SQLite's DDL is
 // transactional.
