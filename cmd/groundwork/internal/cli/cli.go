@@ -15,11 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/packfile"
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
@@ -181,6 +182,17 @@ func registry(cfg orgaccess.Config, extra ...core.Step) (*core.Registry, error) 
 	return reg, nil
 }
 
+// registry is the CLI's registry with the steps of the --pack files, each
+// checked whole first: a bad pack is an ErrInvalid (exit 2) before
+// anything is written.
+func (a *app) registry() (*core.Registry, error) {
+	packs, err := packfile.LoadAll(a.st.Packs...)
+	if err != nil {
+		return nil, fmt.Errorf("cli: %w", err)
+	}
+	return registry(a.st.Org, packs...)
+}
+
 func (a *app) modeCommand(mode string) *cobra.Command {
 	short := map[string]string{
 		core.ModeApply:  "Make every selected step hold, then verify (writes)",
@@ -217,7 +229,7 @@ func (a *app) commandContext(ctx context.Context) (context.Context, context.Canc
 func (a *app) runMode(ctx context.Context, mode string) error {
 	ctx, cancel := a.commandContext(ctx)
 	defer cancel()
-	reg, err := registry(a.st.Org)
+	reg, err := a.registry()
 	if err != nil {
 		return a.fail(mode, err)
 	}
@@ -329,7 +341,7 @@ func (a *app) stepsCommand() *cobra.Command {
 		Short: "List the steps in run order: ids, descriptions, dependencies, tags",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			reg, err := registry(a.st.Org)
+			reg, err := a.registry()
 			if err != nil {
 				return &exitError{code: ExitInvalid, err: err}
 			}

@@ -75,6 +75,8 @@ var settingsSpec = []setting{
 		usage: "development or production; empty decides by the name heuristic (\"dev\" in the organization id or name)"},
 	{name: "no-name-heuristic", envs: []string{"GROUNDWORK_NO_NAME_HEURISTIC"}, def: "false", kind: kindBool,
 		usage: "never infer a development organization from its id or name"},
+	{name: "pack", envs: []string{"GROUNDWORK_PACKS"}, kind: kindList,
+		usage: "a step pack file (YAML, see docs/packs.md) to run beside the built-in packs; repeatable (comma-separated in the environment, a YAML list in the file); a bad pack is exit 2 before anything is written"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
 }
@@ -96,6 +98,7 @@ type settings struct {
 	LogLevel    string
 	LogFormat   string
 	Org         orgaccess.Config
+	Packs       []string
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -109,6 +112,8 @@ func registerFlags(fs *pflag.FlagSet) {
 		switch {
 		case s.kind == kindBool:
 			fs.Bool(s.name, false, usage)
+		case s.name == "pack":
+			fs.StringArray(s.name, nil, usage)
 		case s.name == "output":
 			fs.StringP(s.name, "o", "", usage+defaultNote(s))
 		default:
@@ -153,6 +158,9 @@ func resolve(fs *pflag.FlagSet, getenv func(string) string) (*settings, error) {
 		found := false
 		if f := fs.Lookup(s.name); f != nil && f.Changed {
 			v, found = rawValue{text: f.Value.String(), from: "--" + s.name}, true
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				v.text, v.list = "", sv.GetSlice()
+			}
 		}
 		for _, e := range s.envs {
 			if found {
@@ -229,6 +237,15 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		}
 		st.Org.Models = models
 	}
+	if pk := raw["pack"]; pk.list != nil {
+		st.Packs = pk.list
+	} else {
+		for _, f := range strings.Split(pk.text, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				st.Packs = append(st.Packs, f)
+			}
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -277,6 +294,7 @@ type fileConfig struct {
 	Models          yaml.Node `yaml:"models"`
 	Environment     yaml.Node `yaml:"environment"`
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
+	Pack            yaml.Node `yaml:"pack"`
 	HostWait        yaml.Node `yaml:"host-wait"`
 }
 
@@ -313,7 +331,7 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 			continue
 		case n.Kind == yaml.ScalarNode:
 			out[key] = rawValue{text: n.Value, from: from}
-		case n.Kind == yaml.SequenceNode && key == "models":
+		case n.Kind == yaml.SequenceNode && (key == "models" || key == "pack"):
 			list := []string{}
 			for _, item := range n.Content {
 				if item.Kind != yaml.ScalarNode {
