@@ -12,7 +12,8 @@ import (
 )
 
 // A table, an index and a seed row that must exist, never overwriting an
-// administrator's change: the steps are the 15 lines of tenantSettings.
+// administrator's change: the steps are the 14 lines of tenantSettings
+// (12 inside the function), against 60 written by hand before.
 func Example() {
 	dir, _ := os.MkdirTemp("", "groundwork-example")
 	defer os.RemoveAll(dir)

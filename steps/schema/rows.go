@@ -275,7 +275,7 @@ func (r *rowsStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, e
 		eq, ok := found.equal[k]
 		switch {
 		case found.conflict[k] != "":
-			p.AddDrift("rows of "+r.table, "declared row %s is missing, and an existing row has its %s: not inserted", k, found.conflict[k])
+			p.AddDrift("rows of "+r.table, "declared row %s: another existing row has its %s, so it is not written", k, found.conflict[k])
 		case !ok:
 			missing = append(missing, row)
 		case !eq && r.s.mode != InsertMissing:
@@ -306,8 +306,9 @@ func (r *rowsStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, e
 
 // lookup reads, in one query per batch of declared rows, the existing
 // rows that have a declared key, and whether their compared columns are
-// as declared; and which missing rows an existing row blocks on another
-// unique constraint (an insert would skip them every run).
+// as declared; and which declared rows another existing row blocks on
+// another unique constraint (an insert would skip them every run, an
+// update would fail or, on MySQL, update that other row).
 func (r *rowsStep) lookup(ctx context.Context, sess *core.Session, data core.DataSQL, cat *core.Catalog, have *core.TableState) (existing, error) {
 	found := existing{equal: map[string]bool{}, conflict: map[string]string{}}
 	others := r.otherUniques(cat)
@@ -376,11 +377,8 @@ func (r *rowsStep) lookup(ctx context.Context, sess *core.Session, data core.Dat
 		}
 		for _, row := range batch {
 			k, _ := r.rowKey(row)
-			if _, ok := found.equal[k]; ok {
-				continue
-			}
 			for _, u := range others {
-				if blocked(row, u, got) {
+				if r.blocked(row, u, got) {
 					found.conflict[k] = "(" + strings.Join(u, ", ") + ")"
 				}
 			}
@@ -409,8 +407,20 @@ func (r *rowsStep) otherUniques(cat *core.Catalog) [][]string {
 	return out
 }
 
-func blocked(row Row, cols []string, got []map[string]string) bool {
+// blocked reports whether another row (one with another key) holds row's
+// values of the unique columns cols: inserting row would conflict with it,
+// and an upsert could even update it (MySQL's ON DUPLICATE KEY fires on
+// any unique key).
+func (r *rowsStep) blocked(row Row, cols []string, got []map[string]string) bool {
 	for _, g := range got {
+		same := true
+		for _, c := range r.key {
+			s, _ := canon(row[c])
+			same = same && g[c] == s
+		}
+		if same {
+			continue
+		}
 		all := true
 		for _, c := range cols {
 			s, ok := canon(row[c])

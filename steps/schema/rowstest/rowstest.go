@@ -51,7 +51,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 	t.Run("insert-missing keeps an admin's change", func(t *testing.T) { testKeeps(t, h.NewDatabase(t)(t)) })
 	t.Run("upsert rewrites only what differs", func(t *testing.T) { testUpsert(t, h.NewDatabase(t)(t)) })
 	t.Run("sync-owned never touches others' rows", func(t *testing.T) { testSyncOwned(t, h.NewDatabase(t)(t)) })
-	t.Run("a row blocked on another unique is drift", func(t *testing.T) { testBlocked(t, h.NewDatabase(t)(t)) })
+	t.Run("a row blocked on another unique is drift, never written", func(t *testing.T) { testBlocked(t, h.NewDatabase(t)(t)) })
 }
 
 func row(id, tenant, plan string, seats any) schema.Row {
@@ -177,6 +177,20 @@ func testBlocked(t *testing.T, d core.Driver) {
 	}
 	if rep.Status != core.RunDrift || !strings.Contains(drivertest.Dump(rep), "(id)") {
 		t.Fatalf("status %s, want drift naming (id)\n%s", rep.Status, drivertest.Dump(rep))
+	}
+	// An upsert whose row would take another row's id: on MySQL ON
+	// DUPLICATE KEY would update that other row. Drift, nothing written.
+	exec(t, d, "INSERT INTO tenant_settings (id, tenant_id, plan, created_at, updated_at) VALUES ('t2', 'acme', 'free', 1, 1)")
+	reg, err = core.NewRegistry(steps(schema.Upsert, row("t1", "acme", "pro", 9))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = core.NewRunner(d, reg).Apply(context.Background())
+	if err != nil || rep.Status != core.RunDrift || rep.Changed {
+		t.Fatalf("upsert onto another row's id: %v, status %s, changed %t\n%s", err, rep.Status, rep.Changed, drivertest.Dump(rep))
+	}
+	if got := Dump(t, d); got != "acme=free/NULL renamed=free/NULL" {
+		t.Fatalf("rows: %s", got)
 	}
 }
 
