@@ -19,6 +19,7 @@ targets=(
 	"./core FuzzRebind"
 	"./core FuzzRebindTokens"
 	"./internal/dburl FuzzParse"
+	"./steps/packfile FuzzParse"
 	"./cmd/groundwork/internal/cli FuzzConfigFile"
 	"./cmd/groundwork/internal/cli FuzzConfigRoundTrip"
 	"./cmd/groundwork/internal/cli FuzzConfigUnknownKey"

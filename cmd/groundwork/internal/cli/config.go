@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -329,15 +330,21 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 			continue
 		case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
 			continue
+		case n.Kind == yaml.ScalarNode && key == "pack":
+			out[key] = rawValue{list: []string{packPath(path, n.Value)}, from: from}
 		case n.Kind == yaml.ScalarNode:
 			out[key] = rawValue{text: n.Value, from: from}
 		case n.Kind == yaml.SequenceNode && (key == "models" || key == "pack"):
 			list := []string{}
 			for _, item := range n.Content {
 				if item.Kind != yaml.ScalarNode {
-					return nil, invalidf("%s: every model must be a string", from)
+					return nil, invalidf("%s: every item must be a string", from)
 				}
-				list = append(list, strings.TrimSpace(item.Value))
+				v := strings.TrimSpace(item.Value)
+				if key == "pack" {
+					v = packPath(path, v)
+				}
+				list = append(list, v)
 			}
 			out[key] = rawValue{list: list, from: from}
 		default:
@@ -345,6 +352,16 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 		}
 	}
 	return out, nil
+}
+
+// packPath resolves a pack file named in the config file relative to the
+// config file's directory, so the two can move together.
+func packPath(configPath, pack string) string {
+	pack = strings.TrimSpace(pack)
+	if pack == "" || filepath.IsAbs(pack) {
+		return pack
+	}
+	return filepath.Join(filepath.Dir(configPath), pack)
 }
 
 // yamlMessage rewords yaml.v3's "field x not found in type cli.fileConfig"

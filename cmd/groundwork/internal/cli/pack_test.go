@@ -49,11 +49,21 @@ func TestBadPackExits2(t *testing.T) {
 }
 
 // TestPackFromConfigAndEnv: packs come from the config file (a list) and
-// from GROUNDWORK_PACKS (comma-separated) too.
+// from GROUNDWORK_PACKS (comma-separated) too; a relative path in the
+// config file is relative to the config file.
 func TestPackFromConfigAndEnv(t *testing.T) {
-	cfg := filepath.Join(t.TempDir(), "groundwork.yaml")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "groundwork.yaml")
 	abs, _ := filepath.Abs(examplePack)
-	if err := os.WriteFile(cfg, []byte("pack:\n  - "+abs+"\n"), 0o600); err != nil {
+	body, err := os.ReadFile(abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A relative path in the config file is relative to the config file.
+	if err := os.WriteFile(filepath.Join(dir, "tenants.yaml"), body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("pack:\n  - tenants.yaml\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for name, r := range map[string]result{
