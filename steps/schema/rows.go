@@ -101,8 +101,10 @@ var (
 // table (its primary key, or a Unique), the one its inserts conflict on.
 // The step looks rows up by that key, never by another column, so a row
 // an administrator edited is still found. Check reads what exists in one
-// query (two for SyncOwned) and writes only the missing or different
-// rows, in one bound statement per kind of change. Run it after the
+// query per 250 declared rows (plus one for SyncOwned) and writes only
+// the missing or different rows, in one bound statement per kind of
+// change (more past 30,000 parameters). Values are compared by the
+// database's equality in the column's type; JSON columns as text. Run it after the
 // table's step: After(TableID(table)).
 func Rows(table string, key []string, rows []Row, opts ...Option) core.Step {
 	st := &rowsStep{table: table, key: key, rows: rows,
@@ -321,27 +323,26 @@ func (r *rowsStep) lookup(ctx context.Context, sess *core.Session, data core.Dat
 		}
 	}
 	compare := r.compared()
-	per := len(r.key) + len(compare) + len(sel)*1
-	for _, batch := range batches(r.rows, per) {
+	per := len(r.key) + len(compare) + len(sel)
+	for _, batch := range lookupBatches(r.rows, per) {
 		var where, same []string
 		var whereArgs, sameArgs []any
-		for _, row := range batch {
-			w, a := r.match(sess, data, have, row, r.key)
-			where, whereArgs = append(where, w), append(whereArgs, a...)
-			for _, u := range others {
-				w, a := r.match(sess, data, have, row, u)
+		for _, cols := range append([][]string{r.key}, others...) {
+			if w, a := r.matchSet(sess, data, have, batch, cols); w != "" {
 				where, whereArgs = append(where, w), append(whereArgs, a...)
 			}
-			if len(compare) > 0 && r.s.mode != InsertMissing {
+		}
+		if len(compare) > 0 && r.s.mode != InsertMissing {
+			for _, row := range batch {
 				s, a := r.match(sess, data, have, row, append(append([]string{}, r.key...), compare...))
 				same, sameArgs = append(same, s), append(sameArgs, a...)
 			}
 		}
 		eq := "1"
 		if len(same) > 0 {
-			eq = "CASE WHEN " + strings.Join(same, " OR ") + " THEN 1 ELSE 0 END"
+			eq = "CASE WHEN " + anyOf(same) + " THEN 1 ELSE 0 END"
 		}
-		q := "SELECT " + core.QuoteList(sess.Driver, sel) + ", " + eq + " FROM " + sess.Quote(r.table) + " WHERE " + strings.Join(where, " OR ")
+		q := "SELECT " + core.QuoteList(sess.Driver, sel) + ", " + eq + " FROM " + sess.Quote(r.table) + " WHERE " + anyOf(where)
 		rows, err := sess.Query(ctx, q, append(sameArgs, whereArgs...)...)
 		if err != nil {
 			return found, fmt.Errorf("steps/schema: rows of %s: read existing rows: %w", r.table, err)
@@ -442,6 +443,61 @@ func (r *rowsStep) compared() []string {
 		}
 	}
 	return out
+}
+
+// lookupRows bounds the declared rows one lookup query reads: its
+// equality test is a disjunction with a term per row, which the database
+// evaluates for every row it finds, so its cost grows with the square of
+// the batch.
+const lookupRows = 250
+
+func lookupBatches(rows []Row, paramsPerRow int) [][]Row {
+	var out [][]Row
+	for _, b := range batches(rows, paramsPerRow) {
+		for len(b) > lookupRows {
+			out = append(out, b[:lookupRows])
+			b = b[lookupRows:]
+		}
+		if len(b) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// matchSet renders the condition that finds the existing rows holding
+// one of batch's values of cols: "c IN (?, ?, …)" for one column, which
+// every database answers from the column's index, else one term per row.
+// A row with a NULL in cols conflicts with none (NULLs are distinct in a
+// unique constraint) and is left out; "" when none is left.
+func (r *rowsStep) matchSet(sess *core.Session, data core.DataSQL, have *core.TableState, batch []Row, cols []string) (string, []any) {
+	var keep []Row
+	for _, row := range batch {
+		null := false
+		for _, c := range cols {
+			null = null || row[c] == nil
+		}
+		if !null {
+			keep = append(keep, row)
+		}
+	}
+	if len(keep) == 0 {
+		return "", nil
+	}
+	if len(cols) == 1 && !isJSON(have, cols[0]) {
+		args := make([]any, len(keep))
+		for i, row := range keep {
+			args[i] = row[cols[0]]
+		}
+		return sess.Quote(cols[0]) + " IN (" + core.ParamList(len(args)) + ")", args
+	}
+	var parts []string
+	var args []any
+	for _, row := range keep {
+		w, a := r.match(sess, data, have, row, cols)
+		parts, args = append(parts, w), append(args, a...)
+	}
+	return anyOf(parts), args
 }
 
 // match renders "(c1 = ? AND c2 IS NULL …)" for row's values of cols. A
@@ -596,14 +652,13 @@ func (r *rowsStep) planOwned(ctx context.Context, sess *core.Session, data core.
 	for i, batch := range batches(keyed, len(r.key)+1) {
 		del := core.Statement{}
 		forget := core.Statement{Args: []any{r.s.info.ID}}
-		var where []string
-		for j, row := range batch {
-			w, a := r.match(sess, data, cat.Tables[r.table], row, r.key)
-			where, del.Args = append(where, w), append(del.Args, a...)
+		for j := range batch {
 			forget.Args = append(forget.Args, stale[i*batchSize(len(r.key)+1)+j])
 		}
-		if cat.Tables[r.table] != nil {
-			del.SQL = "DELETE FROM " + sess.Quote(r.table) + " WHERE " + strings.Join(where, " OR ")
+		if have := cat.Tables[r.table]; have != nil {
+			var where string
+			where, del.Args = r.matchSet(sess, data, have, batch, r.key)
+			del.SQL = "DELETE FROM " + sess.Quote(r.table) + " WHERE " + where
 			ch.Statements = append(ch.Statements, del)
 		}
 		forget.SQL = "DELETE FROM " + sess.Quote(OwnedRowsTable) + " WHERE step_id = ? AND row_key IN (" + core.ParamList(len(batch)) + ")"
@@ -611,6 +666,21 @@ func (r *rowsStep) planOwned(ctx context.Context, sess *core.Session, data core.
 	}
 	p.Changes = append(p.Changes, ch)
 	return nil
+}
+
+// anyOf is the disjunction of parts as a balanced tree of parenthesized
+// ORs, in their order (so their arguments stay in order): a flat chain of
+// a thousand ORs is a tree too deep for SQLite ("Expression tree is too
+// large (maximum depth 1000)"), a balanced one is twenty levels deep.
+func anyOf(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return "1 = 0"
+	case 1:
+		return parts[0]
+	}
+	mid := len(parts) / 2
+	return "(" + anyOf(parts[:mid]) + " OR " + anyOf(parts[mid:]) + ")"
 }
 
 func batchSize(paramsPerRow int) int {

@@ -51,6 +51,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 	t.Run("insert-missing keeps an admin's change", func(t *testing.T) { testKeeps(t, h.NewDatabase(t)(t)) })
 	t.Run("upsert rewrites only what differs", func(t *testing.T) { testUpsert(t, h.NewDatabase(t)(t)) })
 	t.Run("sync-owned never touches others' rows", func(t *testing.T) { testSyncOwned(t, h.NewDatabase(t)(t)) })
+	t.Run("many rows, in batches", func(t *testing.T) { testMany(t, h.NewDatabase(t)(t)) })
 	t.Run("a row blocked on another unique is drift, never written", func(t *testing.T) { testBlocked(t, h.NewDatabase(t)(t)) })
 }
 
@@ -191,6 +192,33 @@ func testBlocked(t *testing.T, d core.Driver) {
 	}
 	if got := Dump(t, d); got != "acme=free/NULL renamed=free/NULL" {
 		t.Fatalf("rows: %s", got)
+	}
+}
+
+// testMany declares more rows than one statement binds (6,000 rows of 6
+// columns, 36,000 parameters to insert them): the step splits them into
+// batches, and a second run is still a no-op.
+func testMany(t *testing.T, d core.Driver) {
+	many := func(seats int) []schema.Row {
+		rows := make([]schema.Row, 6000)
+		for i := range rows {
+			rows[i] = row("id-"+strconv.Itoa(i), "tenant-"+strconv.Itoa(i), "free", seats)
+		}
+		return rows
+	}
+	Apply(t, d, steps(schema.SyncOwned, many(1)...)...)
+	if n := count(t, d, "SELECT COUNT(*) FROM tenant_settings WHERE seats = 1"); n != 6000 {
+		t.Fatalf("%d rows, want 6000", n)
+	}
+	if rep := Apply(t, d, steps(schema.SyncOwned, many(1)...)...); rep.Changed {
+		t.Fatalf("second run changed something\n%s", drivertest.Dump(rep))
+	}
+	Apply(t, d, steps(schema.SyncOwned, many(2)[:3500]...)...)
+	if n := count(t, d, "SELECT COUNT(*) FROM tenant_settings WHERE seats = 2"); n != 3500 {
+		t.Fatalf("%d rows updated, want 3500", n)
+	}
+	if n := count(t, d, "SELECT COUNT(*) FROM tenant_settings"); n != 3500 {
+		t.Fatalf("%d rows left, want 3500 (2500 owned rows no longer declared removed)", n)
 	}
 }
 
