@@ -160,6 +160,11 @@ func New(ctx context.Context, handle any, opts ...Option) (*DB, error) {
 		d = postgres.New(bdb, cfg.pg...)
 	case MySQL:
 		if bdb == nil {
+			// bun.NewDB asks the server its version without a context:
+			// make sure it answers first, under ctx.
+			if err := pool.PingContext(ctx); err != nil {
+				return nil, fmt.Errorf("groundwork: mysql: %w", err)
+			}
 			bdb = bun.NewDB(pool, mysqldialect.New())
 		}
 		d = mysql.New(bdb)

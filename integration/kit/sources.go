@@ -129,22 +129,33 @@ func ConnectPostgres(ctx context.Context, dsn string) (*Server, error) {
 	if srv.adminDB == "" {
 		srv.adminDB = "postgres"
 	}
-	srv.dsnFor = func(_, _, db string) string { return withPostgresDatabase(dsn, db) }
+	srv.dsnFor = func(user, password, db string) string { return withPostgresDatabase(dsn, user, password, db) }
 	if err := pingPostgres(ctx, srv.AdminDSN()); err != nil {
 		return nil, err
 	}
 	return srv, nil
 }
 
-// withPostgresDatabase is dsn naming database db instead.
-func withPostgresDatabase(dsn, db string) string {
+// withPostgresDatabase is dsn naming database db, as user with password
+// (DSNAs), instead.
+func withPostgresDatabase(dsn, user, password, db string) string {
 	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		u.Path = "/" + db
-		u.RawPath = ""
+		u.Path, u.RawPath = "/"+db, ""
+		if u.User == nil || u.User.Username() != user {
+			u.User = url.UserPassword(user, password)
+		}
 		return u.String()
 	}
 	// key=value: the last setting of a key wins.
-	return dsn + " dbname='" + strings.ReplaceAll(db, "'", `\'`) + "'"
+	out := dsn + " dbname=" + kvQuote(db)
+	if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.User != user {
+		out += " user=" + kvQuote(user) + " password=" + kvQuote(password)
+	}
+	return out
+}
+
+func kvQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
 }
 
 func pingPostgres(ctx context.Context, dsn string) error {
@@ -182,9 +193,9 @@ func ConnectMySQL(ctx context.Context, dsn string) (*Server, error) {
 	srv := &Server{kind: kindMariaDB, host: host, port: port,
 		user: cfg.User, password: cfg.Passwd, adminUser: cfg.User, adminPass: cfg.Passwd,
 		defaultDB: cfg.DBName, prefix: externalPrefix()}
-	srv.dsnFor = func(_, _, db string) string {
+	srv.dsnFor = func(user, password, db string) string {
 		c := cfg.Clone()
-		c.DBName = db
+		c.User, c.Passwd, c.DBName = user, password, db
 		c.ParseTime = true
 		return c.FormatDSN()
 	}

@@ -15,9 +15,16 @@ func TestWithPostgresDatabase(t *testing.T) {
 		"postgresql://u@h/app":                      "postgresql://u@h/gw_x",
 		"host=h user=u dbname=app":                  "host=h user=u dbname=app dbname='gw_x'",
 	} {
-		if got := withPostgresDatabase(in, "gw_x"); got != want {
+		if got := withPostgresDatabase(in, "u", "p", "gw_x"); got != want {
 			t.Errorf("withPostgresDatabase(%q) = %q, want %q", in, got, want)
 		}
+	}
+	// DSNAs: another user.
+	if got := withPostgresDatabase("postgres://u:p@h/app", "ro", "x'y", "db"); got != "postgres://ro:x%27y@h/db" {
+		t.Errorf("as another user: %q", got)
+	}
+	if got := withPostgresDatabase("host=h user=u", "ro", "x'y", "db"); got != `host=h user=u dbname='db' user='ro' password='x\'y'` {
+		t.Errorf("as another user, key=value: %q", got)
 	}
 }
 
