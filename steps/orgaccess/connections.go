@@ -186,7 +186,9 @@ func safeURL(s string) string {
 }
 
 // shortJSON shows a JSON value in a note, cut to a readable length.
-func shortJSON(raw []byte) string { return truncate(strings.Join(strings.Fields(string(raw)), " "), 60) }
+func shortJSON(raw []byte) string {
+	return truncate(strings.Join(strings.Fields(string(raw)), " "), 60)
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -46,9 +47,16 @@ func Schema(dialect, generation string) (string, error) {
 	return string(b), nil
 }
 
+// publicQualifier is the dump's schema prefix on every name it creates or
+// refers to ("public.config", 'public.config_id_seq').
+var publicQualifier = regexp.MustCompile(`\bpublic\.`)
+
 // LoadSchema creates a generation's tables, indexes and bookkeeping rows
 // (alembic_version, peewee's migratehistory) in an empty database. On
-// PostgreSQL the tables land in public, as the dump names them.
+// PostgreSQL they land in the first schema of the connection's
+// search_path (public unless the connection says otherwise, as Open
+// WebUI's DATABASE_SCHEMA would): the dump's "public." qualifiers are
+// dropped.
 func LoadSchema(ctx context.Context, db *sql.DB, dialect, generation string) error {
 	text, err := Schema(dialect, generation)
 	if err != nil {
@@ -58,6 +66,7 @@ func LoadSchema(ctx context.Context, db *sql.DB, dialect, generation string) err
 		// The dump empties search_path for the rest of its session; on a
 		// pooled connection that would outlive the load.
 		text = strings.ReplaceAll(text, "SELECT pg_catalog.set_config('search_path', '', false);", "")
+		text = publicQualifier.ReplaceAllString(text, "")
 	}
 	// One connection: SQLite's Exec runs every statement of the text, and
 	// pgx sends a text without arguments in the simple protocol, which
