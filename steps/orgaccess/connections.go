@@ -151,7 +151,7 @@ func connectionModels(conn string, raw json.RawMessage, seen map[string]bool, no
 	var out []string
 	for i, e := range entries {
 		var id string
-		if err := json.Unmarshal(e, &id); err != nil {
+		if err := json.Unmarshal(e, &id); err != nil || string(e) == "null" {
 			note("%s: model_ids entry %d is %s, not a string: skipped", conn, i, shortJSON(e))
 			continue
 		}
@@ -163,7 +163,7 @@ func connectionModels(conn string, raw json.RawMessage, seen map[string]bool, no
 			id = prefix + "." + id
 		}
 		if len(id) > maxModelID {
-			note("%s: model_ids entry %d (%s…) is %d bytes, more than %d: skipped", conn, i, truncate(id, 40), len(id), maxModelID)
+			note("%s: model_ids entry %d (%s) is %d bytes, more than %d: skipped", conn, i, truncate(id, 40), len(id), maxModelID)
 			continue
 		}
 		if !seen[id] {

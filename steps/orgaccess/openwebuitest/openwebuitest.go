@@ -27,6 +27,11 @@ const (
 	V0_10_2 = "v0.10.2"
 )
 
+// Revision is the alembic head a generation's migrations stamp.
+func Revision(generation string) string {
+	return map[string]string{V0_6_40: "37f288994c47", V0_10_2: "42e2978c7933"}[generation]
+}
+
 // Generations lists every generation held, oldest first.
 func Generations() []string { return []string{V0_6_40, V0_10_2} }
 

@@ -143,7 +143,9 @@ func testHostConverges(t *testing.T, d core.Driver, gen string) {
 		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
 	}
 	want := openwebuitest.ConfiguredModels()
-	requireNotes(t, rep, fmt.Sprintf("models from the %s: %d", orgaccess.SourceConfig, len(want)), `"3"`, "connection 2", "disabled")
+	layout := map[string]string{openwebuitest.V0_6_40: orgaccess.LayoutSingleRow, openwebuitest.V0_10_2: orgaccess.LayoutPerKey}[gen]
+	requireNotes(t, rep, fmt.Sprintf("models from the %s: %d (host: Open WebUI %s, alembic %s, config %s)", orgaccess.SourceConfig, len(want), gen, openwebuitest.Revision(gen), layout),
+		`"3"`, "connection 2", "disabled")
 	if got := links(t, d); !slices.Equal(got, sorted(want)) {
 		t.Fatalf("links %q, want %q", got, sorted(want))
 	}

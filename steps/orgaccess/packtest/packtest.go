@@ -45,6 +45,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"ExistingDeploymentUpgraded", testExisting},
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
+		{"DemoStepOnlyOnItsOwnTables", testDemoOwnTables},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
