@@ -67,6 +67,10 @@ func LoadSchema(ctx context.Context, db *sql.DB, dialect, generation string) err
 	if err != nil {
 		return err
 	}
+	if dialect == "sqlite" {
+		// One transaction: one sync to disk instead of one per statement.
+		text = "BEGIN;\n" + text + "\nCOMMIT;"
+	}
 	if dialect == "postgres" {
 		// The dump empties search_path for the rest of its session; on a
 		// pooled connection that would outlive the load.

@@ -23,6 +23,18 @@ const (
 	SystemEmail = "system@mai.local"
 )
 
+// User is a fixture user as the pack sees it.
+type User struct{ ID, Name, Email, Role string }
+
+// Users are every fixture's users.
+func Users() []User {
+	out := make([]User, len(fixtureUsers))
+	for i, u := range fixtureUsers {
+		out[i] = User{u.id, u.name, u.email, u.role}
+	}
+	return out
+}
+
 // EligibleUsers are the fixture users a development organization gets,
 // sorted.
 func EligibleUsers() []string {
