@@ -121,6 +121,9 @@ func realHost(cat *core.Catalog) []string {
 			found = append(found, "table "+n)
 		}
 	}
+	if len(found) > 0 {
+		return found // enough said: only Open WebUI makes these
+	}
 	for _, spec := range HostTableSpecs() {
 		t := cat.Tables[spec.Name]
 		if t == nil {
