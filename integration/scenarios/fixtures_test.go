@@ -215,7 +215,7 @@ func openWebUIDB(t testing.TB, tg kit.Target, gen string) *kit.Database {
 	if _, err := openwebuitest.Schema(tg.Dialect(), gen); err != nil {
 		t.Skipf("no Open WebUI %s schema on %s", gen, tg.Name())
 	}
-	key := "openwebui_" + strings.NewReplacer("v", "", ".", "_").Replace(gen) // openwebui_0_10_2
+	key := "openwebui_" + strings.NewReplacer("v", "", ".", "_", "-", "_").Replace(gen) // openwebui_0_10_2
 	return tg.Template(t, key, func(ctx context.Context, d core.Driver) error {
 		return openwebuitest.Load(ctx, d.DB().DB, d.Dialect(), gen)
 	}).NewDatabase(t)
@@ -240,7 +240,7 @@ func TestOpenWebUIGenerations(t *testing.T) {
 				env := orgEnv(db)
 				rep, _ := applyJSON(t, env)
 				want := openwebuitest.ConfiguredModels()
-				head := fmt.Sprintf("models from the %s: %d (host: Open WebUI %s", orgaccess.SourceConfig, len(want), gen)
+				head := fmt.Sprintf("models from the %s: %d (host: Open WebUI ", orgaccess.SourceConfig, len(want))
 				if sr := rep.Step(orgaccess.RegisterStepID); sr == nil || len(sr.Notes) == 0 || !strings.HasPrefix(sr.Notes[0], head) {
 					t.Fatalf("register-models does not name the source %q:\n%s", head, kit.DumpReport(rep))
 				}

@@ -110,8 +110,8 @@ func Settings(keys map[string]string) Option {
 	}
 }
 
-// RawConfigData stores text as the single config row's data (v0.6.40
-// only), whatever it is.
+// RawConfigData stores text as the single config row's data (v0.6.40 and
+// v0.8-like), whatever it is.
 func RawConfigData(text string) Option { return func(o *loadOptions) { o.rawData = text } }
 
 // Load creates a generation's schema (LoadSchema) and writes the
@@ -130,7 +130,9 @@ func Load(ctx context.Context, db *sql.DB, dialect, generation string, opts ...O
 	case V0_6_40:
 		rows = rows0640(o)
 	case V0_10_2:
-		rows = rows0102(o)
+		rows = rows0102(o, true)
+	case V0_8_Like:
+		rows = rows0102(o, false)
 	default:
 		return fmt.Errorf("openwebuitest: no rows for generation %q", generation)
 	}
@@ -257,8 +259,9 @@ func rows0640(o loadOptions) []row {
 // user (oauth instead of oauth_sub, API keys in their own table), models'
 // access in access_grant, the config one row per key, and config_old
 // still holding the single row an upgrade left behind (stale: it names a
-// model the current config does not).
-func rows0102(o loadOptions) []row {
+// model the current config does not). Without perKey (v0.8-like) the
+// config is the single row, and there is no config_old.
+func rows0102(o loadOptions, perKey bool) []row {
 	var rows []row
 	for i, u := range fixtureUsers {
 		var oauth any
@@ -285,6 +288,16 @@ func rows0102(o loadOptions) []row {
 		}
 		rows = append(rows, insert("access_grant", nil, "id", "grant-"+m.id, "resource_type", "model", "resource_id", m.id,
 			"principal_type", principal, "principal_id", id, "permission", "read", "created_at", t0))
+	}
+	if !perKey {
+		if !o.noConfig {
+			data := o.rawData
+			if data == "" {
+				data = singleRowData(o.settings)
+			}
+			rows = append(rows, insert("config", []string{"data"}, "id", 1, "data", data, "version", 0))
+		}
+		return rows
 	}
 	if !o.noConfig {
 		keys := make([]string, 0, len(o.settings))

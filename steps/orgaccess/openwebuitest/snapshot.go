@@ -23,6 +23,9 @@ func Tables(dialect, generation string) ([]string, error) {
 	}
 	var out []string
 	for _, m := range createTable.FindAllStringSubmatch(text, -1) {
+		if generation == V0_8_Like && m[1] == "config_old" {
+			continue // renamed to config
+		}
 		out = append(out, m[1])
 	}
 	sort.Strings(out)
