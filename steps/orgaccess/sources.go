@@ -70,8 +70,16 @@ func modelsFromHost(ctx context.Context, s *core.Session) (Models, error) {
 		count = "none, so nothing is registered or linked from it"
 	}
 	head := fmt.Sprintf("models from the %s: %s (host: %s)", SourceConfig, count, host)
-	if skipped := len(notes); skipped > 0 {
-		s.Logger.Warn("read the model list from Open WebUI's config", "models", len(ids), "notes", notes)
+	// Malformed entries are worth a warning; the rest (a disabled
+	// connection, a stale key) is how Open WebUI is meant to be used.
+	var skipped []string
+	for _, n := range notes {
+		if strings.Contains(n, "skipped") || strings.Contains(n, "no models taken") {
+			skipped = append(skipped, n)
+		}
+	}
+	if len(skipped) > 0 {
+		s.Logger.Warn("entries of Open WebUI's config skipped", "models", len(ids), "skipped", skipped)
 	}
 	return Models{IDs: ids, Source: SourceConfig, Notes: append([]string{head}, notes...)}, nil
 }

@@ -33,17 +33,17 @@ var hostTests = []struct {
 }
 
 func runHosts(t *testing.T, h drivertest.Harness) {
-	for _, gen := range openwebuitest.Generations() {
-		for _, tc := range hostTests {
-			t.Run("OpenWebUI/"+gen+"/"+tc.name, func(t *testing.T) {
-				d := h.NewDatabase(t)(t)
-				if _, err := openwebuitest.Schema(d.Dialect(), gen); err != nil {
-					t.Skipf("no Open WebUI %s schema on %s: the minimal host tables serve there", gen, d.Dialect())
-				}
-				tc.fn(t, d, gen)
-			})
+	t.Run("OpenWebUI", func(t *testing.T) {
+		dialect := h.NewDatabase(t)(t).Dialect()
+		for _, gen := range openwebuitest.Generations() {
+			if _, err := openwebuitest.Schema(dialect, gen); err != nil {
+				t.Skipf("no Open WebUI %s schema on %s: the minimal host tables serve there", gen, dialect)
+			}
+			for _, tc := range hostTests {
+				t.Run(gen+"/"+tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t), gen) })
+			}
 		}
-	}
+	})
 }
 
 func load(t *testing.T, d core.Driver, gen string, opts ...openwebuitest.Option) {
