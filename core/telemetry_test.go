@@ -408,3 +408,21 @@ type warmCase struct {
 	name string
 	opts func(testing.TB) []core.Option
 }
+
+// The run span is a child of the span in the caller's context, so a
+// service's startup trace holds the run.
+func TestTelemetryRunUnderCallersSpan(t *testing.T) {
+	rcv := otlptest.NewHTTP(t)
+	tp, _, flush := otlpProviders(t, rcv)
+	reg, sel := packRegistry(t)
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "service start")
+	if _, err := core.NewRunner(sqlitetest.Open(t), reg, core.WithSelection(sel), core.WithTracerProvider(tp)).Plan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	flush()
+	ix := index(t, rcv.Spans())
+	if run := ix.one("groundwork plan"); run.ParentID != parent.SpanContext().SpanID().String() {
+		t.Fatalf("the run span's parent is %q, want the caller's span", run.ParentID)
+	}
+}
