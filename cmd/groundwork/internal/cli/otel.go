@@ -310,6 +310,9 @@ func (a *app) stopTelemetry() {
 		wg.Go(func() { errs[1] = c.mp.Shutdown(ctx) })
 	}
 	wg.Wait()
+	if errs[0] != nil && errs[1] != nil && errs[0].Error() == errs[1].Error() {
+		errs = errs[:1] // both signals ran out of time: say it once
+	}
 	if err := errors.Join(errs...); err != nil {
 		a.log.Warn("telemetry: not all of it was exported before exit", "bound", otelFlushTimeout, "err", err)
 	}
