@@ -32,6 +32,9 @@ type Session struct {
 	raw     rawDB
 	catalog *catalogCache
 	memo    map[any]any // shared by the copies withTx makes
+	// proven holds the ids of the steps whose batched changes proved
+	// themselves this run (see Batch.Proof).
+	proven map[string]bool
 }
 
 type catalogCache struct {

@@ -307,7 +307,13 @@ func exitCode(rep *core.Report, err error) int {
 	switch rep.Status {
 	case core.RunFailed:
 		return ExitFailed
-	case core.RunDrift, core.RunPending:
+	case core.RunPending:
+		// verify: data the next apply adds (a sign-up), ready all the same.
+		if rep.Mode == core.ModeVerify {
+			return ExitOK
+		}
+		return ExitDrift
+	case core.RunDrift:
 		return ExitDrift
 	}
 	return ExitOK
