@@ -55,8 +55,9 @@ type BatchResult struct {
 }
 
 // applyBatches runs the batches of c, each committed on its own. It
-// returns the rows affected and whether every batch carried a proof.
-func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fence Fencer) (int64, bool, error) {
+// returns the rows affected and whether every batch carried a proof, and
+// counts the batches in *batches.
+func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fence Fencer, batches *int) (int64, bool, error) {
 	var total int64
 	var prev *BatchResult
 	proven := true
@@ -78,6 +79,7 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fenc
 			return total, proven, fmt.Errorf("%s: batch %d (%s): %w", c.Summary, i, b.Label, err)
 		}
 		res.Index, res.Duration = i, time.Since(t0)
+		*batches = i
 		total += res.Rows
 		sess.Logger.Debug("batch committed", "batch", i, "range", b.Label, "rows", res.Rows, "duration_ms", ms(res.Duration))
 		prev = &res

@@ -57,10 +57,13 @@ type StepReport struct {
 	Pending int64 `json:"pending,omitempty"`
 	// Transactional is false when the step's statements committed one by
 	// one (MySQL DDL); a crash between them is completed by the next run.
-	Transactional *bool   `json:"transactional,omitempty"`
-	RowsAffected  int64   `json:"rows_affected,omitempty"`
-	DurationMS    float64 `json:"duration_ms"`
-	Error         string  `json:"error,omitempty"`
+	Transactional *bool `json:"transactional,omitempty"`
+	RowsAffected  int64 `json:"rows_affected,omitempty"`
+	// Batches is how many transactions a batched change committed (see
+	// Batcher); 0 when the step applied in one.
+	Batches    int     `json:"batches,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // Step returns the report of the step with id, or nil.

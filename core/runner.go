@@ -252,7 +252,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	caps := capabilities(r.driver)
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
-	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence)
+	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence, &sr.Batches)
 	if proven {
 		sess.proven[info.ID] = true
 	}
@@ -276,7 +276,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 
 // applyPlan applies a plan and reports the rows affected and whether its
 // Convergence changes proved themselves (each batched with a proof).
-func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer) (int64, bool, error) {
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer, batches *int) (int64, bool, error) {
 	if _, custom := st.(Applier); custom || !plan.batched() {
 		rows, err := r.applyChanges(ctx, sess, st, plan, transactional, fence)
 		return rows, false, err
@@ -302,7 +302,9 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 		if err := flush(); err != nil {
 			return total, false, err
 		}
-		n, ok, err := r.applyBatches(ctx, sess, c, fence)
+		done := 0
+		n, ok, err := r.applyBatches(ctx, sess, c, fence, &done)
+		*batches += done
 		total, proven = total+n, proven && ok
 		if err != nil {
 			return total, false, err

@@ -58,7 +58,7 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 		args = append(args, m, "system", m, DisplayName(m), "{}", string(meta), true, now, now)
 	}
 	p.Changes = append(p.Changes, core.Change{
-		DataOnly:   true,
+		DataOnly: true, Convergence: true, Count: int64(len(todo)),
 		Summary:    fmt.Sprintf("register %d models from the %s: %s", len(todo), source, strings.Join(todo, ", ")),
 		Statements: []core.Statement{{SQL: data.InsertIgnore("model", cols, "VALUES "+strings.Join(rows, ", ")), Args: args}},
 	})
@@ -154,8 +154,8 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		args = append(args, LinkID(l.cfg.OrgID, m), l.cfg.OrgID, m, 1, now, now)
 	}
 	p.Changes = append(p.Changes, core.Change{
-		DataOnly: true,
-		Summary:  fmt.Sprintf("link %d models from the %s to organization %s", len(todo), source, l.cfg.OrgID),
+		DataOnly: true, Convergence: true, Count: int64(len(todo)),
+		Summary: fmt.Sprintf("link %d models from the %s to organization %s", len(todo), source, l.cfg.OrgID),
 		Statements: []core.Statement{{
 			SQL:  data.InsertIgnore(OrgModelsTable, []string{"id", "organization_id", "model_id", "is_active", "created_at", "updated_at"}, "VALUES "+strings.Join(rows, ", ")),
 			Args: args,

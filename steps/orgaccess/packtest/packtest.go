@@ -42,6 +42,10 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"ExistingDeploymentUpgraded", testExisting},
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
+		{"SignupIsPendingNotDrift", testSignupIsPending},
+		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
+		{"RealFailureStillFails", testRealFailureStillFails},
+		{"PopulationInBatches", testPopulationInBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
