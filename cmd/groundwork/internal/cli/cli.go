@@ -257,7 +257,7 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 // postgresOptions are the driver options of the lock settings.
 func (a *app) postgresOptions() []postgres.Option {
 	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
-	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL), postgres.WithStepTimeout(a.st.StepTimeout)}
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
