@@ -258,6 +258,6 @@ func addStatsRefresh(p *core.Plan, s *core.Session, table string, n int64) {
 		Summary:     "refresh the planner statistics of " + table,
 		DataOnly:    true,
 		Convergence: true,
-		Statements: []core.Statement{{SQL: sr.RefreshStats(table)}},
+		Statements:  []core.Statement{{SQL: sr.RefreshStats(table)}},
 	})
 }

@@ -46,6 +46,8 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
 		{"RealFailureStillFails", testRealFailureStillFails},
 		{"PopulationInBatches", testPopulationInBatches},
+		{"ManyModelsUnderParameterLimits", testManyModels},
+		{"CollidingModelIDsConverge", testCollidingModelIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
