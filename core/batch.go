@@ -24,6 +24,16 @@ type Batcher interface {
 	NextBatch(ctx context.Context, s *Session, prev *BatchResult) (*Batch, error)
 }
 
+// SingleWriter is optional for a Driver whose database lets one writer
+// in at a time (SQLite). The runner then waits WriterGap between the
+// batches of a change: the application's writers wait for the lock in a
+// busy handler that polls (every 100 ms at most in SQLite), and a runner
+// that begins its next batch at once would starve them up to their busy
+// timeout.
+type SingleWriter interface {
+	WriterGap() time.Duration
+}
+
 // Batch is one transaction of a batched change.
 type Batch struct {
 	// Statements run in order in the batch's transaction.
@@ -83,6 +93,12 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fenc
 		total += res.Rows
 		sess.Logger.Debug("batch committed", "batch", i, "range", b.Label, "rows", res.Rows, "duration_ms", ms(res.Duration))
 		prev = &res
+		if sw, ok := r.driver.(SingleWriter); ok {
+			select {
+			case <-ctx.Done():
+			case <-time.After(sw.WriterGap()):
+			}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -41,7 +42,15 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 // RefreshStats implements core.StatsRefresher.
 func (d *Driver) RefreshStats(table string) string { return "ANALYZE " + d.Quote(table) }
 
-var _ core.Excepter = (*Driver)(nil)
+var (
+	_ core.Excepter     = (*Driver)(nil)
+	_ core.SingleWriter = (*Driver)(nil)
+)
+
+// WriterGap implements core.SingleWriter: 250 ms, above the 100 ms an
+// SQLite busy handler sleeps between its tries, so an application
+// waiting for the write lock gets it between two batches.
+func (d *Driver) WriterGap() time.Duration { return 250 * time.Millisecond }
 
 // Except implements core.Excepter.
 func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }
