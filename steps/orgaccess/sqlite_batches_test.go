@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +88,9 @@ func TestSQLiteBatchesBesideHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer host.Close()
+	var at atomic.Pointer[core.Progress]
+	at.Store(&core.Progress{Step: "before the run"})
+	var slow []string
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var hostErr error
@@ -102,7 +106,11 @@ func TestSQLiteBatchesBesideHost(t *testing.T) {
 			case <-time.After(20 * time.Millisecond):
 			}
 			t0 := time.Now()
+			where := at.Load()
 			_, err := host.ExecContext(ctx, fmt.Sprintf(`INSERT INTO "user" (id, name, email, role, created_at) VALUES ('host-%06d', 'H', 'h%d@example.com', 'user', 2)`, i, i))
+			if took := time.Since(t0); took > time.Second {
+				slow = append(slow, fmt.Sprintf("%s during %v", took.Round(time.Millisecond), *where))
+			}
 			longest = max(longest, time.Since(t0))
 			writes++
 			if err != nil {
@@ -114,7 +122,7 @@ func TestSQLiteBatchesBesideHost(t *testing.T) {
 
 	log := &batchLog{}
 	t0 := time.Now()
-	rep, err := core.NewRunner(d, mustRegistry(t, packtest.DevConfig()), core.WithLogger(slog.New(log))).Apply(ctx)
+	rep, err := core.NewRunner(d, mustRegistry(t, packtest.DevConfig()), core.WithLogger(slog.New(log)), core.WithProgress(func(p core.Progress) { at.Store(&p) })).Apply(ctx)
 	total := time.Since(t0)
 	close(stop)
 	wg.Wait()
@@ -146,6 +154,7 @@ func TestSQLiteBatchesBesideHost(t *testing.T) {
 		}
 	}
 	t.Logf("run: %.0f ms, of which verify phase about %.0f ms", rep.DurationMS, rep.DurationMS-stepsMS(rep))
+	t.Logf("host writes over 1 s: %s", strings.Join(slow, "; "))
 	t.Logf("host: %d writes beside the apply, longest wait %s, failures: %v", writes, longest.Round(time.Millisecond), hostErr)
 }
 
