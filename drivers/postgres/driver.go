@@ -65,7 +65,13 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	lock := newLockConfig(opts)
 	lock.resolve(cfg)
-	sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
+	if lock.mode == LockSession {
+		// Not through a transaction pooler (the lease mode's reason to
+		// be): PgBouncer refuses startup parameters it does not know,
+		// and a SET would reach whichever client gets the connection
+		// next. Set them on the role there (ALTER ROLE … SET).
+		sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
+	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
 	if err := sqldb.PingContext(ctx); err != nil {
@@ -153,7 +159,8 @@ const (
 // runner's step timeout: statement_timeout is d, and lock_timeout d when
 // that is shorter than DefaultLockTimeout. Zero (the default) means
 // DefaultStatementTimeout and DefaultLockTimeout. Only Open sets them:
-// New wraps a handle whose settings are the caller's.
+// New wraps a handle whose settings are the caller's. Nor are they set
+// in LockLease mode, which is for transaction poolers.
 func WithStepTimeout(d time.Duration) Option { return func(c *lockConfig) { c.stepTimeout = d } }
 
 func sessionTimeouts(params map[string]string, step time.Duration) {

@@ -38,6 +38,7 @@ func TestSessionTimeouts(t *testing.T) {
 		{"from the step timeout", url, []Option{WithStepTimeout(2 * time.Second)}, "2s", "2s"},
 		{"a long step timeout keeps lock waits short", url, []Option{WithStepTimeout(time.Hour)}, "1h", "10s"},
 		{"the URL's own wins", withParam(url, "statement_timeout", "42000"), []Option{WithStepTimeout(time.Second)}, "42s", "1s"},
+		{"none in lease mode (for poolers, which refuse them)", url, []Option{WithLockMode(LockLease), WithStepTimeout(time.Second)}, "0", "0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := open(tc.url, tc.opts...)
