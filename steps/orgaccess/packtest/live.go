@@ -156,3 +156,17 @@ func testPopulationInBatches(t *testing.T, d core.Driver) {
 		t.Fatalf("second run: changed %t, %d statements", rep.Changed, rep.Statements)
 	}
 }
+
+// testRenamedOrganizationIsPending: during a rolling update the old
+// replicas verify with the old name (or key) while the new one applied
+// the new: the row is there, so they are ready (pending), not drifting.
+func testRenamedOrganizationIsPending(t *testing.T, d core.Driver) {
+	setupHost(t, d)
+	apply(t, d, DevConfig())
+	old := DevConfig()
+	old.OrgName = "Acme before the rename"
+	rep, err := core.NewRunner(d, registry(t, old, false)).Verify(context.Background())
+	if err != nil || rep.Status != core.RunPending || rep.Step(orgaccess.OrgStepID).Status != core.StatusPending {
+		t.Fatalf("verify with another name: want pending, got %v\n%s", err, drivertest.Dump(rep))
+	}
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
 		{"SignupIsPendingNotDrift", testSignupIsPending},
+		{"RenamedOrganizationIsPending", testRenamedOrganizationIsPending},
 		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
 		{"RealFailureStillFails", testRealFailureStillFails},
 		{"PopulationInBatches", testPopulationInBatches},
