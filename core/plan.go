@@ -90,9 +90,9 @@ type Change struct {
 	// (a user who signed up, a model an admin configured), which the next
 	// apply adds: not a readiness failure. Verify reports a step whose
 	// plan has only such changes as pending, with Count, instead of
-	// drift; apply's verify phase reports such changes found after the
-	// run as notes when the step proved what it did (see Batch.Proof) or
-	// had nothing to do.
+	// drift. Apply's verify phase does not check again a step whose
+	// batches proved what it did (see Batch.Proof), and reports such
+	// changes as notes for a step that had nothing to do.
 	Convergence bool `json:"-"`
 	// Count is how many rows the change adds, when the step knows (0 when
 	// it does not): a pending step reports it.

@@ -274,8 +274,9 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	return sr, true, nil
 }
 
-// applyPlan applies a plan and reports the rows affected and whether its
-// Convergence changes proved themselves (each batched with a proof).
+// applyPlan applies a plan and reports the rows affected and whether it
+// proved itself: every batched change with a proof in each batch, every
+// other change Convergence.
 func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer, batches *int) (int64, bool, error) {
 	if _, custom := st.(Applier); custom || !plan.batched() {
 		rows, err := r.applyChanges(ctx, sess, st, plan, transactional, fence)
@@ -296,6 +297,9 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	}
 	for _, c := range plan.Changes {
 		if c.Batches == nil {
+			// Only batches prove themselves; a change between them must
+			// be data the verify phase may skip.
+			proven = proven && c.Convergence
 			run = append(run, c)
 			continue
 		}
@@ -384,10 +388,10 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
 				continue
 			}
-			if plan.Converging() && (sr.Status == StatusOK || sess.proven[info.ID]) {
-				// What the step did is proven (or it had nothing to do);
-				// what is left came after it: the application's own
-				// activity, which the next apply completes.
+			if plan.Converging() && sr.Status == StatusOK {
+				// The step had nothing to do under the lock: what is left
+				// came after it, the application's own activity, which
+				// the next apply completes.
 				for _, c := range plan.Changes {
 					sr.Notes = append(sr.Notes, "since the step ran: "+c.Summary+" (the next apply does it)")
 				}
