@@ -59,6 +59,8 @@ type lockConfig struct {
 	ttl  time.Duration
 	// why says how the mode was chosen, for the logs.
 	why string
+	// stepTimeout sets the sessions' timeouts (see WithStepTimeout).
+	stepTimeout time.Duration
 }
 
 func newLockConfig(opts []Option) lockConfig {

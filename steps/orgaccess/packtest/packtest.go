@@ -46,6 +46,13 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
 		{"DemoStepOnlyOnItsOwnTables", testDemoOwnTables},
+		{"SignupIsPendingNotDrift", testSignupIsPending},
+		{"RenamedOrganizationIsPending", testRenamedOrganizationIsPending},
+		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
+		{"RealFailureStillFails", testRealFailureStillFails},
+		{"PopulationInBatches", testPopulationInBatches},
+		{"ManyModelsUnderParameterLimits", testManyModels},
+		{"CollidingModelIDsConverge", testCollidingModelIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })

@@ -263,7 +263,7 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 // postgresOptions are the driver options of the lock settings.
 func (a *app) postgresOptions() []postgres.Option {
 	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
-	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL), postgres.WithStepTimeout(a.st.StepTimeout)}
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
@@ -313,7 +313,13 @@ func exitCode(rep *core.Report, err error) int {
 	switch rep.Status {
 	case core.RunFailed:
 		return ExitFailed
-	case core.RunDrift, core.RunPending:
+	case core.RunPending:
+		// verify: data the next apply adds (a sign-up), ready all the same.
+		if rep.Mode == core.ModeVerify {
+			return ExitOK
+		}
+		return ExitDrift
+	case core.RunDrift:
 		return ExitDrift
 	}
 	return ExitOK
