@@ -74,7 +74,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		catalog: &catalogCache{}, memo: map[any]any{},
 	}
 
-	var fence Fencer
+	var held *heldLock
 	if mode == ModeApply {
 		lockStart := time.Now()
 		// lerr, not err: the deferred recorder below must see the run's
@@ -87,7 +87,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 			}
 			return rep, lerr
 		}
-		fence, _ = lock.(Fencer)
+		held = newHeldLock(lock)
 		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 		defer func() {
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -108,7 +108,15 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		}
 	}
 
-	err = r.runSteps(ctx, sess, steps, mode, rep, fence)
+	err = r.runSteps(ctx, sess, steps, mode, rep, held)
+	if err == nil && anyApplied(rep) {
+		// A run that wrote reports success only while it still holds
+		// the lock: commits are fenced, but MySQL's statements only
+		// checked before they ran.
+		if lerr := held.checkHeld(ctx); lerr != nil {
+			err = fmt.Errorf("core: after the last step: %w", lerr)
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		err = interrupted(ctx, err)
 	}
@@ -130,7 +138,7 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 
 // runSteps runs the steps in order and then, unless planning, the shared
 // verify phase. A cancelled context stops it between steps.
-func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, fence Fencer) error {
+func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, held *heldLock) error {
 	applied := false
 	skipped := map[string]bool{}
 	for i, st := range steps {
@@ -147,7 +155,7 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode, fence)
+		sr, changed, err := r.runStep(ctx, sess, st, mode, held)
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
@@ -163,6 +171,16 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 		return fmt.Errorf("core: %w (%w) before the verify phase; every step ran; run verify to check", ErrInterrupted, context.Cause(ctx))
 	}
 	return r.verifyAll(ctx, sess, steps, rep, applied)
+}
+
+// anyApplied: some step of the run wrote.
+func anyApplied(rep *Report) bool {
+	for _, s := range rep.Steps {
+		if s.Status == StatusApplied || s.Status == StatusDrift && len(s.Changes) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func firstSkipped(after []string, skipped map[string]bool) string {
@@ -182,9 +200,9 @@ func boolInt(b bool) int {
 }
 
 // runStep checks one step and, in apply mode, applies its plan, fenced
-// by the run's lock when that lock is a Fencer. The step timeout bounds
+// by the run's lock (heldLock). The step timeout bounds
 // both; a cancelled run lets an apply under way finish within stepGrace.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, fence Fencer) (sr StepReport, changed bool, err error) {
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
 	deadline := r.stepDeadline(t0)
@@ -247,7 +265,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	caps := capabilities(r.driver)
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
-	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence)
+	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, held)
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -266,19 +284,19 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	return sr, true, nil
 }
 
-func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer) (int64, error) {
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock) (int64, error) {
 	if !transactional {
-		return execPlan(ctx, sess, st, plan)
+		// No commit to fence: the lock is checked before each statement.
+		return execPlan(ctx, sess, st, plan, held.checkHeld)
 	}
 	tx, err := r.driver.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("core: begin: %w", err)
 	}
 	// BEGIN and COMMIT are counted by the driver's QueryCounter hook.
-	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
-	if err == nil && fence != nil {
-		countQuery(ctx)
-		err = fence.Fence(ctx, tx.Tx)
+	rows, err := execPlan(ctx, sess.withTx(tx), st, plan, nil)
+	if err == nil {
+		err = held.fenceTx(ctx, tx.Tx)
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -290,13 +308,24 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	return rows, nil
 }
 
-func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan) (int64, error) {
+// execPlan runs the plan's statements; before, when not nil, runs ahead
+// of each one (a custom Applier: ahead of it).
+func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan, before func(context.Context) error) (int64, error) {
+	if before == nil {
+		before = func(context.Context) error { return nil }
+	}
 	if a, ok := st.(Applier); ok {
+		if err := before(ctx); err != nil {
+			return 0, err
+		}
 		return 0, a.Apply(ctx, sess, plan)
 	}
 	var total int64
 	for _, c := range plan.Changes {
 		for _, s := range c.Statements {
+			if err := before(ctx); err != nil {
+				return total, err
+			}
 			res, err := sess.Exec(ctx, s)
 			if err != nil {
 				return total, fmt.Errorf("%s: %w", c.Summary, err)

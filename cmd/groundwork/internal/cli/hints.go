@@ -23,7 +23,7 @@ func hint(err error) string {
 	case errors.Is(err, core.ErrLockTimeout):
 		return "another runner held the lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it if that runner is busy, or stop it if it is stuck"
 	case errors.Is(err, core.ErrLockLost):
-		return "the lease expired while this run held it (a pause longer than --lease-ttl?); the step was rolled back; run apply again"
+		return "the run's lock was lost (its connection ended: idle_session_timeout, a proxy, pg_terminate_backend or KILL; or the lease expired: a pause longer than --lease-ttl?); the step was stopped before it wrote or rolled back; run apply again"
 	// A refused connection arrives as text: the driver does not wrap
 	// connection errors, which carry the whole configuration.
 	case errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege,
