@@ -271,7 +271,9 @@ func (s loseLockStep) Check(ctx context.Context, sess *core.Session) (*core.Plan
 
 type tableStep struct{ id, table string }
 
-func (s tableStep) Info() core.StepInfo { return core.StepInfo{ID: s.id, Description: "creates " + s.table} }
+func (s tableStep) Info() core.StepInfo {
+	return core.StepInfo{ID: s.id, Description: "creates " + s.table}
+}
 
 func (s tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	return &core.Plan{Changes: []core.Change{{Summary: "create table " + s.table,
