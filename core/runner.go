@@ -210,6 +210,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	log := sess.Logger.With("step", info.ID)
 	defer func() { sr.DurationMS = ms(time.Since(t0)) }()
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
+		err = explainError(r.driver, err)
 		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
 		sr.Status, sr.Error = StatusFailed, se.Error()
