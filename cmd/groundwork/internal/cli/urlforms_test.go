@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/internal/hostpg"
+)
+
+// TestURLFormsRefused: the DATABASE_URL forms groundwork cannot serve
+// safely are refused with exit 2 before anything is opened or written,
+// and no fragment of the password is printed, not even with --wait
+// (no retry lines) or in JSON.
+func TestURLFormsRefused(t *testing.T) {
+	tests := []struct {
+		name, url, want string
+	}{
+		{"sqlcipher", "sqlite+sqlcipher:////DIR/webui.db", "encrypted SQLite (SQLCipher, DATABASE_PASSWORD) is not supported"},
+		{"sqlcipher relative", "sqlite+sqlcipher:///DIR/webui.db", "nothing was written"},
+		{"unencoded @ in the password", "postgresql://app:Tr0ub4dor@prod-Zebra99@127.0.0.1:1/db", "percent-encode '@' in the user name and password as %40"},
+		{"unencoded @, psycopg2", "postgresql+psycopg2://app:Tr0ub4dor@prod-Zebra99@127.0.0.1:1/db", "more than one '@'"},
+		{"unencoded @, mysql", "mysql://app:Tr0ub4dor@prod-Zebra99@127.0.0.1:1/db", "more than one '@'"},
+	}
+	for _, tt := range tests {
+		for _, output := range []string{"text", "json"} {
+			t.Run(tt.name+"/"+output, func(t *testing.T) {
+				dir := t.TempDir()
+				u := strings.ReplaceAll(tt.url, "DIR", strings.TrimPrefix(dir, "/"))
+				r := run(t, map[string]string{"DATABASE_URL": u}, "apply", "--wait", "5s", "-o", output)
+				mustCode(t, r, ExitInvalid)
+				if !strings.Contains(r.stderr+r.stdout, tt.want) {
+					t.Fatalf("output does not say %q\n%s", tt.want, r)
+				}
+				for _, frag := range []string{"Tr0ub4dor", "Zebra99", "prod-"} {
+					if strings.Contains(r.stdout+r.stderr, frag) {
+						t.Fatalf("a fragment of the password (%s) is shown\n%s", frag, r)
+					}
+				}
+				if strings.Contains(r.stderr, "retrying") {
+					t.Fatalf("retried a URL that cannot work\n%s", r)
+				}
+				if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+					t.Fatalf("files written: %v", entries)
+				}
+			})
+		}
+	}
+}
+
+// TestURLFormsConnect: every PostgreSQL DATABASE_URL form Open WebUI
+// accepts (FACTS.md) reaches a real server whose password needs
+// percent-encoding, and the password shows nowhere.
+func TestURLFormsConnect(t *testing.T) {
+	const password = "p@ss/w:rd?#Zebra"
+	srv := hostpg.Require(t, hostpg.WithPassword("gw", password))
+	enc := url.UserPassword("gw", password).String()
+	host := "127.0.0.1:" + strconv.Itoa(srv.Port)
+	for _, u := range []string{
+		"postgres://" + enc + "@" + host + "/postgres?sslmode=disable",
+		"postgresql://" + enc + "@" + host + "/postgres?sslmode=disable",
+		"postgresql+psycopg2://" + enc + "@" + host + "/postgres?sslmode=disable",
+		"postgresql+psycopg://" + enc + "@" + host + "/postgres?ssl=false",
+		"postgresql+asyncpg://" + enc + "@" + host + "/postgres?ssl=disable",
+	} {
+		t.Run(u[:strings.Index(u, ":")], func(t *testing.T) {
+			r := run(t, map[string]string{"DATABASE_URL": u}, "plan")
+			if r.code == ExitFailed || r.code == ExitInvalid || !strings.Contains(r.stdout, "on postgres") {
+				t.Fatalf("plan did not reach the server\n%s", r)
+			}
+			if strings.Contains(r.stdout+r.stderr, "Zebra") || strings.Contains(r.stdout+r.stderr, "w:rd") {
+				t.Fatalf("the password is shown\n%s", r)
+			}
+		})
+	}
+}
