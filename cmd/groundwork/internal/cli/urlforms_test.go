@@ -76,3 +76,27 @@ func TestURLFormsConnect(t *testing.T) {
 		})
 	}
 }
+
+// TestOrganizationInputExits2: organization settings no dialect can
+// store exit 2 before the database is opened: nothing is written.
+func TestOrganizationInputExits2(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"id not UTF-8":  {"OPENROUTER_EXTERNAL_USER": "dev-\xff", "ORGANIZATION_NAME": "Dev", "OPENROUTER_API_KEY": "sk-or-v1-hunter2"},
+		"name 100 kB":   {"OPENROUTER_EXTERNAL_USER": "dev", "ORGANIZATION_NAME": strings.Repeat("n", 100_000), "OPENROUTER_API_KEY": "sk-or-v1-hunter2"},
+		"key not UTF-8": {"OPENROUTER_EXTERNAL_USER": "dev", "ORGANIZATION_NAME": "Dev", "OPENROUTER_API_KEY": "sk-or-v1-hunter2\xe9"},
+		"key 300 bytes": {"OPENROUTER_EXTERNAL_USER": "dev", "ORGANIZATION_NAME": "Dev", "OPENROUTER_API_KEY": "sk-or-v1-hunter2" + strings.Repeat("k", 300)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			env["DATABASE_URL"] = "sqlite:///" + dir + "/webui.db"
+			r := run(t, env, "apply")
+			mustCode(t, r, ExitInvalid)
+			if strings.Contains(r.stdout+r.stderr, "hunter2") {
+				t.Fatalf("the key is shown\n%s", r)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Fatalf("files written: %v", entries)
+			}
+		})
+	}
+}
