@@ -94,6 +94,7 @@ const (
 // Lock implements core.Driver with the driver's lock mode: a session
 // advisory lock (sessionLock) or a lease row (leaseLock, lease.go).
 func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+	name = d.scopedLockName(name)
 	if d.lock.mode == LockLease {
 		return d.leaseLock(ctx, name, wait)
 	}

@@ -59,6 +59,8 @@ type lockConfig struct {
 	ttl  time.Duration
 	// why says how the mode was chosen, for the logs.
 	why string
+	// schema is the schema of WithSchema (schema.go).
+	schema string
 }
 
 func newLockConfig(opts []Option) lockConfig {

@@ -44,11 +44,14 @@ func (a *app) open(ctx context.Context, u dburl.URL, readOnly bool) (*database, 
 			removeIfEmpty(ephemeral)
 		}
 	}
+	if a.st.DBSchema != "" && u.Dialect != dburl.Postgres {
+		a.log.Warn("DATABASE_SCHEMA is for PostgreSQL; ignored", "dialect", u.Dialect)
+	}
 	wait := a.st.Wait
 	deadline := time.Now().Add(wait)
 	delay := firstRetry
 	for attempt := 1; ; attempt++ {
-		d, closeFn, err := openOnce(ctx, u, a.st.LockTimeout, a.postgresOptions()...)
+		d, closeFn, err := openOnce(ctx, u, a.st.LockTimeout, append(a.postgresOptions(), postgres.WithSchema(a.st.DBSchema))...)
 		if err == nil {
 			return &database{driver: d, close: func() { closeFn(); cleanup() }}, nil
 		}

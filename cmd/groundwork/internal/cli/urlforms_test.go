@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/groundworkdb/groundwork/internal/hostpg"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // TestURLFormsRefused: the DATABASE_URL forms groundwork cannot serve
@@ -98,5 +103,67 @@ func TestOrganizationInputExits2(t *testing.T) {
 				t.Fatalf("files written: %v", entries)
 			}
 		})
+	}
+}
+
+// TestDatabaseSchema: Open WebUI's tables in a schema other than public
+// (DATABASE_SCHEMA, here a name that needs quoting): apply reads the host
+// tables there and puts groundwork's tables, view and history there too,
+// none in public; a second apply changes nothing; verify is clean; a
+// schema that does not exist exits 2.
+func TestDatabaseSchema(t *testing.T) {
+	srv := hostpg.Require(t)
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", srv.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	const schema = `Open "WebUI"`
+	if err := openwebuitest.LoadSchemaIn(ctx, admin, openwebuitest.V0_6_40, schema); err != nil {
+		t.Fatal(err)
+	}
+	q := `"Open ""WebUI"""`
+	for i, role := range []string{"admin", "user", "pending"} {
+		if _, err := admin.ExecContext(ctx, `INSERT INTO `+q+`."user" (id, name, email, role, profile_image_url, created_at, updated_at, last_active_at)
+			VALUES ($1::text, $1::text, $1::text || '@example.com', $2::text, '', 0, 0, 0)`, "u"+strconv.Itoa(i), role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{
+		"DATABASE_URL": srv.URL("postgres"), "DATABASE_SCHEMA": schema,
+		"OPENROUTER_EXTERNAL_USER": "acme-dev", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": "sk-or-v1-schema-test",
+		"GROUNDWORK_MODELS": "openai/gpt-4o-mini,x-ai/grok-4",
+	}
+	mustCode(t, run(t, env, "apply"), ExitOK)
+	for _, table := range []string{"client_organizations", "organization_members", "organization_models", "user_available_models", "groundwork_runs"} {
+		var inSchema, inPublic bool
+		if err := admin.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL`,
+			q+"."+table, "public."+table).Scan(&inSchema, &inPublic); err != nil {
+			t.Fatal(err)
+		}
+		if !inSchema || inPublic {
+			t.Errorf("%s: in the schema %t, in public %t; want only in the schema", table, inSchema, inPublic)
+		}
+	}
+	var members, pairs int
+	if err := admin.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM `+q+`.organization_members), (SELECT COUNT(*) FROM `+q+`.user_available_models)`).Scan(&members, &pairs); err != nil {
+		t.Fatal(err)
+	}
+	if members != 2 || pairs != 4 {
+		t.Errorf("members %d, view rows %d; want 2 (admin and user) and 4", members, pairs)
+	}
+	r := run(t, env, "apply")
+	mustCode(t, r, ExitOK)
+	if !strings.Contains(r.stdout, "nothing changed") {
+		t.Errorf("the second apply changed something\n%s", r)
+	}
+	mustCode(t, run(t, env, "verify"), ExitOK)
+
+	env["DATABASE_SCHEMA"] = "no_such_schema"
+	r = run(t, env, "apply")
+	mustCode(t, r, ExitInvalid)
+	if !strings.Contains(r.stderr, `schema "no_such_schema" (DATABASE_SCHEMA) does not exist`) {
+		t.Fatalf("want the missing schema named\n%s", r)
 	}
 }
