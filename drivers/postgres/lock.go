@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,10 +72,9 @@ func fenceKey(name string) int64 { return lockKey("fence:" + name) }
 
 // Lock statements of session mode (lockTry and lockBarrier run through
 // bun on the lock connection: ? placeholders; the others on database/sql:
-// $n). lockTry returns the backend's pid so
-// the fence can recognise the lock connection; lockBarrier takes the
-// fence key for the length of its own statement, with the connection's
-// backend_start.
+// $n). lockTry returns the backend's pid so the fence can recognise the
+// lock connection; lockBarrier takes the fence key for the length of its
+// own statement, and reads the connection's backend_start.
 const (
 	lockTry     = `SELECT pg_try_advisory_lock(?), pg_backend_pid()`
 	lockBarrier = `SELECT pg_try_advisory_xact_lock(?), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())`
@@ -150,12 +148,14 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 	return l, nil
 }
 
+// lostError is the error of a fence or check that failed: err when the
+// check itself could not run, else the lock is lost.
 func (l *advisoryLock) lostError(err error) error {
-	why := "its connection (pid " + strconv.FormatInt(l.pid, 10) + ") was ended by the server, a proxy or an operator (idle_session_timeout, pg_terminate_backend)"
 	if err != nil {
 		return fmt.Errorf("drivers/postgres: lock %q: check it: %w", l.name, err)
 	}
-	return fmt.Errorf("drivers/postgres: lock %q is no longer held: %s: %w", l.name, why, core.ErrLockLost)
+	return fmt.Errorf("drivers/postgres: lock %q is no longer held: its connection (pid %d) was ended by the server, a proxy or an operator (idle_session_timeout, pg_terminate_backend): %w",
+		l.name, l.pid, core.ErrLockLost)
 }
 
 func (l *advisoryLock) keyParts() (int64, int64) {
