@@ -135,7 +135,9 @@ func TestDatabaseSchema(t *testing.T) {
 		"OPENROUTER_EXTERNAL_USER": "acme-dev", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": "sk-or-v1-schema-test",
 		"GROUNDWORK_MODELS": "openai/gpt-4o-mini,x-ai/grok-4",
 	}
-	mustCode(t, run(t, env, "apply"), ExitOK)
+	r := run(t, env, "apply")
+	mustCode(t, r, ExitOK)
+	t.Logf("first apply: %s", lastLine(r.stdout))
 	for _, table := range []string{"client_organizations", "organization_members", "organization_models", "user_available_models", "groundwork_runs"} {
 		var inSchema, inPublic bool
 		if err := admin.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL`,
@@ -153,8 +155,9 @@ func TestDatabaseSchema(t *testing.T) {
 	if members != 2 || pairs != 4 {
 		t.Errorf("members %d, view rows %d; want 2 (admin and user) and 4", members, pairs)
 	}
-	r := run(t, env, "apply")
+	r = run(t, env, "apply")
 	mustCode(t, r, ExitOK)
+	t.Logf("second apply: %s", lastLine(r.stdout))
 	if !strings.Contains(r.stdout, "nothing changed") {
 		t.Errorf("the second apply changed something\n%s", r)
 	}
@@ -166,4 +169,9 @@ func TestDatabaseSchema(t *testing.T) {
 	if !strings.Contains(r.stderr, `schema "no_such_schema" (DATABASE_SCHEMA) does not exist`) {
 		t.Fatalf("want the missing schema named\n%s", r)
 	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
