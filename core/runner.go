@@ -382,6 +382,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 }
 
 func (r *Runner) markFailed(sr *StepReport, err *StepError) error {
+	err.Err = explainError(r.driver, err.Err)
 	sr.Status, sr.Error = StatusFailed, err.Error()
 	r.o.logger.Error("verify failed", "step", err.Step, "err", err.Err)
 	return err

@@ -15,6 +15,11 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 )
 
+// ErrBusy: the database file's write lock stayed with another connection
+// or process (the host application, say) for the whole busy timeout. It
+// comes wrapped in a *core.LockError, beside core.ErrLockTimeout.
+var ErrBusy = errors.New("database file write lock busy")
+
 // ExplainError implements core.ErrorExplainer: SQLITE_BUSY, which SQLite
 // returns once the busy timeout has passed with another connection still
 // holding the database file's write lock, becomes a *core.LockError
@@ -33,7 +38,7 @@ func (d *Driver) ExplainError(err error) error {
 		Name:   "the write lock of the database file " + d.path,
 		Holder: busyHolder(d.path),
 		Waited: d.busy.String(),
-		Err:    fmt.Errorf("%w (%w)", core.ErrLockTimeout, err),
+		Err:    &busyError{err: err},
 	}
 }
 
@@ -89,3 +94,11 @@ func lockID(dev, ino uint64) string {
 	minor := dev&0xff | (dev>>12)&^uint64(0xff)
 	return fmt.Sprintf("%02x:%02x:%d", major, minor, ino)
 }
+
+// busyError is the Err of a busy LockError: it reads as the lock timeout
+// with SQLite's own message, and is both core.ErrLockTimeout and ErrBusy.
+type busyError struct{ err error }
+
+func (e *busyError) Error() string { return fmt.Sprintf("%v (%v)", core.ErrLockTimeout, e.err) }
+
+func (e *busyError) Unwrap() []error { return []error{core.ErrLockTimeout, ErrBusy, e.err} }

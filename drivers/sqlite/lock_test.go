@@ -106,7 +106,7 @@ func TestBusyTimeoutNamesWriteLock(t *testing.T) {
 	}
 	rep, err := core.NewRunner(d, reg).Apply(context.Background())
 	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.As(err, &le) {
+	if !errors.Is(err, core.ErrLockTimeout) || !errors.Is(err, sqlite.ErrBusy) || !errors.As(err, &le) {
 		t.Fatalf("apply: %v, want a LockError with core.ErrLockTimeout", err)
 	}
 	if !strings.Contains(le.Name, "write lock of the database file "+db) {

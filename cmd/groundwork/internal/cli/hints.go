@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
 // insufficientPrivilege is PostgreSQL's SQLSTATE for "permission denied".
@@ -20,6 +21,8 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, core.ErrStepTimeout):
 		return "a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT): raise it, or look for what blocks the step (a lock held by the application, say)"
+	case errors.Is(err, sqlite.ErrBusy):
+		return "another process (the host application, say) held the SQLite database's write lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it, or look for what keeps a write transaction open; the run is recorded only if the lock is free again within 5s"
 	case errors.Is(err, core.ErrLockTimeout):
 		return "another runner held the lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it if that runner is busy, or stop it if it is stuck"
 	case errors.Is(err, core.ErrLockLost):
