@@ -69,3 +69,28 @@ func (h *heldLock) checkHeld(ctx context.Context) error {
 	countQuery(ctx)
 	return h.check.CheckLock(ctx)
 }
+
+// heldLockKey keys the run's heldLock in the session's memo, which every
+// copy of the session shares.
+type heldLockKey struct{}
+
+func (s *Session) heldLock() *heldLock {
+	h, _ := s.memo[heldLockKey{}].(*heldLock)
+	return h
+}
+
+// FenceTx fences a transaction that a step commits itself (an Applier
+// writing in chunks, each committed on its own), as the runner fences the
+// step's own transaction: call it inside tx just before tx.Commit. Outside
+// apply, or with a lock that cannot be lost, it does nothing.
+func (s *Session) FenceTx(ctx context.Context, tx *sql.Tx) error {
+	return s.heldLock().fenceTx(ctx, tx)
+}
+
+// CheckLock fails with ErrLockLost when the run's lock is no longer this
+// runner's: for a step that writes outside any transaction, before each
+// write. Outside apply, or with a lock that cannot be lost, it does
+// nothing.
+func (s *Session) CheckLock(ctx context.Context) error {
+	return s.heldLock().checkHeld(ctx)
+}

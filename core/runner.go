@@ -88,6 +88,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 			return rep, lerr
 		}
 		held = newHeldLock(lock)
+		sess.memo[heldLockKey{}] = held
 		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 		defer func() {
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func RunLockTests(t *testing.T, h Harness, c LockContract) {
 		{"HonoursContext", testLockHonoursContext},
 		{"LostLockIsFenced", testLostLockIsFenced},
 		{"LostLockStopsTheRun", testLostLockStopsTheRun},
+		{"SessionCheckLock", testSessionCheckLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t), c) })
@@ -319,4 +321,49 @@ func testLostLockStopsTheRun(t *testing.T, open Opener, c LockContract) {
 		t.Fatalf("lock after the failed run: %v", err)
 	}
 	_ = l.Unlock(context.Background())
+}
+
+// checkingStep is an Applier that takes the lock away, then asks the
+// session whether the lock is still held, as a step that commits in
+// chunks of its own would before each chunk.
+type checkingStep struct {
+	lose func()
+	seen *error
+}
+
+func (s checkingStep) Info() core.StepInfo {
+	return core.StepInfo{ID: "test:check-lock", Description: "checks the lock from inside a step"}
+}
+
+func (s checkingStep) Check(context.Context, *core.Session) (*core.Plan, error) {
+	return &core.Plan{Changes: []core.Change{{Summary: "write in chunks"}}}, nil
+}
+
+func (s checkingStep) Apply(ctx context.Context, sess *core.Session, _ *core.Plan) error {
+	if err := sess.CheckLock(ctx); err != nil {
+		return fmt.Errorf("before the loss: %w", err)
+	}
+	s.lose()
+	*s.seen = sess.CheckLock(ctx)
+	return *s.seen
+}
+
+// testSessionCheckLock: Session.CheckLock, for steps that commit on their
+// own, sees the run's lock lost.
+func testSessionCheckLock(t *testing.T, open Opener, c LockContract) {
+	lose := c.lose()
+	if lose == nil {
+		t.Skip("no way to take the lock away from a living holder")
+	}
+	d := open(t)
+	var seen error
+	var once sync.Once
+	reg, err := core.NewRegistry(checkingStep{lose: func() { once.Do(func() { lose(t, d, "gw-step-check") }) }, seen: &seen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = core.NewRunner(d, reg, core.WithLockName("gw-step-check"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
+	if !errors.Is(seen, core.ErrLockLost) || !errors.Is(err, core.ErrLockLost) {
+		t.Fatalf("Session.CheckLock after the loss: %v; run: %v; want core.ErrLockLost", seen, err)
+	}
 }
