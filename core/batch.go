@@ -67,7 +67,7 @@ type BatchResult struct {
 // applyBatches runs the batches of c, each committed on its own. It
 // returns the rows affected and whether every batch carried a proof, and
 // counts the batches in *batches.
-func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fence Fencer, batches *int) (int64, bool, error) {
+func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, held *heldLock, batches *int) (int64, bool, error) {
 	var total int64
 	var prev *BatchResult
 	proven := true
@@ -84,7 +84,7 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fenc
 		}
 		proven = proven && b.Proof != nil
 		t0 := time.Now()
-		res, err := r.applyBatch(ctx, sess, b, fence)
+		res, err := r.applyBatch(ctx, sess, b, held)
 		if err != nil {
 			return total, proven, fmt.Errorf("%s: batch %d (%s): %w", c.Summary, i, b.Label, err)
 		}
@@ -106,7 +106,7 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, fenc
 // statements, proof again, fence, commit. The lock is fenced first too,
 // so a lease row is locked before the snapshot is taken and a heartbeat
 // cannot make the final fence a serialization failure.
-func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, fence Fencer) (BatchResult, error) {
+func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, held *heldLock) (BatchResult, error) {
 	res := BatchResult{Missing: -1}
 	tx, err := r.driver.DB().BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
@@ -114,11 +114,8 @@ func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, fence 
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	ts := sess.withTx(tx)
-	if fence != nil {
-		countQuery(ctx)
-		if err := fence.Fence(ctx, tx.Tx); err != nil {
-			return res, err
-		}
+	if err := held.fenceOrCheck(ctx, tx.Tx); err != nil {
+		return res, err
 	}
 	if b.Proof != nil {
 		if res.Missing, err = ts.Count(ctx, b.Proof.SQL, b.Proof.Args...); err != nil {
@@ -143,11 +140,8 @@ func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, fence 
 			return res, fmt.Errorf("%d rows still to do after the batch did %d: %w", left, res.Rows, ErrNotConverged)
 		}
 	}
-	if fence != nil {
-		countQuery(ctx)
-		if err := fence.Fence(ctx, tx.Tx); err != nil {
-			return res, err
-		}
+	if err := held.fenceOrCheck(ctx, tx.Tx); err != nil {
+		return res, err
 	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("core: commit: %w", err)

@@ -77,7 +77,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel, proven: map[string]bool{},
 	}
 
-	var fence Fencer
+	var held *heldLock
 	if mode == ModeApply {
 		lockStart := time.Now()
 		// lerr, not err: the deferred recorder below must see the run's
@@ -92,7 +92,8 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 			}
 			return rep, lerr
 		}
-		fence, _ = lock.(Fencer)
+		held = newHeldLock(lock)
+		sess.memo[heldLockKey{}] = held
 		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 		defer func() {
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -113,7 +114,15 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		}
 	}
 
-	err = r.runSteps(ctx, sess, steps, mode, rep, fence)
+	err = r.runSteps(ctx, sess, steps, mode, rep, held)
+	if err == nil && anyApplied(rep) {
+		// A run that wrote reports success only while it still holds
+		// the lock: commits are fenced, but MySQL's statements only
+		// checked before they ran.
+		if lerr := held.checkHeld(ctx); lerr != nil {
+			err = fmt.Errorf("core: after the last step: %w", lerr)
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		err = interrupted(ctx, err)
 	}
@@ -135,7 +144,7 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 
 // runSteps runs the steps in order and then, unless planning, the shared
 // verify phase. A cancelled context stops it between steps.
-func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, fence Fencer) error {
+func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, held *heldLock) error {
 	applied := false
 	skipped := map[string]bool{}
 	for i, st := range steps {
@@ -152,7 +161,7 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode, fence)
+		sr, changed, err := r.runStep(ctx, sess, st, mode, held)
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
@@ -173,6 +182,16 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 	return err
 }
 
+// anyApplied: some step of the run wrote.
+func anyApplied(rep *Report) bool {
+	for _, s := range rep.Steps {
+		if s.Status == StatusApplied || s.Status == StatusDrift && len(s.Changes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func firstSkipped(after []string, skipped map[string]bool) string {
 	for _, id := range after {
 		if skipped[id] {
@@ -190,9 +209,9 @@ func boolInt(b bool) int {
 }
 
 // runStep checks one step and, in apply mode, applies its plan, fenced
-// by the run's lock when that lock is a Fencer. The step timeout bounds
+// by the run's lock (heldLock). The step timeout bounds
 // both; a cancelled run lets an apply under way finish within stepGrace.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, fence Fencer) (sr StepReport, changed bool, err error) {
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
 	deadline := r.stepDeadline(t0)
@@ -202,6 +221,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	ctx, span := r.tel.startStep(ctx, info.ID)       // telemetry
 	defer func() { r.tel.endStep(span, &sr, err) }() // telemetry
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
+		err = explainError(r.driver, err)
 		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
 		sr.Status, sr.Error = StatusFailed, se.Error()
@@ -265,7 +285,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
 	actx, applyDone := r.tel.phase(actx, PhaseApply) // telemetry
-	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence, &sr.Batches)
+	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, held, &sr.Batches)
 	applyDone(err) // telemetry
 	if proven {
 		sess.proven[info.ID] = true
@@ -291,9 +311,9 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 // applyPlan applies a plan and reports the rows affected and whether it
 // proved itself: every batched change with a proof in each batch, every
 // other change Convergence.
-func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer, batches *int) (int64, bool, error) {
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock, batches *int) (int64, bool, error) {
 	if _, custom := st.(Applier); custom || !plan.batched() {
-		rows, err := r.applyChanges(ctx, sess, st, plan, transactional, fence)
+		rows, err := r.applyChanges(ctx, sess, st, plan, transactional, held)
 		return rows, false, err
 	}
 	// Batched changes commit on their own; the changes between them are
@@ -305,7 +325,7 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 		if len(run) == 0 {
 			return nil
 		}
-		n, err := r.applyChanges(ctx, sess, st, &Plan{Changes: run}, transactional, fence)
+		n, err := r.applyChanges(ctx, sess, st, &Plan{Changes: run}, transactional, held)
 		total, run = total+n, nil
 		return err
 	}
@@ -321,7 +341,7 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 			return total, false, err
 		}
 		done := 0
-		n, ok, err := r.applyBatches(ctx, sess, c, fence, &done)
+		n, ok, err := r.applyBatches(ctx, sess, c, held, &done)
 		*batches += done
 		total, proven = total+n, proven && ok
 		if err != nil {
@@ -334,19 +354,19 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	return total, proven, nil
 }
 
-func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer) (int64, error) {
+func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock) (int64, error) {
 	if !transactional {
-		return execPlan(ctx, sess, st, plan)
+		// No commit to fence: the lock is checked before each statement.
+		return execPlan(ctx, sess, st, plan, held.checkHeld)
 	}
 	tx, err := r.driver.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("core: begin: %w", err)
 	}
 	// BEGIN and COMMIT are counted by the driver's QueryCounter hook.
-	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
-	if err == nil && fence != nil {
-		countQuery(ctx)
-		err = fence.Fence(ctx, tx.Tx)
+	rows, err := execPlan(ctx, sess.withTx(tx), st, plan, nil)
+	if err == nil {
+		err = held.fenceTx(ctx, tx.Tx)
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -358,13 +378,24 @@ func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan 
 	return rows, nil
 }
 
-func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan) (int64, error) {
+// execPlan runs the plan's statements; before, when not nil, runs ahead
+// of each one (a custom Applier: ahead of it).
+func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan, before func(context.Context) error) (int64, error) {
+	if before == nil {
+		before = func(context.Context) error { return nil }
+	}
 	if a, ok := st.(Applier); ok {
+		if err := before(ctx); err != nil {
+			return 0, err
+		}
 		return 0, a.Apply(ctx, sess, plan)
 	}
 	var total int64
 	for _, c := range plan.Changes {
 		for _, s := range c.Statements {
+			if err := before(ctx); err != nil {
+				return total, err
+			}
 			res, err := sess.Exec(ctx, s)
 			if err != nil {
 				return total, fmt.Errorf("%s: %w", c.Summary, err)
@@ -432,6 +463,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 }
 
 func (r *Runner) markFailed(sr *StepReport, err *StepError) error {
+	err.Err = explainError(r.driver, err.Err)
 	sr.Status, sr.Error = StatusFailed, err.Error()
 	r.o.logger.Error("verify failed", "step", err.Step, "err", err.Err)
 	return err

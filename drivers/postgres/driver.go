@@ -72,6 +72,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		// next. Set them on the role there (ALTER ROLE … SET).
 		sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
 	}
+	if err := lock.applySchema(cfg); err != nil {
+		return nil, err
+	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
 	if err := sqldb.PingContext(ctx); err != nil {
@@ -81,6 +84,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
 	d.lock = lock
+	if err := d.requireSchema(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -91,6 +98,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 func New(db *bun.DB, opts ...Option) *Driver {
 	lock := newLockConfig(opts)
 	lock.resolve(nil)
+	lock.schema = "" // the caller's connections keep their search_path
 	// A clone with the hook: the caller's handle is left as it was.
 	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), lock: lock}
 }

@@ -61,6 +61,8 @@ type lockConfig struct {
 	why string
 	// stepTimeout sets the sessions' timeouts (see WithStepTimeout).
 	stepTimeout time.Duration
+	// schema is the schema of WithSchema (schema.go).
+	schema string
 }
 
 func newLockConfig(opts []Option) lockConfig {

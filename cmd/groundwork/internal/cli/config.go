@@ -44,7 +44,9 @@ type setting struct {
 // then the config file, then the default.
 var settingsSpec = []setting{
 	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, def: "sqlite://groundwork.db", kind: kindString,
-		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
+		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+psycopg://, postgresql+asyncpg:// (sslmode= or ssl=), mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; sqlite+sqlcipher:// is refused; percent-encode '@', '/', '?' and '#' in the password; the password is shown as ***"},
+	{name: "db-schema", envs: []string{"GROUNDWORK_DB_SCHEMA", "DATABASE_SCHEMA"}, kind: kindString,
+		usage: "PostgreSQL: the schema of the host's tables (Open WebUI's DATABASE_SCHEMA); groundwork's tables, history and lock go there too; empty means the URL's or the server's search_path (public); ignored on SQLite and MySQL/MariaDB"},
 	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "keep retrying to connect (with backoff) for this long when the database is not up yet; 0 tries once"},
 	{name: "lock-timeout", envs: []string{"GROUNDWORK_LOCK_TIMEOUT"}, def: "60s", kind: kindDuration,
@@ -88,6 +90,7 @@ const configEnv = "GROUNDWORK_CONFIG"
 type settings struct {
 	DB          string
 	dbFrom      string
+	DBSchema    string
 	Wait        time.Duration
 	LockTimeout time.Duration
 	Timeout     time.Duration
@@ -201,6 +204,7 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		return d
 	}
 	st.DB, st.dbFrom = strings.TrimSpace(raw["db"].text), raw["db"].from
+	st.DBSchema = strings.TrimSpace(raw["db-schema"].text)
 	st.Wait, st.LockTimeout, st.Timeout = dur("wait"), dur("lock-timeout"), dur("timeout")
 	st.StepTimeout, st.LockMode, st.LeaseTTL = dur("step-timeout"), str("lock-mode"), dur("lease-ttl")
 	if d, err := time.ParseDuration(strings.TrimSpace(raw["lease-ttl"].text)); err == nil && d < time.Second {
