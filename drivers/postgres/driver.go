@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -65,6 +66,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	lock := newLockConfig(opts)
 	lock.resolve(cfg)
+	if lock.mode == LockSession {
+		// Not through a transaction pooler (the lease mode's reason to
+		// be): PgBouncer refuses startup parameters it does not know,
+		// and a SET would reach whichever client gets the connection
+		// next. Set them on the role there (ALTER ROLE … SET).
+		sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
+	}
+	if err := lock.applySchema(cfg); err != nil {
+		return nil, err
+	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
 	if err := sqldb.PingContext(ctx); err != nil {
@@ -74,6 +85,10 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
 	d.lock, d.owned = lock, true
+	if err := d.requireSchema(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -84,6 +99,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 func New(db *bun.DB, opts ...Option) *Driver {
 	lock := newLockConfig(opts)
 	lock.resolve(nil)
+	lock.schema = "" // the caller's connections keep their search_path
 	// A clone with the hook: the caller's handle is left as it was.
 	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), lock: lock}
 }
@@ -142,4 +158,36 @@ func scrub(msg, connString string, extra ...string) string {
 		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
 	}
 	return core.Redact(msg, append(secrets, extra...), "xxxxx")
+}
+
+// Session timeouts of every connection Open makes, unless the URL sets
+// its own (statement_timeout=…, lock_timeout=… or options=-c …): the
+// server stops the work of a runner that was killed or timed out instead
+// of running its statement on for minutes, and a DDL statement waiting
+// for a table the application holds gives up instead of queueing the
+// application's own queries behind it for long.
+const (
+	DefaultStatementTimeout = 5 * time.Minute
+	DefaultLockTimeout      = 10 * time.Second
+)
+
+// WithStepTimeout bounds the server side of each statement by the
+// runner's step timeout: statement_timeout is d, and lock_timeout d when
+// that is shorter than DefaultLockTimeout. Zero (the default) means
+// DefaultStatementTimeout and DefaultLockTimeout. Only Open sets them:
+// New wraps a handle whose settings are the caller's. Nor are they set
+// in LockLease mode, which is for transaction poolers.
+func WithStepTimeout(d time.Duration) Option { return func(c *lockConfig) { c.stepTimeout = d } }
+
+func sessionTimeouts(params map[string]string, step time.Duration) {
+	stmt, lock := DefaultStatementTimeout, DefaultLockTimeout
+	if step > 0 {
+		stmt, lock = step, min(step, DefaultLockTimeout)
+	}
+	for name, d := range map[string]time.Duration{"statement_timeout": stmt, "lock_timeout": lock} {
+		if params[name] != "" || strings.Contains(params["options"], name) {
+			continue
+		}
+		params[name] = strconv.FormatInt(max(d.Milliseconds(), 1), 10)
+	}
 }

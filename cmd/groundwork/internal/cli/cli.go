@@ -71,6 +71,8 @@ type app struct {
 	errPrinted bool
 	// at is the step the current run is at, for the progress line.
 	at atomic.Pointer[core.Progress]
+	// otel is the export configuration of --otel, nil when off (otel.go).
+	otel *otelConfig
 }
 
 // Main runs the command line with args (without the program name) and
@@ -80,6 +82,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		getenv = func(string) string { return "" }
 	}
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20}
+	defer a.stopTelemetry() // otel.go: flush before the process exits, bounded
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -142,7 +145,10 @@ func (a *app) setup(cmd *cobra.Command) error {
 	}
 	a.st = st
 	a.mask.add(st.Org.APIKey)
-	return a.setupLogger()
+	if err := a.setupLogger(); err != nil {
+		return err
+	}
+	return a.setupTelemetry() // otel.go
 }
 
 // setupLogger builds the stderr logger of the settings; every record
@@ -269,11 +275,11 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 // postgresOptions are the driver options of the lock settings.
 func (a *app) postgresOptions() []postgres.Option {
 	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
-	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL), postgres.WithStepTimeout(a.st.StepTimeout)}
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
-	return []core.Option{
+	return append([]core.Option{
 		core.WithLogger(a.log),
 		core.WithLockTimeout(a.st.LockTimeout),
 		core.WithStepTimeout(a.st.StepTimeout),
@@ -281,7 +287,7 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
 		core.WithProgress(func(p core.Progress) { a.at.Store(&p) }),
-	}
+	}, a.telemetryOptions()...) // otel.go
 }
 
 // fail reports an error that stopped the command before or instead of a
@@ -319,7 +325,13 @@ func exitCode(rep *core.Report, err error) int {
 	switch rep.Status {
 	case core.RunFailed:
 		return ExitFailed
-	case core.RunDrift, core.RunPending:
+	case core.RunPending:
+		// verify: data the next apply adds (a sign-up), ready all the same.
+		if rep.Mode == core.ModeVerify {
+			return ExitOK
+		}
+		return ExitDrift
+	case core.RunDrift:
 		return ExitDrift
 	}
 	return ExitOK

@@ -45,7 +45,9 @@ type setting struct {
 // then the config file, then the default.
 var settingsSpec = []setting{
 	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, def: "sqlite://groundwork.db", kind: kindString,
-		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
+		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+psycopg://, postgresql+asyncpg:// (sslmode= or ssl=), mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; sqlite+sqlcipher:// is refused; percent-encode '@', '/', '?' and '#' in the password; the password is shown as ***"},
+	{name: "db-schema", envs: []string{"GROUNDWORK_DB_SCHEMA", "DATABASE_SCHEMA"}, kind: kindString,
+		usage: "PostgreSQL: the schema of the host's tables (Open WebUI's DATABASE_SCHEMA); groundwork's tables, history and lock go there too; empty means the URL's or the server's search_path (public); ignored on SQLite and MySQL/MariaDB"},
 	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "keep retrying to connect (with backoff) for this long when the database is not up yet; 0 tries once"},
 	{name: "lock-timeout", envs: []string{"GROUNDWORK_LOCK_TIMEOUT"}, def: "60s", kind: kindDuration,
@@ -80,6 +82,8 @@ var settingsSpec = []setting{
 		usage: "a step pack file (YAML, see docs/packs.md) to run beside the built-in packs; repeatable (comma-separated in the environment, a YAML list in the file); a bad pack is exit 2 before anything is written"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "otel", envs: []string{"GROUNDWORK_OTEL"}, def: "false", kind: kindBool,
+		usage: "export each run's traces and metrics over OTLP, configured by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED); a span per statement with --log-level debug; see README, Observability"},
 }
 
 // configEnv names the config file when --config is not given.
@@ -89,6 +93,7 @@ const configEnv = "GROUNDWORK_CONFIG"
 type settings struct {
 	DB          string
 	dbFrom      string
+	DBSchema    string
 	Wait        time.Duration
 	LockTimeout time.Duration
 	Timeout     time.Duration
@@ -100,6 +105,7 @@ type settings struct {
 	LogFormat   string
 	Org         orgaccess.Config
 	Packs       []string
+	OTel        bool
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -207,6 +213,7 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		return d
 	}
 	st.DB, st.dbFrom = strings.TrimSpace(raw["db"].text), raw["db"].from
+	st.DBSchema = strings.TrimSpace(raw["db-schema"].text)
 	st.Wait, st.LockTimeout, st.Timeout = dur("wait"), dur("lock-timeout"), dur("timeout")
 	st.StepTimeout, st.LockMode, st.LeaseTTL = dur("step-timeout"), str("lock-mode"), dur("lease-ttl")
 	if d, err := time.ParseDuration(strings.TrimSpace(raw["lease-ttl"].text)); err == nil && d < time.Second {
@@ -224,6 +231,11 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["no-name-heuristic"].from, raw["no-name-heuristic"].text))
 	} else {
 		st.Org.NoNameHeuristic = b
+	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
+	} else {
+		st.OTel = b
 	}
 	if m := raw["models"]; m.list != nil || strings.TrimSpace(m.text) != "" {
 		var models []string
@@ -297,6 +309,7 @@ type fileConfig struct {
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	Pack            yaml.Node `yaml:"pack"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	OTel            yaml.Node `yaml:"otel"`
 }
 
 // readConfigFile reads the YAML settings file at path.
