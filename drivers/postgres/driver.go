@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -65,20 +67,37 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		cfg.RuntimeParams["application_name"] = ApplicationName
 	}
 	lock := newLockConfig(opts)
+	auto := lock.mode == LockAuto
 	lock.resolve(cfg)
+	var timeouts []string
 	if lock.mode == LockSession {
 		// Not through a transaction pooler (the lease mode's reason to
-		// be): PgBouncer refuses startup parameters it does not know,
-		// and a SET would reach whichever client gets the connection
-		// next. Set them on the role there (ALTER ROLE … SET).
-		sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
+		// be): a SET there would reach whichever client gets the
+		// connection next. Set them on the role there (ALTER ROLE … SET).
+		timeouts = sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
 	}
 	if err := lock.applySchema(cfg); err != nil {
 		return nil, err
 	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
-	if err := sqldb.PingContext(ctx); err != nil {
+	err = sqldb.PingContext(ctx)
+	if err != nil && len(timeouts) > 0 && refusedStartupParameter(err) {
+		// PgBouncer (on a port the URL does not give away) refuses
+		// startup parameters it does not know. Connect without the
+		// timeouts; chosen automatically, the lock becomes the lease,
+		// which a transaction pooler cannot share between clients.
+		_ = sqldb.Close()
+		for _, p := range timeouts {
+			delete(cfg.RuntimeParams, p)
+		}
+		if auto {
+			lock.mode, lock.why = LockLease, "auto: the server refused the startup parameter "+strings.Join(timeouts, ", ")+", as PgBouncer does"
+		}
+		sqldb = stdlib.OpenDB(*cfg)
+		err = sqldb.PingContext(ctx)
+	}
+	if err != nil {
 		_ = sqldb.Close()
 		// Not wrapped: a *pgconn.ConnectError carries the whole config.
 		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
@@ -179,15 +198,31 @@ const (
 // in LockLease mode, which is for transaction poolers.
 func WithStepTimeout(d time.Duration) Option { return func(c *lockConfig) { c.stepTimeout = d } }
 
-func sessionTimeouts(params map[string]string, step time.Duration) {
+// sessionTimeouts adds the timeouts the URL does not set to params and
+// returns the names it added.
+func sessionTimeouts(params map[string]string, step time.Duration) []string {
 	stmt, lock := DefaultStatementTimeout, DefaultLockTimeout
 	if step > 0 {
 		stmt, lock = step, min(step, DefaultLockTimeout)
 	}
-	for name, d := range map[string]time.Duration{"statement_timeout": stmt, "lock_timeout": lock} {
-		if params[name] != "" || strings.Contains(params["options"], name) {
+	var added []string
+	for _, p := range []struct {
+		name string
+		d    time.Duration
+	}{{"statement_timeout", stmt}, {"lock_timeout", lock}} {
+		if params[p.name] != "" || strings.Contains(params["options"], p.name) {
 			continue
 		}
-		params[name] = strconv.FormatInt(max(d.Milliseconds(), 1), 10)
+		params[p.name] = strconv.FormatInt(max(p.d.Milliseconds(), 1), 10)
+		added = append(added, p.name)
 	}
+	return added
+}
+
+// refusedStartupParameter reports whether the server (a pooler, in
+// practice) refused the connection for a startup parameter it does not
+// know: SQLSTATE 08P01, "unsupported startup parameter".
+func refusedStartupParameter(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "08P01" && strings.Contains(pg.Message, "startup parameter")
 }
