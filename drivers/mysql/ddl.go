@@ -171,6 +171,22 @@ func (d *Driver) AddColumn(table string, c core.Column) string {
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
 }
 
+var _ core.ForeignKeyReplacer = (*Driver)(nil)
+
+// ReplaceForeignKey implements core.ForeignKeyReplacer with one ALTER
+// TABLE that drops the old key and adds the declared one under the same
+// name. DDL is not transactional here, but one ALTER TABLE is atomic on
+// InnoDB: it happens whole or not at all, so no run killed half-way
+// leaves the table without its key. The server checks the rows against
+// the new key as it copies the table (the pack's link tables are small);
+// they met the old one, which connects the same columns, so it refuses
+// nothing the old key let in, and a row written with foreign_key_checks
+// off that the new key refuses fails the step and changes nothing.
+func (d *Driver) ReplaceForeignKey(table string, have core.ForeignKeyState, want core.ForeignKey) []string {
+	return []string{"ALTER TABLE " + d.Quote(table) + " DROP FOREIGN KEY " + d.Quote(have.Name) +
+		", ADD CONSTRAINT " + d.Quote(have.Name) + " " + core.ForeignKeyClause(d, want)}
+}
+
 // CreateIndex implements core.DDL. MySQL 8 has no CREATE INDEX IF NOT
 // EXISTS (MariaDB has): none is needed, the shared algorithm creates only
 // the indexes the catalog lacks, under the lock.
