@@ -77,6 +77,14 @@ var settingsSpec = []setting{
 		usage: "never infer a development organization from its id or name"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "host-revision", envs: []string{orgaccess.EnvHostRevision}, kind: kindString,
+		usage: "the alembic revision the Open WebUI about to start migrates the database to (comma-separated for several heads), or \"current\" (the database's revision is the host's); while the database is not at it the view is held back; unset: read from host-migrations"},
+	{name: "host-migrations", envs: []string{orgaccess.EnvHostMigrations}, kind: kindString,
+		usage: "directory of Open WebUI's alembic migrations (migrations/versions); its head is the host's revision; unset: " + orgaccess.OpenWebUIMigrations + " when it exists (groundwork inside the Open WebUI image), else the revision is unknown and the view is held back"},
+	{name: "after-host", envs: []string{"GROUNDWORK_AFTER_HOST"}, def: "false", kind: kindBool,
+		usage: "apply only: first wait (without the lock) until Open WebUI has migrated the database to the host revision, then apply, which creates what the start before the host held back"},
+	{name: "after-host-timeout", envs: []string{"GROUNDWORK_AFTER_HOST_TIMEOUT"}, def: "30m", kind: kindDuration,
+		usage: "how long after-host waits for Open WebUI's migrations before failing"},
 }
 
 // configEnv names the config file when --config is not given.
@@ -96,6 +104,9 @@ type settings struct {
 	LogLevel    string
 	LogFormat   string
 	Org         orgaccess.Config
+	// AfterHost and AfterHostTimeout: the after-host phase of apply.
+	AfterHost        bool
+	AfterHostTimeout time.Duration
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -216,6 +227,22 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 	} else {
 		st.Org.NoNameHeuristic = b
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["after-host"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["after-host"].from, raw["after-host"].text))
+	} else {
+		st.AfterHost = b
+	}
+	st.AfterHostTimeout = dur("after-host-timeout")
+	host, err := orgaccess.ResolveTarget(raw["host-revision"].text, raw["host-revision"].from,
+		raw["host-migrations"].text, raw["host-migrations"].from, orgaccess.OpenWebUIMigrations)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("cli: %w", err))
+	}
+	st.Org.Host = host
+	if err == nil && st.AfterHost && host.Unknown() {
+		errs = append(errs, invalidf("%s: waiting for the host needs the revision it migrates to: set --host-revision (%s) or --host-migrations (%s); %s does not exist here",
+			raw["after-host"].from, orgaccess.EnvHostRevision, orgaccess.EnvHostMigrations, orgaccess.OpenWebUIMigrations))
+	}
 	if m := raw["models"]; m.list != nil || strings.TrimSpace(m.text) != "" {
 		var models []string
 		var err error
@@ -278,6 +305,10 @@ type fileConfig struct {
 	Environment     yaml.Node `yaml:"environment"`
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	HostRevision    yaml.Node `yaml:"host-revision"`
+	HostMigrations  yaml.Node `yaml:"host-migrations"`
+	AfterHost       yaml.Node `yaml:"after-host"`
+	AfterHostTO     yaml.Node `yaml:"after-host-timeout"`
 }
 
 // readConfigFile reads the YAML settings file at path.
