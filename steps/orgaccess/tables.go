@@ -80,3 +80,9 @@ func indexes() []core.Index {
 		{Name: "idx_org_models_org_model", Table: OrgModelsTable, Columns: []string{"organization_id", "model_id"}, Unique: true},
 	}
 }
+
+// Tables returns the pack's tables as declared: the organizations, the
+// model links and the members.
+func Tables() []core.Table {
+	return []core.Table{ClientOrganizations(), organizationModels(), organizationMembers()}
+}
