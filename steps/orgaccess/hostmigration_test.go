@@ -122,7 +122,9 @@ func sqliteHostUpgrade(ctx context.Context, db *sql.DB) error {
 		// add, copy, drop, rename; the indexes of the dropped columns
 		// dropped by hand; then the batch rebuild without api_key and
 		// oauth_sub.
-		func() error { return execAll(ctx, db, "ALTER TABLE user ADD COLUMN oauth JSON", "ALTER TABLE user ADD COLUMN timezone VARCHAR") },
+		func() error {
+			return execAll(ctx, db, "ALTER TABLE user ADD COLUMN oauth JSON", "ALTER TABLE user ADD COLUMN timezone VARCHAR")
+		},
 		func() error {
 			return execAll(ctx, db, "ALTER TABLE user ADD COLUMN info_json JSON", "UPDATE user SET info_json = info",
 				"ALTER TABLE user DROP COLUMN info", "ALTER TABLE user RENAME COLUMN info_json TO info")
