@@ -57,7 +57,7 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		switch {
 		case h != nil && SameAction(h.OnDelete, fk.OnDelete):
 		case h != nil && canReplace && h.Name != "":
-			p.addSchema(fmt.Sprintf("replace %s: ON DELETE %s → %s (existing rows are not checked)", desc, h.OnDelete, fk.OnDelete),
+			p.addSchema(fmt.Sprintf("replace %s: ON DELETE %s → %s", desc, h.OnDelete, fk.OnDelete),
 				foreignKeyReplaced(t.Name, *h, fk), fr.ReplaceForeignKey(t.Name, *h, fk)...)
 		case h != nil:
 			p.Notes = append(p.Notes, fmt.Sprintf("%s is ON DELETE %s, declared %s (left as is: this dialect cannot change a foreign key without rebuilding the table)",
@@ -91,9 +91,9 @@ func foreignKeyReplaced(table string, old ForeignKeyState, fk ForeignKey) func(*
 		}
 		for i := range ts.ForeignKeys {
 			if ts.ForeignKeys[i].Name == old.Name {
-				st := fk.State()
-				st.Name = old.Name
-				ts.ForeignKeys[i] = st
+				// The new key's name is the driver's choice: unknown
+				// until the next inspection.
+				ts.ForeignKeys[i] = fk.State()
 			}
 		}
 	}
