@@ -117,6 +117,16 @@ func contains(list []string, s string) bool {
 // to. Like alembic on SQLite it is not one transaction: a failure leaves
 // what ran before it.
 func sqliteHostUpgrade(ctx context.Context, db *sql.DB) error {
+	return sqliteHostUpgradeFrom(ctx, db, 0)
+}
+
+// sqliteResumeAfterUserRebuild is what the host's next start runs once
+// the failed rebuild of user was completed by hand: b10670c03dd5 again,
+// which finds its columns added, converted and dropped and only stamps
+// its revision, then 461111b60977.
+const sqliteResumeAfterUserRebuild = 4
+
+func sqliteHostUpgradeFrom(ctx context.Context, db *sql.DB, from int) error {
 	steps := []func() error{
 		// b10670c03dd5: new columns; info and settings to JSON by
 		// add, copy, drop, rename; the indexes of the dropped columns
@@ -142,7 +152,7 @@ func sqliteHostUpgrade(ctx context.Context, db *sql.DB) error {
 		func() error { return sqliteBatchRebuild(ctx, db, "model", nil, []string{"id"}) },
 		func() error { return stampRevision(ctx, db, revUser, revPK) },
 	}
-	for _, s := range steps {
+	for _, s := range steps[from:] {
 		if err := s(); err != nil {
 			return err
 		}

@@ -262,6 +262,41 @@ func TestHostUpgradeFailsWithTheViewSQLite(t *testing.T) {
 	}
 }
 
+// The README's recovery for an operator whose host migration failed on
+// the view before this fix: drop the view, finish the rebuild the host
+// left half-way (the copy holds every row), let the host migrate again,
+// then groundwork's after-host phase. Every user is back, and so is the
+// view.
+func TestRecoveryAfterAFailedHostMigrationSQLite(t *testing.T) {
+	ctx := context.Background()
+	d, host := sqliteHost(t, openwebuitest.V0_6_40)
+	run(t, d, withTarget(orgaccess.HostTarget{Current: true}), core.ModeApply)
+	pairs := hostsafetest.Count(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.ViewName))
+	if err := sqliteHostUpgrade(ctx, host); err == nil {
+		t.Fatal("the control did not fail")
+	}
+	// The README's commands, as sqlite3 would run them.
+	recovery := []string{
+		`DROP VIEW IF EXISTS user_available_models`,
+		`ALTER TABLE _alembic_tmp_user RENAME TO user`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS user_id ON user (id)`,
+	}
+	if err := execAll(ctx, host, recovery...); err != nil {
+		t.Fatalf("recovery: %v", err)
+	}
+	if err := sqliteHostUpgradeFrom(ctx, host, sqliteResumeAfterUserRebuild); err != nil {
+		t.Fatalf("the host's migration after the recovery: %v", err)
+	}
+	if n := hostsafetest.Count(t, d, `SELECT COUNT(*) FROM "user"`); n != 3 {
+		t.Fatalf("%d users after the recovery, want 3", n)
+	}
+	run(t, d, withTarget(target(t, revPK)), core.ModeApply)
+	run(t, d, withTarget(target(t, revPK)), core.ModeVerify)
+	if n := hostsafetest.Count(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.ViewName)); n != pairs {
+		t.Fatalf("the view has %d rows after the recovery, %d before", n, pairs)
+	}
+}
+
 func TestHostUpgradeFailsWithTheViewPostgres(t *testing.T) {
 	d, host := pgHost(t, openwebuitest.V0_6_40)
 	run(t, d, withTarget(orgaccess.HostTarget{Current: true}), core.ModeApply)
