@@ -81,6 +81,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Models = models
 	}
+	host, err := ResolveTarget(getenv(EnvHostRevision), EnvHostRevision, getenv(EnvHostMigrations), EnvHostMigrations, OpenWebUIMigrations)
+	if err != nil {
+		return c, err
+	}
+	c.Host = host
 	return c, c.Validate()
 }
 

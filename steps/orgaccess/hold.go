@@ -3,6 +3,7 @@ package orgaccess
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ func readHold(ctx context.Context, s *core.Session, cat *core.Catalog) (hold, er
 	var h hold
 	err := s.QueryRow(ctx, "SELECT target, held_at FROM "+s.Quote(HoldsTable)+" WHERE object = ?", holdObject).Scan(&h.target, &h.since)
 	switch {
-	case err == sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
 		return hold{}, nil
 	case err != nil:
 		return hold{}, fmt.Errorf("steps/orgaccess: read %s: %w", HoldsTable, err)
