@@ -85,6 +85,8 @@ var settingsSpec = []setting{
 		usage: "apply only: first wait (without the lock) until Open WebUI has migrated the database to the host revision, then apply, which creates what the start before the host held back"},
 	{name: "after-host-timeout", envs: []string{"GROUNDWORK_AFTER_HOST_TIMEOUT"}, def: "30m", kind: kindDuration,
 		usage: "how long after-host waits for Open WebUI's migrations before failing"},
+	{name: "otel", envs: []string{"GROUNDWORK_OTEL"}, def: "false", kind: kindBool,
+		usage: "export each run's traces and metrics over OTLP, configured by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED); a span per statement with --log-level debug; see README, Observability"},
 }
 
 // configEnv names the config file when --config is not given.
@@ -107,6 +109,7 @@ type settings struct {
 	// AfterHost and AfterHostTimeout: the after-host phase of apply.
 	AfterHost        bool
 	AfterHostTimeout time.Duration
+	OTel             bool
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -243,6 +246,11 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		errs = append(errs, invalidf("%s: waiting for the host needs the revision it migrates to: set --host-revision (%s) or --host-migrations (%s); %s does not exist here",
 			raw["after-host"].from, orgaccess.EnvHostRevision, orgaccess.EnvHostMigrations, orgaccess.OpenWebUIMigrations))
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
+	} else {
+		st.OTel = b
+	}
 	if m := raw["models"]; m.list != nil || strings.TrimSpace(m.text) != "" {
 		var models []string
 		var err error
@@ -309,6 +317,7 @@ type fileConfig struct {
 	HostMigrations  yaml.Node `yaml:"host-migrations"`
 	AfterHost       yaml.Node `yaml:"after-host"`
 	AfterHostTO     yaml.Node `yaml:"after-host-timeout"`
+	OTel            yaml.Node `yaml:"otel"`
 }
 
 // readConfigFile reads the YAML settings file at path.
