@@ -45,6 +45,10 @@ type Config struct {
 	// HostWait is how long the data steps wait for the host application to
 	// create its tables (user, model, config) before skipping.
 	HostWait time.Duration
+	// Host is the revision the host about to start migrates the database
+	// to; while the database is not there (or it is unknown) the view is
+	// held back (see hold.go).
+	Host HostTarget
 }
 
 // BuiltinModels is the seed's list of OpenRouter models, used only when
@@ -81,6 +85,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Models = models
 	}
+	host, err := ResolveTarget(getenv(EnvHostRevision), EnvHostRevision, getenv(EnvHostMigrations), EnvHostMigrations, OpenWebUIMigrations)
+	if err != nil {
+		return c, err
+	}
+	c.Host = host
 	return c, c.Validate()
 }
 

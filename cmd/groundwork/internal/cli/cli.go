@@ -257,6 +257,11 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		lockMode, why := pg.LockMode()
 		a.log.Info("lock mode", "mode", lockMode, "why", why)
 	}
+	if mode == core.ModeApply && a.st.AfterHost {
+		if err := orgaccess.WaitForHost(ctx, db.driver, a.st.Org.Host, a.st.AfterHostTimeout, 0, a.log); err != nil {
+			return a.fail(mode, err)
+		}
+	}
 	runner := core.NewRunner(db.driver, reg, a.runnerOptions(sel)...)
 	stop := a.progress(mode)
 	var rep *core.Report

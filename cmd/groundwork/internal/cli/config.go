@@ -82,6 +82,14 @@ var settingsSpec = []setting{
 		usage: "a step pack file (YAML, see docs/packs.md) to run beside the built-in packs; repeatable (comma-separated in the environment, a YAML list in the file); a bad pack is exit 2 before anything is written"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "host-revision", envs: []string{orgaccess.EnvHostRevision}, kind: kindString,
+		usage: "the alembic revision the Open WebUI about to start migrates the database to (comma-separated for several heads), or \"current\" (the database's revision is the host's); while the database is not at it the view is held back; unset: read from host-migrations"},
+	{name: "host-migrations", envs: []string{orgaccess.EnvHostMigrations}, kind: kindString,
+		usage: "directory of Open WebUI's alembic migrations (migrations/versions); its head is the host's revision; unset: " + orgaccess.OpenWebUIMigrations + " when it exists (groundwork inside the Open WebUI image), else the revision is unknown and the view is held back"},
+	{name: "after-host", envs: []string{"GROUNDWORK_AFTER_HOST"}, def: "false", kind: kindBool,
+		usage: "apply only: first wait (without the lock) until Open WebUI has migrated the database to the host revision, then apply, which creates what the start before the host held back"},
+	{name: "after-host-timeout", envs: []string{"GROUNDWORK_AFTER_HOST_TIMEOUT"}, def: "30m", kind: kindDuration,
+		usage: "how long after-host waits for Open WebUI's migrations before failing"},
 	{name: "otel", envs: []string{"GROUNDWORK_OTEL"}, def: "false", kind: kindBool,
 		usage: "export each run's traces and metrics over OTLP, configured by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED); a span per statement with --log-level debug; see README, Observability"},
 }
@@ -105,7 +113,10 @@ type settings struct {
 	LogFormat   string
 	Org         orgaccess.Config
 	Packs       []string
-	OTel        bool
+	// AfterHost and AfterHostTimeout: the after-host phase of apply.
+	AfterHost        bool
+	AfterHostTimeout time.Duration
+	OTel             bool
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -232,6 +243,22 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 	} else {
 		st.Org.NoNameHeuristic = b
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["after-host"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["after-host"].from, raw["after-host"].text))
+	} else {
+		st.AfterHost = b
+	}
+	st.AfterHostTimeout = dur("after-host-timeout")
+	host, err := orgaccess.ResolveTarget(raw["host-revision"].text, raw["host-revision"].from,
+		raw["host-migrations"].text, raw["host-migrations"].from, orgaccess.OpenWebUIMigrations)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("cli: %w", err))
+	}
+	st.Org.Host = host
+	if err == nil && st.AfterHost && host.Unknown() {
+		errs = append(errs, invalidf("%s: waiting for the host needs the revision it migrates to: set --host-revision (%s) or --host-migrations (%s); %s does not exist here",
+			raw["after-host"].from, orgaccess.EnvHostRevision, orgaccess.EnvHostMigrations, orgaccess.OpenWebUIMigrations))
+	}
 	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
 	} else {
@@ -309,6 +336,10 @@ type fileConfig struct {
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	Pack            yaml.Node `yaml:"pack"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	HostRevision    yaml.Node `yaml:"host-revision"`
+	HostMigrations  yaml.Node `yaml:"host-migrations"`
+	AfterHost       yaml.Node `yaml:"after-host"`
+	AfterHostTO     yaml.Node `yaml:"after-host-timeout"`
 	OTel            yaml.Node `yaml:"otel"`
 }
 
