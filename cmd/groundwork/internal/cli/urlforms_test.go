@@ -134,6 +134,8 @@ func TestDatabaseSchema(t *testing.T) {
 		"DATABASE_URL": srv.URL("postgres"), "DATABASE_SCHEMA": schema,
 		"OPENROUTER_EXTERNAL_USER": "acme-dev", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": "sk-or-v1-schema-test",
 		"GROUNDWORK_MODELS": "openai/gpt-4o-mini,x-ai/grok-4",
+		// The fixture is at its head: the host's target is where it is.
+		"GROUNDWORK_HOST_REVISION": "current",
 	}
 	r := run(t, env, "apply")
 	mustCode(t, r, ExitOK)
