@@ -105,11 +105,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		if r.o.recorder != nil {
 			defer func() {
 				settle(rep, start, counter, err)
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				defer cancel()
-				if rerr := r.o.recorder.Record(rctx, sess, rep); rerr != nil {
-					log.Warn("run history not recorded", "err", rerr)
-				}
+				r.record(ctx, sess, rep, log)
 			}()
 		}
 	}

@@ -22,7 +22,7 @@ func hint(err error) string {
 	case errors.Is(err, core.ErrStepTimeout):
 		return "a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT): raise it, or look for what blocks the step (a lock held by the application, say)"
 	case errors.Is(err, sqlite.ErrBusy):
-		return "another process (the host application, say) held the SQLite database's write lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it, or look for what keeps a write transaction open; the run is recorded only if the lock is free again within 5s"
+		return "another process (the host application, say) held the SQLite database's write lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it, or look for what keeps a write transaction open; the run is recorded only if the lock is free again within " + core.RecordTimeout.String()
 	case errors.Is(err, core.ErrLockTimeout):
 		return "another runner held the lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it if that runner is busy, or stop it if it is stuck"
 	case errors.Is(err, core.ErrLockLost):
