@@ -68,6 +68,13 @@ const (
 	Restrict   ReferentialAction = "restrict"
 )
 
+// ActionUnknown is what a driver reads when the catalog does not show a
+// key's action to this user (MySQL/MariaDB hide REFERENTIAL_CONSTRAINTS
+// from a role with only SELECT on the table). It matches every action, so
+// a read-only verify does not report drift it cannot see; a declaration
+// cannot use it.
+const ActionUnknown ReferentialAction = "unknown"
+
 // ParseReferentialAction reads an action as a catalog spells it ("NO
 // ACTION", "CASCADE", "SET NULL", …, in any case); an empty or unknown
 // spelling is NoAction, the databases' own default.
@@ -95,7 +102,7 @@ func (a ReferentialAction) Refuses() bool { return a == NoAction || a == Restric
 // NO ACTION and RESTRICT both refuse it (MariaDB reports an unspecified
 // action as RESTRICT, MySQL as NO ACTION).
 func SameAction(a, b ReferentialAction) bool {
-	return a == b || a.Refuses() && b.Refuses()
+	return a == b || a == ActionUnknown || b == ActionUnknown || a.Refuses() && b.Refuses()
 }
 
 func (a ReferentialAction) valid() bool {

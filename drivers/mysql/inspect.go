@@ -166,7 +166,13 @@ func inspectKeys(ctx context.Context, db bun.IDB, cat *core.Catalog) error {
 				if refSchema != "" {
 					refTable = refSchema + "." + refTable
 				}
-				fk = &core.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: core.ParseReferentialAction(deleteRule)}
+				action := core.ParseReferentialAction(deleteRule)
+				if deleteRule == "" {
+					// REFERENTIAL_CONSTRAINTS hides the key from a
+					// role with only SELECT on the table.
+					action = core.ActionUnknown
+				}
+				fk = &core.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: action}
 				fks[k] = fk
 				fkOrder = append(fkOrder, k)
 			}
