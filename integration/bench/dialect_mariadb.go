@@ -142,6 +142,9 @@ func mariadbConnector(dsn string) (driver.Connector, error) {
 	}
 	cfg.ParseTime = true
 	cfg.ClientFoundRows = false
+	// As the driver binds: in the client, one round trip per statement
+	// (not a prepare, execute and close).
+	cfg.InterpolateParams = true
 	return mysql.NewConnector(cfg)
 }
 
