@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -197,10 +196,6 @@ func closeWrite(c net.Conn) {
 	}
 	_ = c.Close()
 }
-
-// errNoProxy is returned by a dialect that cannot be reached through a
-// proxy (SQLite: no network).
-var errNoProxy = errors.New("bench: this dialect has no server to proxy")
 
 // withProxy runs fn with a proxy in front of addr, closed afterwards.
 func withProxy(ctx context.Context, addr string, delay time.Duration, fn func(*Proxy) error) error {
