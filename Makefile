@@ -59,8 +59,9 @@ images:
 
 # The benchmark harness is its own module (integration/bench), so GORM,
 # Atlas and goose stay out of go.mod and out of ./... above: vet it, run
-# its smoke test (tiny sizes, SQLite), then every workload on SQLite,
-# PostgreSQL and MariaDB (about 10-15 minutes on 2 cores). Results in
+# its smoke test (tiny sizes, SQLite), then W1, W2, W4, W5, W7 and W8 on
+# SQLite, PostgreSQL and MariaDB (about 10-15 minutes on 2 cores; W1 builds
+# goose's CLI too). BENCH_FLAGS="-workloads all" adds W3 and W6. Results in
 # integration/bench/results/latest.{md,json}. -mod=mod lets its go.sum
 # follow dependencies the main module adds. BENCH_FLAGS passes flags
 # through, e.g. BENCH_FLAGS="-dialects sqlite -workloads W1,W2".

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"time"
 )
 
 // Workload names.
@@ -15,10 +16,18 @@ const (
 	W4 = "W4" // linking at scale
 	W5 = "W5" // the view in use
 	W6 = "W6" // memory and size
+	W7 = "W7" // converged restart at scale
+	W8 = "W8" // the host's own tables in the catalog
 )
 
 // AllWorkloads in run order.
-var AllWorkloads = []string{W1, W2, W3, W4, W5, W6}
+var AllWorkloads = []string{W1, W2, W3, W4, W5, W6, W7, W8}
+
+// DefaultWorkloads are what `make bench` runs: everything but W3 and W6,
+// whose row-by-row baseline and 100k-user CLI populations take most of
+// a full run (a minute per dialect each on two cores); W7 measures W3's
+// converged restart at its size. `-workloads all` runs them all.
+var DefaultWorkloads = []string{W1, W2, W4, W5, W7, W8}
 
 // Config is one run of the harness.
 type Config struct {
@@ -41,6 +50,22 @@ type Config struct {
 	RSSUsers []int
 	// RSSReps is how many CLI runs W6 makes at each size.
 	RSSReps int
+	// RestartUsers is W7's population: that many users, all members of
+	// the development organization, on which apply and verify are no-ops.
+	// VerifyUsers is W7's larger population, measured on the dialects of
+	// VerifyUsersDialects only.
+	RestartUsers, VerifyUsers int
+	VerifyUsersDialects       []string
+	// HostTables is how many tables of the host's W8 adds to a converged
+	// database.
+	HostTables int
+	// ProxyDelay is what the latency proxy adds each way in W1 (0: no
+	// proxied rows); ProxyReps is how many timed runs each tool gets
+	// through it.
+	ProxyDelay time.Duration
+	ProxyReps  int
+	// GooseBinary is a prebuilt goose CLI to use instead of building one.
+	GooseBinary string
 	// RepoRoot is the groundwork module's directory (the CLI is built
 	// from it); Binary a prebuilt CLI to use instead.
 	RepoRoot, Binary string
@@ -63,7 +88,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Dialects:     []string{"sqlite", "postgres", "mariadb"},
-		Workloads:    AllWorkloads,
+		Workloads:    DefaultWorkloads,
 		Reps:         7,
 		BigReps:      3,
 		BaselineReps: 1,
@@ -75,6 +100,13 @@ func DefaultConfig() Config {
 		RSSUsers:     []int{10_000, 100_000},
 		RSSReps:      2,
 		RepoRoot:     "../..",
+
+		RestartUsers:        100_000,
+		VerifyUsers:         200_000,
+		VerifyUsersDialects: []string{"postgres"},
+		HostTables:          500,
+		ProxyDelay:          DefaultProxyDelay,
+		ProxyReps:           5,
 	}
 }
 
@@ -86,6 +118,9 @@ func SmokeConfig() Config {
 	c.Users, c.Models = 200, 20
 	c.ViewMembers, c.ViewOrgs, c.ViewQueries = 300, 3, 50
 	c.RSSUsers = []int{50, 200}
+	c.Workloads = AllWorkloads
+	c.RestartUsers, c.VerifyUsers, c.VerifyUsersDialects = 200, 300, []string{"sqlite"}
+	c.HostTables, c.ProxyReps = 20, 1
 	return c
 }
 
@@ -98,8 +133,11 @@ func (c *Config) validate() error {
 			return fmt.Errorf("bench: unknown workload %q (want one of %v)", w, AllWorkloads)
 		}
 	}
-	if c.Reps < 1 || c.BigReps < 1 || c.BaselineReps < 1 || c.RSSReps < 1 {
+	if c.Reps < 1 || c.BigReps < 1 || c.BaselineReps < 1 || c.RSSReps < 1 || c.ProxyReps < 1 {
 		return fmt.Errorf("bench: every repetition count must be at least 1")
+	}
+	if c.RestartUsers < 1 || c.VerifyUsers < 1 || c.HostTables < 0 || c.ProxyDelay < 0 {
+		return fmt.Errorf("bench: W7 sizes must be positive, host tables and the proxy delay not negative")
 	}
 	if c.Users < 1 || c.Models < 1 || c.ViewMembers < c.ViewOrgs || c.ViewOrgs < 1 || c.ViewQueries < 1 {
 		return fmt.Errorf("bench: sizes must be positive (and view members at least the organizations)")

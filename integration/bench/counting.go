@@ -25,6 +25,58 @@ type Counts struct {
 	// a miss can name the query that dominates.
 	mu   sync.Mutex
 	slow []QueryTime
+	// phases counts the round trips by what they were for (see phaseOf).
+	phases map[string]int64
+}
+
+// Phases of a run, as phaseOf tells them from the SQL.
+const (
+	PhaseLock    = "lock"
+	PhaseCatalog = "catalog"
+	PhaseHistory = "history"
+	PhaseTx      = "begin/commit"
+	PhaseSteps   = "steps"
+)
+
+// phaseOf tells what a statement was for from its text: the lock, the
+// catalog read, the history row, or the steps' own reads and writes.
+// It is a heuristic over groundwork's SQL, good enough to show where a
+// warm start's round trips go.
+func phaseOf(q string) string {
+	u := strings.ToUpper(q)
+	switch {
+	case strings.Contains(u, "GROUNDWORK_RUNS"):
+		return PhaseHistory
+	case strings.Contains(u, "ADVISORY"), strings.Contains(u, "GET_LOCK"), strings.Contains(u, "RELEASE_LOCK"),
+		strings.Contains(u, "IS_USED_LOCK"), strings.Contains(u, "GROUNDWORK_LOCK"):
+		return PhaseLock
+	case strings.Contains(u, "INFORMATION_SCHEMA"), strings.Contains(u, "PG_CATALOG"), strings.Contains(u, "PG_CLASS"),
+		strings.Contains(u, "PG_NAMESPACE"), strings.Contains(u, "SQLITE_MASTER"), strings.Contains(u, "SQLITE_SCHEMA"),
+		strings.Contains(u, "PRAGMA"), strings.Contains(u, "CURRENT_SCHEMA"), strings.Contains(u, "@@"),
+		strings.Contains(u, "VERSION()"), strings.Contains(u, "SHOW "):
+		return PhaseCatalog
+	}
+	return PhaseSteps
+}
+
+func (c *Counts) phase(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.phases == nil {
+		c.phases = map[string]int64{}
+	}
+	c.phases[p]++
+}
+
+// Phases returns the round trips per phase since ResetSlowest.
+func (c *Counts) Phases() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.phases))
+	for k, v := range c.phases {
+		out[k] = v
+	}
+	return out
 }
 
 // QueryTime is one statement and how long the driver took to answer it.
@@ -54,11 +106,12 @@ func (c *Counts) Slowest() []QueryTime {
 	return append([]QueryTime{}, c.slow...)
 }
 
-// ResetSlowest forgets the slowest statements seen so far.
+// ResetSlowest forgets the slowest statements and the phases seen so far.
 func (c *Counts) ResetSlowest() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.slow = nil
+	c.phases = nil
 }
 
 func oneLine(s string, limit int) string {
@@ -92,6 +145,7 @@ func (s Snapshot) Sub(before Snapshot) Snapshot {
 
 func (c *Counts) query(q string) {
 	c.roundTrips.Add(1)
+	c.phase(phaseOf(q))
 	if isWrite(q) {
 		c.writes.Add(1)
 	}
@@ -156,6 +210,7 @@ func (cc *countingConn) Prepare(query string) (driver.Stmt, error) {
 
 func (cc *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	cc.c.roundTrips.Add(1)
+	cc.c.phase(phaseOf(query))
 	var st driver.Stmt
 	var err error
 	if p, ok := cc.inner.(driver.ConnPrepareContext); ok {
@@ -177,6 +232,7 @@ func (cc *countingConn) Begin() (driver.Tx, error) {
 
 func (cc *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	cc.c.roundTrips.Add(1)
+	cc.c.phase(PhaseTx)
 	var tx driver.Tx
 	var err error
 	if b, ok := cc.inner.(driver.ConnBeginTx); ok {
@@ -214,6 +270,7 @@ func (cc *countingConn) QueryContext(ctx context.Context, query string, args []d
 func (cc *countingConn) Ping(ctx context.Context) error {
 	if p, ok := cc.inner.(driver.Pinger); ok {
 		cc.c.roundTrips.Add(1)
+		cc.c.phase("ping")
 		return p.Ping(ctx)
 	}
 	return nil
@@ -247,11 +304,13 @@ type countingTx struct {
 
 func (t *countingTx) Commit() error {
 	t.c.roundTrips.Add(1)
+	t.c.phase(PhaseTx)
 	return t.inner.Commit()
 }
 
 func (t *countingTx) Rollback() error {
 	t.c.roundTrips.Add(1)
+	t.c.phase(PhaseTx)
 	return t.inner.Rollback()
 }
 

@@ -63,6 +63,9 @@ type Dialect interface {
 	// limited to it).
 	AtlasSchema(db *Database) string
 	Goose() goose.Dialect
+	// GooseCLI is the driver name and DBSTRING goose's command line takes
+	// for db.
+	GooseCLI(db *Database) (driver, dbstring string)
 
 	// Analyze is the statement that gathers the planner's statistics of
 	// the tables the view reads.
@@ -96,4 +99,13 @@ func scriptOf(head, tail string, statements []string) string {
 	}
 	b.WriteString(tail)
 	return b.String()
+}
+
+// networked is a dialect with a server the harness can put a latency
+// proxy in front of.
+type networked interface {
+	// ServerAddr is the server's host:port.
+	ServerAddr() string
+	// Via returns db reached at addr (a proxy) instead of the server.
+	Via(db *Database, addr string) (*Database, error)
 }

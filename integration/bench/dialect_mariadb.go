@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"net"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -141,6 +142,9 @@ func mariadbConnector(dsn string) (driver.Connector, error) {
 	}
 	cfg.ParseTime = true
 	cfg.ClientFoundRows = false
+	// As the driver binds: in the client, one round trip per statement
+	// (not a prepare, execute and close).
+	cfg.InterpolateParams = true
 	return mysql.NewConnector(cfg)
 }
 
@@ -234,3 +238,16 @@ func (d *mariadbDialect) Explain(ctx context.Context, sqldb *sql.DB, query strin
 	}
 	return strings.Join(lines, "\n"), rows.Err()
 }
+
+func (d *mariadbDialect) ServerAddr() string { return net.JoinHostPort(d.srv.Host(), d.srv.Port()) }
+
+func (d *mariadbDialect) Via(db *Database, addr string) (*Database, error) {
+	cfg, err := mysql.ParseDSN(db.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("bench: mariadb: %w", err)
+	}
+	cfg.Addr = addr
+	return &Database{Name: db.Name, DSN: cfg.FormatDSN()}, nil
+}
+
+func (d *mariadbDialect) GooseCLI(db *Database) (string, string) { return "mysql", db.DSN }

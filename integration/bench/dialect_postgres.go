@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,3 +168,17 @@ func psqlBinary() (string, error) {
 	}
 	return exec.LookPath("psql")
 }
+
+func (d *postgresDialect) ServerAddr() string { return net.JoinHostPort(d.srv.Host(), d.srv.Port()) }
+
+// Via rewrites the DSN's host and port (the kit's DSNs are URLs).
+func (d *postgresDialect) Via(db *Database, addr string) (*Database, error) {
+	u, err := url.Parse(db.DSN)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("bench: postgres: DSN of %s is not a URL", db.Name)
+	}
+	u.Host = addr
+	return &Database{Name: db.Name, DSN: u.String()}, nil
+}
+
+func (d *postgresDialect) GooseCLI(db *Database) (string, string) { return "postgres", db.DSN }

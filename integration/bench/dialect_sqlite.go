@@ -188,3 +188,5 @@ func (d *sqliteDialect) Explain(ctx context.Context, sqldb *sql.DB, query string
 	}
 	return strings.Join(lines, "\n"), rows.Err()
 }
+
+func (d *sqliteDialect) GooseCLI(db *Database) (string, string) { return "sqlite3", db.Name }

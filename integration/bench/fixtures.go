@@ -201,3 +201,20 @@ func (e *env) derive(ctx context.Context, src *Database, fn func(c *conn) error)
 	defer c.close()
 	return db, fn(c)
 }
+
+// verify runs the steps' read-only verify in-process and fails unless it
+// finds everything converged.
+func (c *conn) verify(ctx context.Context, steps []core.Step, opts ...core.Option) (*core.Report, error) {
+	reg, err := core.NewRegistry(steps...)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	rep, err := core.NewRunner(c.gw, reg, opts...).Verify(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("bench: verify: %w", err)
+	}
+	if rep.Status != core.RunConverged {
+		return rep, fmt.Errorf("bench: verify: status %s: %v", rep.Status, rep.Drift())
+	}
+	return rep, nil
+}

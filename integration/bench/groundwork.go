@@ -23,13 +23,19 @@ const (
 	// ToolLibConverged is the same run on a database it already converged.
 	ToolLibConverged = "groundwork apply (library), already converged"
 	ToolCLI          = "groundwork apply (CLI process)"
-	ToolFloor        = "floor: plain SQL script (psql / sqlite3)"
-	ToolFloorLib     = "floor: same script in-process"
-	ToolRowByRow     = "baseline: seed's row by row"
-	ToolGorm         = "GORM AutoMigrate"
-	ToolAtlas        = "Atlas inspect + diff"
-	ToolGoose        = "goose up (all applied)"
-	ToolView         = "view query (one user)"
+	// ToolLibVerify and ToolCLIVerify are the read-only verify, the
+	// readiness probe.
+	ToolLibVerify = "groundwork verify (library)"
+	ToolCLIVerify = "groundwork verify (CLI process)"
+	// ToolGooseCLI is goose's own command line, a process like the CLI.
+	ToolGooseCLI = "goose up (CLI process, all applied)"
+	ToolFloor    = "floor: plain SQL script (psql / sqlite3)"
+	ToolFloorLib = "floor: same script in-process"
+	ToolRowByRow = "baseline: seed's row by row"
+	ToolGorm     = "GORM AutoMigrate"
+	ToolAtlas    = "Atlas inspect + diff"
+	ToolGoose    = "goose up (all applied)"
+	ToolView     = "view query (one user)"
 	// ToolViewPrepared is the same query through a prepared statement.
 	ToolViewPrepared = "view query (one user), prepared"
 )
@@ -38,6 +44,11 @@ const (
 // and returns the run: its time, round trips and groundwork's own count.
 // With profile set it writes a CPU profile of the run there.
 func (e *env) groundworkLib(ctx context.Context, db *Database, cfg orgaccess.Config, profile string) (sample, error) {
+	return e.groundworkLibMode(ctx, db, cfg, profile, core.ModeApply)
+}
+
+// groundworkLibMode is groundworkLib in mode apply or verify.
+func (e *env) groundworkLibMode(ctx context.Context, db *Database, cfg orgaccess.Config, profile, mode string) (sample, error) {
 	c, err := e.open(ctx, db)
 	if err != nil {
 		return sample{}, err
@@ -57,12 +68,17 @@ func (e *env) groundworkLib(ctx context.Context, db *Database, cfg orgaccess.Con
 	before := c.counts.Load()
 	c.counts.ResetSlowest()
 	start := time.Now()
-	rep, err := c.apply(ctx, orgaccess.Steps(cfg), core.WithEnvironment(cfg.Environment))
+	var rep *core.Report
+	if mode == core.ModeVerify {
+		rep, err = c.verify(ctx, orgaccess.Steps(cfg), core.WithEnvironment(cfg.Environment))
+	} else {
+		rep, err = c.apply(ctx, orgaccess.Steps(cfg), core.WithEnvironment(cfg.Environment))
+	}
 	dur := time.Since(start)
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{dur: dur, counts: c.counts.Load().Sub(before), slowest: c.counts.Slowest(), queries: rep.Queries, note: stepSummary(rep)}, nil
+	return sample{dur: dur, counts: c.counts.Load().Sub(before), slowest: c.counts.Slowest(), phases: c.counts.Phases(), queries: rep.Queries, note: stepSummary(rep)}, nil
 }
 
 // stepSummary names the slowest steps of a run and the time outside the
@@ -88,6 +104,11 @@ func slicesOf(in []core.StepReport) []core.StepReport { return append([]core.Ste
 // child process on db: the whole cost of a container start (exec,
 // connect, run, history row), and its peak RSS (see watchPeakRSS).
 func (e *env) groundworkCLI(ctx context.Context, db *Database, cfg orgaccess.Config) (sample, error) {
+	return e.groundworkCLIMode(ctx, db, cfg, core.ModeApply)
+}
+
+// groundworkCLIMode runs the CLI's apply or verify.
+func (e *env) groundworkCLIMode(ctx context.Context, db *Database, cfg orgaccess.Config, mode string) (sample, error) {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
@@ -100,7 +121,7 @@ func (e *env) groundworkCLI(ctx context.Context, db *Database, cfg orgaccess.Con
 	if len(cfg.Models) > 0 {
 		env = append(env, orgaccess.EnvModels+"="+strings.Join(cfg.Models, ","))
 	}
-	cmd := exec.CommandContext(ctx, e.bin, "apply", "--tag", orgaccess.Tag, "--output", "json")
+	cmd := exec.CommandContext(ctx, e.bin, mode, "--tag", orgaccess.Tag, "--output", "json")
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -48,6 +48,9 @@ type Row struct {
 	// Slowest are the slowest statements of the median run (in-process
 	// runs only), as the driver answered them.
 	Slowest []QueryTime `json:"slowest,omitempty"`
+	// Phases are the round trips of the median run by what they were for
+	// (lock, catalog, steps, history, begin/commit), in-process runs only.
+	Phases map[string]int64 `json:"phases,omitempty"`
 	// Extra holds workload-specific figures (p99_ms, peak_rss_mb, …).
 	Extra map[string]float64 `json:"extra,omitempty"`
 	Note  string             `json:"note,omitempty"`
@@ -92,6 +95,8 @@ func newResults(cfg Config, command string) *Results {
 			"w3_users": cfg.Users, "w4_models": cfg.Models,
 			"w5_members": cfg.ViewMembers, "w5_orgs": cfg.ViewOrgs, "w5_queries": cfg.ViewQueries,
 			"w6_users": cfg.RSSUsers, "w6_reps": cfg.RSSReps,
+			"w7_users": cfg.RestartUsers, "w7_verify_users": cfg.VerifyUsers, "w8_host_tables": cfg.HostTables,
+			"proxy_delay_ms_each_way": ms(cfg.ProxyDelay), "proxy_reps": cfg.ProxyReps,
 		},
 		Rows: []Row{}, Targets: []Target{}, Plans: []QueryPlan{}, Notes: []string{},
 	}
@@ -119,6 +124,8 @@ type sample struct {
 	note string
 	// slowest are the run's slowest statements, in-process runs only.
 	slowest []QueryTime
+	// phases are the run's round trips by phase, in-process runs only.
+	phases map[string]int64
 }
 
 // rowOf summarizes samples: the median duration and the counts of the
@@ -131,7 +138,7 @@ func rowOf(workload, dialect, tool string, samples []sample) Row {
 		Workload: workload, Dialect: dialect, Tool: tool, Runs: len(samples),
 		MedianMS: median(durationsMS(samples)), MinMS: ms(sorted[0].dur), MaxMS: ms(sorted[len(sorted)-1].dur),
 		SamplesMS: durationsMS(samples), RoundTrips: mid.counts.RoundTrips, ReportQueries: mid.queries,
-		Writes: mid.counts.Writes, Conns: mid.counts.Conns, Note: mid.note, Slowest: mid.slowest,
+		Writes: mid.counts.Writes, Conns: mid.counts.Conns, Note: mid.note, Slowest: mid.slowest, Phases: mid.phases,
 	}
 	var rss []float64
 	for _, s := range samples {

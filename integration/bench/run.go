@@ -26,6 +26,7 @@ type env struct {
 	d       Dialect
 	res     *Results
 	bin     string
+	goose   string // goose's CLI, "" when it could not be built
 	scripts string
 	log     *slog.Logger
 	seq     atomic.Int64
@@ -64,13 +65,22 @@ func Run(ctx context.Context, cfg Config, command string) (*Results, error) {
 		res.BinaryBytes = fi.Size()
 	}
 
+	goose := cfg.GooseBinary
+	if goose == "" && cfg.runs(W1) {
+		cfg.Logger.Info("building goose's CLI")
+		if goose, err = buildGooseCLI(ctx, filepath.Join(cfg.RepoRoot, "integration", "bench"), work); err != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("W1: goose's CLI not measured: %v", err))
+			goose = ""
+		}
+	}
+
 	var failed []string
 	for _, name := range cfg.Dialects {
 		d, err := newDialect(name, cfg)
 		if err != nil {
 			return nil, err
 		}
-		e := &env{cfg: cfg, d: d, res: res, bin: bin, scripts: work, log: cfg.Logger.With("dialect", name)}
+		e := &env{cfg: cfg, d: d, res: res, bin: bin, goose: goose, scripts: work, log: cfg.Logger.With("dialect", name)}
 		failed = append(failed, e.runAll(ctx)...)
 	}
 	evaluate(res)
@@ -99,7 +109,7 @@ func (e *env) runAll(ctx context.Context) []string {
 		name string
 		run  func(context.Context) error
 	}{
-		{W1, e.w1}, {W2, e.w2}, {W3, e.w3}, {W4, e.w4}, {W5, e.w5}, {W6, e.w6},
+		{W1, e.w1}, {W2, e.w2}, {W3, e.w3}, {W4, e.w4}, {W5, e.w5}, {W6, e.w6}, {W7, e.w7}, {W8, e.w8},
 	}
 	var failed []string
 	for _, w := range workloads {

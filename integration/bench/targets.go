@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The issue's targets.
@@ -16,6 +17,12 @@ const (
 	w34OverRowByRow = 50.0
 	w5MaxP99MS      = 1.0 // on PostgreSQL
 	w6MaxRSSMB      = 64.0
+	// Issue 14's targets.
+	w1ProcessLimit     = 1.0 // loopback, whole processes: ≤ goose's CLI
+	w1ProxyApplyLimit  = 0.6 // behind the proxy (20 ms RTT)
+	w1ProxyVerifyLimit = 0.5
+	w7MaxMS            = 20.0 // converged restart / verify at scale, in-process
+	w8MaxExtraQueries  = 0
 	// w6Flat is how much the peak RSS may grow from the smallest to the
 	// largest population and still count as flat.
 	w6Flat = 1.2
@@ -35,6 +42,9 @@ func evaluate(res *Results) {
 		ev.w2to4()
 		ev.w5()
 		ev.w6()
+		ev.w1Processes()
+		ev.w7()
+		ev.w8()
 	}
 }
 
@@ -189,4 +199,86 @@ func viewDetail(plain, prepared *Row) string {
 		d += fmt.Sprintf("; prepared: p50 %.3f ms, p99 %.3f ms", prepared.Extra["p50_ms"], prepared.Extra["p99_ms"])
 	}
 	return d
+}
+
+// w1RoundTripLimit is issue 14's limit on a warm apply's (and verify's)
+// round trips after connecting, by dialect.
+var w1RoundTripLimit = map[string]float64{"postgres": 1, "mariadb": 2, "sqlite": 3}
+
+// w1Processes are issue 14's W1 targets: the round trips of a warm apply
+// and verify in-process, and the whole processes against goose's CLI, on
+// loopback and through the proxy.
+func (ev evaluator) w1Processes() {
+	if limit, ok := w1RoundTripLimit[ev.dialect]; ok {
+		for _, name := range []string{ToolLib, ToolLibVerify} {
+			if r := ev.row(W1, name); r != nil {
+				ev.add(W1, fmt.Sprintf("%s: ≤ %.0f round trips after connecting", name, limit), "round trips", float64(r.RoundTrips), true, "<=", limit,
+					fmt.Sprintf("counted on the wire (begin/commit included); groundwork's report: %d queries; by phase: %s", r.ReportQueries, phases(r.Phases)))
+			}
+		}
+	}
+	goose := ev.row(W1, ToolGooseCLI)
+	for _, c := range []struct {
+		tool  string
+		limit float64
+	}{{ToolCLI, w1ProcessLimit}, {ToolCLIVerify, w1ProcessLimit}} {
+		gw := ev.row(W1, c.tool)
+		if gw == nil {
+			continue
+		}
+		r, ok := ratio(gw, goose)
+		ev.add(W1, fmt.Sprintf("%s ≤ %.1f× goose's CLI (loopback)", c.tool, c.limit), "×", r, ok, "<=", c.limit, pair(gw, goose))
+	}
+	for _, r := range ev.res.Rows {
+		if r.Workload != W1 || r.Dialect != ev.dialect || !strings.HasPrefix(r.Tool, ToolGooseCLI+", +") {
+			continue
+		}
+		suffix := strings.TrimPrefix(r.Tool, ToolGooseCLI)
+		goose := ev.row(W1, r.Tool)
+		for _, c := range []struct {
+			tool  string
+			limit float64
+		}{{ToolCLI, w1ProxyApplyLimit}, {ToolCLIVerify, w1ProxyVerifyLimit}} {
+			gw := ev.row(W1, c.tool+suffix)
+			if gw == nil {
+				continue
+			}
+			x, ok := ratio(gw, goose)
+			ev.add(W1, fmt.Sprintf("%s ≤ %.1f× goose's CLI", gw.Tool, c.limit), "×", x, ok, "<=", c.limit,
+				pair(gw, goose)+fmt.Sprintf("; turns on the wire %d vs %d, connections %d vs %d", gw.RoundTrips, goose.RoundTrips, gw.Conns, goose.Conns))
+		}
+	}
+}
+
+// w7 is the converged restart at scale: apply and verify in milliseconds.
+func (ev evaluator) w7() {
+	for _, r := range ev.res.Rows {
+		if r.Workload != W7 || r.Dialect != ev.dialect {
+			continue
+		}
+		ev.add(W7, fmt.Sprintf("%s ≤ %.0f ms", r.Tool, w7MaxMS), "ms", r.MedianMS, true, "<=", w7MaxMS,
+			fmt.Sprintf("%d round trips; %s", r.RoundTrips, notes(r)))
+	}
+}
+
+// w8: the host's tables change a warm start's query count by zero.
+func (ev evaluator) w8() {
+	for _, mode := range []string{"apply", "verify"} {
+		plain := ev.row(W8, hostTablesTool(mode, 0))
+		var hosted *Row
+		for i := range ev.res.Rows {
+			r := &ev.res.Rows[i]
+			if r.Workload == W8 && r.Dialect == ev.dialect && r != plain && strings.HasPrefix(r.Tool, hostTablesTool(mode, 0)+" + ") {
+				hosted = r
+			}
+		}
+		if plain == nil || hosted == nil {
+			continue
+		}
+		x, _ := ratio(hosted, plain)
+		ev.add(W8, fmt.Sprintf("%s: host tables add ≤ %d queries", hosted.Tool, w8MaxExtraQueries), "queries",
+			float64(hosted.ReportQueries-plain.ReportQueries), true, "<=", w8MaxExtraQueries,
+			fmt.Sprintf("%d vs %d report queries, %d vs %d round trips; time %.2f ms vs %.2f ms (%.2f×)",
+				hosted.ReportQueries, plain.ReportQueries, hosted.RoundTrips, plain.RoundTrips, hosted.MedianMS, plain.MedianMS, x))
+	}
 }

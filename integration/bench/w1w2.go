@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
 
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
@@ -58,6 +62,10 @@ func (e *env) w1(ctx context.Context) error {
 		return err
 	}
 	migrations := gooseMigrations(perStep)
+	gooseDir := filepath.Join(e.scripts, fmt.Sprintf("goose-%s-%d", e.d.Name(), e.seq.Add(1)))
+	if err := writeGooseDir(migrations, gooseDir); err != nil {
+		return err
+	}
 	if s, err := e.gooseUp(ctx, dbs[ToolGoose], migrations); err != nil {
 		return err
 	} else if s.note == "0 migrations applied" {
@@ -82,12 +90,78 @@ func (e *env) w1(ctx context.Context) error {
 		{name: ToolGoose, reps: e.cfg.Reps, db: dbs[ToolGoose], run: func(ctx context.Context, db *Database) (sample, error) {
 			return e.gooseUp(ctx, db, migrations)
 		}},
-		{name: ToolCLI, reps: e.cfg.Reps, db: dbs[ToolCLI], run: func(ctx context.Context, db *Database) (sample, error) {
-			return e.groundworkCLI(ctx, db, cfg)
+		{name: ToolLibVerify, reps: e.cfg.Reps, db: dbs[ToolLib], run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.groundworkLibMode(ctx, db, cfg, "", core.ModeVerify)
 		}},
 	}
-	_, err = e.measure(ctx, W1, nil, true, tools)
-	return err
+	// The whole processes, what a container start pays: groundwork's CLI
+	// and goose's, paired in the same rounds.
+	procs := e.w1Processes(cfg, dbs[ToolCLI], dbs[ToolGoose], gooseDir)
+	if _, err = e.measure(ctx, W1, nil, true, append(tools, procs...)); err != nil {
+		return err
+	}
+	return e.w1Proxied(ctx, cfg, dbs[ToolCLI], dbs[ToolGoose], gooseDir)
+}
+
+// w1Processes are the CLI's apply and verify and goose's CLI up on their
+// converged databases.
+func (e *env) w1Processes(cfg orgaccess.Config, gw, goose *Database, gooseDir string) []tool {
+	tools := []tool{
+		{name: ToolCLI, reps: e.cfg.Reps, db: gw, run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.groundworkCLI(ctx, db, cfg)
+		}},
+		{name: ToolCLIVerify, reps: e.cfg.Reps, db: gw, run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.groundworkCLIMode(ctx, db, cfg, core.ModeVerify)
+		}},
+	}
+	if e.goose != "" {
+		tools = append(tools, tool{name: ToolGooseCLI, reps: e.cfg.Reps, db: goose, run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.gooseCLIUp(ctx, db, gooseDir)
+		}})
+	}
+	return tools
+}
+
+// w1Proxied is the same process pair through the latency proxy, on a
+// dialect with a server: a database some milliseconds away, where the
+// round trips are what the start costs. The proxy counts the turns of
+// each run (request, then response) and its connections.
+func (e *env) w1Proxied(ctx context.Context, cfg orgaccess.Config, gw, goose *Database, gooseDir string) error {
+	nw, ok := e.d.(networked)
+	if !ok || e.cfg.ProxyDelay <= 0 {
+		return nil
+	}
+	return withProxy(ctx, nw.ServerAddr(), e.cfg.ProxyDelay, func(p *Proxy) error {
+		gwVia, err := nw.Via(gw, p.Addr())
+		if err != nil {
+			return err
+		}
+		gooseVia, err := nw.Via(goose, p.Addr())
+		if err != nil {
+			return err
+		}
+		var tools []tool
+		for _, t := range e.w1Processes(cfg, gwVia, gooseVia, gooseDir) {
+			run := t.run
+			t.name = proxied(t.name, p.Delay())
+			t.reps = e.cfg.ProxyReps
+			t.run = func(ctx context.Context, db *Database) (sample, error) {
+				before := p.Counts()
+				s, err := run(ctx, db)
+				after := p.Counts()
+				s.counts.RoundTrips, s.counts.Conns = after.Turns-before.Turns, after.Conns-before.Conns
+				return s, err
+			}
+			tools = append(tools, t)
+		}
+		_, err = e.measure(ctx, W1, nil, true, tools)
+		return err
+	})
+}
+
+// proxied is the name of a tool's row through the proxy.
+func proxied(tool string, delay time.Duration) string {
+	return fmt.Sprintf("%s, +%v each way (proxy)", tool, delay)
 }
 
 // w2 is the cold start: Open WebUI's tables with four users (two

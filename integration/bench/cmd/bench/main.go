@@ -27,7 +27,7 @@ func run() int {
 	var smoke, merge bool
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&dialects, "dialects", strings.Join(cfg.Dialects, ","), "dialects to measure, comma-separated (sqlite, postgres, mariadb)")
-	fs.StringVar(&workloads, "workloads", strings.Join(cfg.Workloads, ","), "workloads to run, comma-separated (W1…W6)")
+	fs.StringVar(&workloads, "workloads", strings.Join(cfg.Workloads, ","), "workloads to run, comma-separated (W1…W8), or all")
 	fs.IntVar(&cfg.Reps, "reps", cfg.Reps, "timed runs per tool in W1 and W2")
 	fs.IntVar(&cfg.BigReps, "big-reps", cfg.BigReps, "timed runs per tool in W3 and W4")
 	fs.IntVar(&cfg.BaselineReps, "baseline-reps", cfg.BaselineReps, "timed runs of the row-by-row baseline")
@@ -38,6 +38,14 @@ func run() int {
 	fs.IntVar(&cfg.ViewQueries, "view-queries", cfg.ViewQueries, "W5: timed view queries")
 	fs.StringVar(&rssUsers, "rss-users", joinInts(cfg.RSSUsers), "W6: populations at which the CLI's peak RSS is measured")
 	fs.IntVar(&cfg.RSSReps, "rss-reps", cfg.RSSReps, "W6: CLI runs per population")
+	fs.IntVar(&cfg.RestartUsers, "restart-users", cfg.RestartUsers, "W7: users (all members) of the converged restart")
+	fs.IntVar(&cfg.VerifyUsers, "verify-users", cfg.VerifyUsers, "W7: the larger population, on -verify-users-dialects")
+	var verifyDialects string
+	fs.StringVar(&verifyDialects, "verify-users-dialects", strings.Join(cfg.VerifyUsersDialects, ","), "W7: dialects measured at -verify-users")
+	fs.IntVar(&cfg.HostTables, "host-tables", cfg.HostTables, "W8: tables of the host's added to a converged database")
+	fs.DurationVar(&cfg.ProxyDelay, "proxy-delay", cfg.ProxyDelay, "W1: latency the loopback proxy adds each way (0: no proxied rows)")
+	fs.IntVar(&cfg.ProxyReps, "proxy-reps", cfg.ProxyReps, "W1: timed runs per tool through the proxy")
+	fs.StringVar(&cfg.GooseBinary, "goose", "", "a prebuilt goose CLI to use instead of building one")
 	fs.StringVar(&cfg.RepoRoot, "repo", cfg.RepoRoot, "the groundwork repository (the CLI is built from it)")
 	fs.StringVar(&cfg.Binary, "groundwork", "", "a prebuilt groundwork CLI to use instead of building one")
 	fs.StringVar(&cfg.ProfileDir, "cpuprofile-dir", "", "write a CPU profile of every in-process groundwork run of W2–W4 here")
@@ -50,11 +58,15 @@ func run() int {
 	}
 	if smoke {
 		s := bench.SmokeConfig()
-		s.RepoRoot, s.Binary, s.ProfileDir = cfg.RepoRoot, cfg.Binary, cfg.ProfileDir
+		s.RepoRoot, s.Binary, s.ProfileDir, s.GooseBinary = cfg.RepoRoot, cfg.Binary, cfg.ProfileDir, cfg.GooseBinary
 		cfg = s
 	} else {
 		cfg.Dialects = split(dialects)
 		cfg.Workloads = split(workloads)
+		if workloads == "all" {
+			cfg.Workloads = bench.AllWorkloads
+		}
+		cfg.VerifyUsersDialects = split(verifyDialects)
 		sizes, err := parseInts(rssUsers)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench: -rss-users:", err)
