@@ -82,13 +82,20 @@ ORDER BY part, name, sub`
 // queryCatalogScoped is queryCatalog limited to the names bound as $1
 // (a text[]: one parameter whatever their number), for InspectNames:
 // relations by name, indexes by their table's name or their own, foreign
-// keys by their table's name. pg_class is searched by its (relname,
-// relnamespace) index, so the host's other tables cost nothing.
+// keys by their table's name. Each part is driven by a catalog index
+// (pg_class by name, pg_index by indrelid and indexrelid, pg_constraint
+// by conrelid) from the oids of the names, found once, so the host's
+// other tables cost nothing.
 var queryCatalogScoped = strings.NewReplacer(
 	"/*rel*/", " AND c.relname = ANY ($1::text[])",
-	"/*idx*/", " AND (t.relname = ANY ($1::text[]) OR i.relname = ANY ($1::text[]))",
-	"/*fk*/", " AND t.relname = ANY ($1::text[])",
+	"/*idx*/", " AND (x.indrelid = ANY ("+scopeOIDs+") OR x.indexrelid = ANY ("+scopeOIDs+"))",
+	"/*fk*/", " AND c.conrelid = ANY ("+scopeOIDs+")",
 ).Replace(queryCatalog)
+
+// scopeOIDs are the oids of the relations named in $1 in the current
+// schema (tables, views, indexes: they share pg_class's namespace).
+const scopeOIDs = `ARRAY(SELECT s.oid FROM pg_class s WHERE s.relname = ANY ($1::text[])
+    AND s.relnamespace = (SELECT ns.oid FROM pg_namespace ns WHERE ns.nspname = current_schema()))`
 
 // CatalogQueries is the number of queries Inspect and InspectNames make.
 const CatalogQueries = 1
