@@ -23,6 +23,13 @@ func (d *inspectCounter) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog
 	return d.Driver.Inspect(ctx, db)
 }
 
+// InspectNames counts too: the runner reads a scoped catalog when every
+// step declares its names, as schema steps do.
+func (d *inspectCounter) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+	d.n++
+	return d.Driver.InspectNames(ctx, db, names)
+}
+
 // A cold start plans every object from one inspection (the ensure
 // algorithm records what it created) and verifies from a second one.
 func TestColdRunInspectsOnceToPlanAndOnceToVerify(t *testing.T) {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/uptrace/bun"
 )
@@ -10,6 +11,40 @@ import (
 // row with that row's Scan. Drivers read the catalog with it.
 func EachRow(ctx context.Context, db bun.IDB, query string, row func(scan func(...any) error) error) error {
 	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachRowArgs is EachRow with arguments, bound natively by the database
+// driver rather than inlined by bun: the query is written with the
+// driver's own placeholders ($1 on PostgreSQL, ? elsewhere). It counts
+// its round trip as bun's hook would. Drivers read scoped catalogs with it.
+func EachRowArgs(ctx context.Context, db bun.IDB, query string, args []any, row func(scan func(...any) error) error) error {
+	var raw rawDB
+	switch h := db.(type) {
+	case *bun.DB:
+		raw = h.DB
+	case bun.Tx:
+		raw = h.Tx
+	case *bun.Tx:
+		raw = h.Tx
+	case bun.Conn:
+		raw = h.Conn
+	case *bun.Conn:
+		raw = h.Conn
+	default:
+		return fmt.Errorf("core: cannot bind arguments natively through %T", db)
+	}
+	countQuery(ctx)
+	rows, err := raw.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

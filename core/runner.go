@@ -76,6 +76,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		Logger: log, Environment: r.o.environment,
 		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel, proven: map[string]bool{},
 	}
+	sess.scopeCatalog(steps, r.o.recorder)
 
 	var held *heldLock
 	if mode == ModeApply {

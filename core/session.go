@@ -42,6 +42,8 @@ type catalogCache struct {
 	cat   *Catalog
 	dirty bool
 	reads int
+	// names scopes the reads (see CatalogScoper); nil reads everything.
+	names []string
 }
 
 // Catalog returns the snapshot, re-inspecting only after a step changed
@@ -49,7 +51,7 @@ type catalogCache struct {
 func (s *Session) Catalog(ctx context.Context) (*Catalog, error) {
 	if s.catalog.cat == nil || s.catalog.dirty {
 		ictx, inspectDone := s.tel.phase(ctx, phaseInspect) // telemetry
-		cat, err := s.Driver.Inspect(ictx, s.Driver.DB())
+		cat, err := Inspect(ictx, s.Driver, s.Driver.DB(), s.catalog.names)
 		inspectDone(err) // telemetry
 		if err != nil {
 			return nil, fmt.Errorf("core: inspect: %w", err)

@@ -108,6 +108,9 @@ func (*seedStep) Info() core.StepInfo {
 	return core.StepInfo{ID: seedStepID, Description: "ensure the first parent row", After: []string{schema.TableID(parentTable)}, Tags: []string{"data"}}
 }
 
+// CatalogNames implements core.CatalogScoper.
+func (*seedStep) CatalogNames() []string { return []string{parentTable} }
+
 func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {

@@ -22,6 +22,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"FreshApply", testFreshApply},
 		{"SecondRunIsNoop", testSecondRunIsNoop},
 		{"InspectFixedQueries", testInspectFixedQueries},
+		{"HostTablesOutOfScope", testHostTablesOutOfScope},
 		{"VerifyFindsDriftApplyHeals", testVerifyAndHeal},
 		{"ExistingTableKept", testExistingTableKept},
 		{"IncompatibleTypeIsDrift", testIncompatibleType},

@@ -77,7 +77,14 @@ type Recorder struct {
 	Mask func(string) string
 }
 
-var _ core.Recorder = (*Recorder)(nil)
+var (
+	_ core.Recorder      = (*Recorder)(nil)
+	_ core.CatalogScoper = (*Recorder)(nil)
+)
+
+// CatalogNames implements core.CatalogScoper: the history table, which
+// Record ensures before inserting.
+func (r *Recorder) CatalogNames() []string { return []string{TableName} }
 
 // NewRecorder returns a recorder for this host (os.Hostname).
 func NewRecorder(version string, mask func(string) string) *Recorder {

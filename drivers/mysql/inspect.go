@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -32,7 +33,7 @@ const (
   LOWER(c.COLUMN_TYPE), c.IS_NULLABLE = 'NO', COALESCE(c.COLUMN_DEFAULT, ''), LOWER(c.EXTRA)
 FROM information_schema.COLUMNS c
 JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
-WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
+WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')/*c.TABLE_NAME*/
 ORDER BY 1, c.ORDINAL_POSITION`
 
 	// queryKeys: kind 'i' rows are index key parts (an expression part of
@@ -42,7 +43,7 @@ ORDER BY 1, c.ORDINAL_POSITION`
 	queryKeys = `SELECT 'i', CONVERT(s.TABLE_NAME USING utf8mb4), CONVERT(s.INDEX_NAME USING utf8mb4), s.NON_UNIQUE = 0,
   s.SEQ_IN_INDEX, CONVERT(COALESCE(s.COLUMN_NAME, '(expression)') USING utf8mb4), '', '', '', ''
 FROM information_schema.STATISTICS s
-WHERE s.TABLE_SCHEMA = DATABASE()
+WHERE s.TABLE_SCHEMA = DATABASE()/*s.TABLE_NAME|s.INDEX_NAME*/
 UNION ALL
 SELECT 'f', CONVERT(k.TABLE_NAME USING utf8mb4), CONVERT(k.CONSTRAINT_NAME USING utf8mb4), 0,
   k.ORDINAL_POSITION, CONVERT(k.COLUMN_NAME USING utf8mb4),
@@ -52,7 +53,7 @@ SELECT 'f', CONVERT(k.TABLE_NAME USING utf8mb4), CONVERT(k.CONSTRAINT_NAME USING
 FROM information_schema.KEY_COLUMN_USAGE k
 LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
   AND r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
-WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL/*k.TABLE_NAME*/
 ORDER BY 1, 2, 3, 5`
 
 	// queryViews is used while the fingerprint table does not exist;
@@ -61,18 +62,45 @@ ORDER BY 1, 2, 3, 5`
 	// it (the server shows an empty VIEW_DEFINITION without SHOW VIEW).
 	queryViews = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(NULLIF(v.VIEW_DEFINITION, '')), ''), ''
 FROM information_schema.VIEWS v
-WHERE v.TABLE_SCHEMA = DATABASE()
+WHERE v.TABLE_SCHEMA = DATABASE()/*v.TABLE_NAME*/
 ORDER BY 1`
 	queryViewsMarked = `SELECT CONVERT(v.TABLE_NAME USING utf8mb4), COALESCE(MD5(NULLIF(v.VIEW_DEFINITION, '')), ''),
   COALESCE(CONCAT('` + markerPrefix + `', f.query_hash, ':', f.definition_md5), '')
 FROM information_schema.VIEWS v
 LEFT JOIN ` + "`" + ViewsTable + "`" + ` f ON f.name = CONVERT(v.TABLE_NAME USING utf8mb4) COLLATE utf8mb4_bin
-WHERE v.TABLE_SCHEMA = DATABASE()
+WHERE v.TABLE_SCHEMA = DATABASE()/*v.TABLE_NAME*/
 ORDER BY 1`
 )
 
-// CatalogQueries is the number of queries Inspect makes.
+// CatalogQueries is the number of queries Inspect and InspectNames make.
 const CatalogQueries = 3
+
+// maxScopedNames is the most names InspectNames binds: the query of keys
+// lists them three times, and no statement binds more than
+// core.MaxScopedNames parameters. Beyond it the whole schema is read.
+const maxScopedNames = core.MaxScopedNames / 3
+
+var _ core.ScopedInspector = (*Driver)(nil)
+
+// scopeMarker matches the /*col*/ and /*col|col*/ markers where a scoped
+// read adds its filter.
+var scopeMarker = regexp.MustCompile(`/\*([a-zA-Z_.|]+)\*/`)
+
+// scoped returns query limited to n names per marked column (a marker
+// naming two columns matches either) and how many times it binds the
+// list.
+func scoped(query string, n int) (string, int) {
+	times := 0
+	q := scopeMarker.ReplaceAllStringFunc(query, func(m string) string {
+		var ors []string
+		for _, col := range strings.Split(strings.Trim(m, "/*"), "|") {
+			ors = append(ors, col+" IN ("+core.ParamList(n)+")")
+			times++
+		}
+		return " AND (" + strings.Join(ors, " OR ") + ")"
+	})
+	return q, times
+}
 
 // autoIncrement is the Default Inspect gives an AUTO_INCREMENT column.
 const autoIncrement = "auto_increment"
@@ -80,10 +108,40 @@ const autoIncrement = "auto_increment"
 // Inspect implements core.Driver. The fingerprint table (ViewsTable) is
 // the driver's own bookkeeping and is not reported as a table.
 func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
+	return d.inspect(ctx, db, nil)
+}
+
+// InspectNames implements core.ScopedInspector: the same three queries,
+// each with the names as a list of bound parameters (the fingerprint
+// table is always among them). information_schema compares names as the
+// server's lower_case_table_names makes it, case-insensitively on
+// MariaDB, which returns more than asked at worst. Beyond maxScopedNames
+// names it reads the whole schema.
+func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+	if len(names) >= maxScopedNames {
+		return d.inspect(ctx, db, nil)
+	}
+	return d.inspect(ctx, db, append(append([]string{}, names...), ViewsTable))
+}
+
+func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+	each := func(query string, row func(scan func(...any) error) error) error {
+		if names == nil {
+			return core.EachRow(ctx, db, scopeMarker.ReplaceAllString(query, ""), row)
+		}
+		q, times := scoped(query, len(names))
+		args := make([]any, 0, times*len(names))
+		for range times {
+			for _, n := range names {
+				args = append(args, n)
+			}
+		}
+		return core.EachRowArgs(ctx, db, q, args, row)
+	}
 	cat := core.NewCatalog()
 	types := columnTypes{}
 	marked := false
-	err := core.EachRow(ctx, db, queryColumns, func(scan func(...any) error) error {
+	err := each(queryColumns, func(scan func(...any) error) error {
 		var table, name, typ, def, extra string
 		var notNull bool
 		if err := scan(&table, &name, &typ, &notNull, &def, &extra); err != nil {
@@ -108,14 +166,14 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/mysql: inspect columns: %w", err)
 	}
-	if err := inspectKeys(ctx, db, cat); err != nil {
+	if err := inspectKeys(each, cat); err != nil {
 		return nil, fmt.Errorf("drivers/mysql: inspect indexes and foreign keys: %w", err)
 	}
 	views := queryViews
 	if marked {
 		views = queryViewsMarked
 	}
-	err = core.EachRow(ctx, db, views, func(scan func(...any) error) error {
+	err = each(views, func(scan func(...any) error) error {
 		var v core.ViewState
 		if err := scan(&v.Name, &v.Definition, &v.Marker); err != nil {
 			return err
@@ -143,13 +201,13 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error)
 // "name (table)" for the others. The index MySQL creates for a foreign
 // key named explicitly carries the key's name and is marked Constraint
 // too: MySQL refuses to drop it.
-func inspectKeys(ctx context.Context, db bun.IDB, cat *core.Catalog) error {
+func inspectKeys(each func(string, func(func(...any) error) error) error, cat *core.Catalog) error {
 	type key struct{ table, name string }
 	var order []key
 	indexes := map[key]*core.IndexState{}
 	fks := map[key]*core.ForeignKeyState{}
 	var fkOrder []key
-	err := core.EachRow(ctx, db, queryKeys, func(scan func(...any) error) error {
+	err := each(queryKeys, func(scan func(...any) error) error {
 		var kind, table, name, col, refSchema, refTable, refCol, deleteRule string
 		var unique bool
 		var seq int

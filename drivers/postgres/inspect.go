@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -45,7 +46,7 @@ FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'
 LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'f', 'm', 'v') AND NOT c.relispartition
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'f', 'm', 'v') AND NOT c.relispartition/*rel*/
 UNION ALL
 SELECT 2, i.relname::text, t.relname::text, (x.indisunique AND x.indpred IS NULL)::text,
   EXISTS (SELECT 1 FROM pg_constraint k
@@ -60,7 +61,7 @@ FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = current_schema()
+WHERE n.nspname = current_schema()/*idx*/
 UNION ALL
 SELECT 3, t.relname::text,
   CASE WHEN rn.nspname = current_schema() THEN r.relname::text ELSE rn.nspname || '.' || r.relname END,
@@ -75,11 +76,31 @@ JOIN pg_class t ON t.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_class r ON r.oid = c.confrelid
 JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE c.contype = 'f' AND n.nspname = current_schema() AND c.conparentid = 0
+WHERE c.contype = 'f' AND n.nspname = current_schema() AND c.conparentid = 0/*fk*/
 ORDER BY part, name, sub`
 
-// CatalogQueries is the number of queries Inspect makes.
+// queryCatalogScoped is queryCatalog limited to the names bound as $1
+// (a text[]: one parameter whatever their number), for InspectNames:
+// relations by name, indexes by their table's name or their own, foreign
+// keys by their table's name. Each part is driven by a catalog index
+// (pg_class by name, pg_index by indrelid and indexrelid, pg_constraint
+// by conrelid) from the oids of the names, found once, so the host's
+// other tables cost nothing.
+var queryCatalogScoped = strings.NewReplacer(
+	"/*rel*/", " AND c.relname = ANY ($1::text[])",
+	"/*idx*/", " AND (x.indrelid = ANY ("+scopeOIDs+") OR x.indexrelid = ANY ("+scopeOIDs+"))",
+	"/*fk*/", " AND c.conrelid = ANY ("+scopeOIDs+")",
+).Replace(queryCatalog)
+
+// scopeOIDs are the oids of the relations named in $1 in the current
+// schema (tables, views, indexes: they share pg_class's namespace).
+const scopeOIDs = `ARRAY(SELECT s.oid FROM pg_class s WHERE s.relname = ANY ($1::text[])
+    AND s.relnamespace = (SELECT ns.oid FROM pg_namespace ns WHERE ns.nspname = current_schema()))`
+
+// CatalogQueries is the number of queries Inspect and InspectNames make.
 const CatalogQueries = 1
+
+var _ core.ScopedInspector = (*Driver)(nil)
 
 type columnJSON struct {
 	Name    string `json:"name"`
@@ -91,8 +112,27 @@ type columnJSON struct {
 
 // Inspect implements core.Driver.
 func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
+	return d.inspect(ctx, db, nil)
+}
+
+// InspectNames implements core.ScopedInspector. Names are compared
+// exactly, as PostgreSQL compares the quoted names groundwork creates.
+func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+	if names == nil {
+		names = []string{}
+	}
+	return d.inspect(ctx, db, names)
+}
+
+func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
 	cat := core.NewCatalog()
-	err := core.EachRow(ctx, db, queryCatalog, func(scan func(...any) error) error {
+	each := func(row func(scan func(...any) error) error) error {
+		if names == nil {
+			return core.EachRow(ctx, db, queryCatalog, row)
+		}
+		return core.EachRowArgs(ctx, db, queryCatalogScoped, []any{names}, row)
+	}
+	err := each(func(scan func(...any) error) error {
 		var part int
 		var name, a, b, c, e, f string
 		if err := scan(&part, &name, &a, &b, &c, &e, &f); err != nil {

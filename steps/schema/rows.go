@@ -115,6 +115,15 @@ func Rows(table string, key []string, rows []Row, opts ...Option) core.Step {
 
 func (r *rowsStep) Info() core.StepInfo { return r.s.info }
 
+// CatalogNames implements core.CatalogScoper: the table (its unique
+// indexes come with it) and, for SyncOwned, the table of owned rows.
+func (r *rowsStep) CatalogNames() []string {
+	if r.s.mode == SyncOwned {
+		return []string{r.table, OwnedRowsTable}
+	}
+	return []string{r.table}
+}
+
 func (r *rowsStep) columns() []string {
 	seen := map[string]bool{}
 	var cols []string

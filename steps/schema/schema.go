@@ -77,6 +77,17 @@ func Table(t core.Table, opts ...Option) core.Step {
 func (s *tableStep) Info() core.StepInfo { return s.info }
 func (s *tableStep) Validate() error     { return s.t.Validate() }
 
+// CatalogNames implements core.CatalogScoper: the table, and the tables
+// its foreign keys refer to (whether one was created this run decides
+// whether a key is added).
+func (s *tableStep) CatalogNames() []string {
+	names := []string{s.t.Name}
+	for _, fk := range s.t.ForeignKeys {
+		names = append(names, fk.RefTable)
+	}
+	return names
+}
+
 func (s *tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	cat, err := sess.Catalog(ctx)
 	if err != nil {
@@ -99,6 +110,10 @@ func Index(ix core.Index, opts ...Option) core.Step {
 func (s *indexStep) Info() core.StepInfo { return s.info }
 func (s *indexStep) Validate() error     { return s.ix.Validate() }
 
+// CatalogNames implements core.CatalogScoper: the index by its name (it
+// may exist on another table) and its table.
+func (s *indexStep) CatalogNames() []string { return []string{s.ix.Name, s.ix.Table} }
+
 func (s *indexStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	cat, err := sess.Catalog(ctx)
 	if err != nil {
@@ -119,6 +134,17 @@ func View(v core.View, opts ...Option) core.Step {
 
 func (s *viewStep) Info() core.StepInfo { return s.info }
 func (s *viewStep) Validate() error     { return core.ValidateIdent("view", s.v.Name) }
+
+// CatalogNames implements core.CatalogScoper: the view's name, as a view
+// or as a table that would stand in its way.
+func (s *viewStep) CatalogNames() []string { return []string{s.v.Name} }
+
+var (
+	_ core.CatalogScoper = (*tableStep)(nil)
+	_ core.CatalogScoper = (*indexStep)(nil)
+	_ core.CatalogScoper = (*viewStep)(nil)
+	_ core.CatalogScoper = (*rowsStep)(nil)
+)
 
 func (s *viewStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	cat, err := sess.Catalog(ctx)
