@@ -36,7 +36,10 @@ func TestLockContract(t *testing.T) {
 		KillHolder: func(t *testing.T, _ core.Driver, name string) {
 			key := uint64(lockKey(name))
 			var killed bool
-			err := adminDB.QueryRow(`SELECT pg_terminate_backend(pid) FROM pg_locks
+			// With a timeout (PostgreSQL 14+) it returns once the backend
+			// is gone, so its advisory locks are released: without one
+			// the next check could still see the lock held.
+			err := adminDB.QueryRow(`SELECT pg_terminate_backend(pid, 10000) FROM pg_locks
 				WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2`,
 				int64(key>>32), int64(key&0xffffffff)).Scan(&killed)
 			if err != nil || !killed {
