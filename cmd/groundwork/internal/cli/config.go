@@ -77,6 +77,10 @@ var settingsSpec = []setting{
 		usage: "never infer a development organization from its id or name"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "access", envs: []string{orgaccess.EnvAccess}, kind: kindString, choices: []string{"", orgaccess.AccessSeed, orgaccess.AccessGroups},
+		usage: "seed (the default: the seed's tables and view) or groups (also the organization's group, its members and read grants in Open WebUI's own tables, which stock Open WebUI enforces)"},
+	{name: "oauth-group-management", envs: []string{orgaccess.EnvOAuthGroupManagement}, kind: kindString,
+		usage: "Open WebUI's own setting, read as it reads it (on only when \"true\"): the identity provider owns group memberships, so groups mode writes none"},
 }
 
 // configEnv names the config file when --config is not given.
@@ -210,6 +214,9 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		APIKey:      strings.TrimSpace(raw["api-key"].text),
 		Environment: str("environment"),
 		HostWait:    dur("host-wait"),
+		Access:      str("access"),
+		// Read as Open WebUI reads it: any other value is off, never an error.
+		OAuthGroupManagement: orgaccess.ParseOAuthGroupManagement(raw["oauth-group-management"].text),
 	}
 	if b, err := strconv.ParseBool(strings.TrimSpace(raw["no-name-heuristic"].text)); err != nil {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["no-name-heuristic"].from, raw["no-name-heuristic"].text))
@@ -278,6 +285,8 @@ type fileConfig struct {
 	Environment     yaml.Node `yaml:"environment"`
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	Access          yaml.Node `yaml:"access"`
+	OAuthGroupMgmt  yaml.Node `yaml:"oauth-group-management"`
 }
 
 // readConfigFile reads the YAML settings file at path.
