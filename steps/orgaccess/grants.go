@@ -145,11 +145,11 @@ func (g *grantModels) grantRows(ctx context.Context, s *core.Session, models []l
 		})
 	}
 	sts = append(sts, ledgerRows(data, g.cfg.OrgID, now, LedgerGrant, pairs))
-	p.Changes = append(p.Changes, core.Change{
-		DataOnly:   true,
-		Summary:    fmt.Sprintf("grant the Open WebUI group of organization %s read access to %d models: %s", g.cfg.OrgID, len(granted), strings.Join(granted, ", ")),
-		Statements: sts,
-	})
+	summary := fmt.Sprintf("grant the Open WebUI group of organization %s read access to %d models: %s", g.cfg.OrgID, len(granted), strings.Join(granted, ", "))
+	if len(granted) == 0 {
+		summary = fmt.Sprintf("record %d read grants the Open WebUI group of organization %s has already", len(pairs), g.cfg.OrgID)
+	}
+	p.Changes = append(p.Changes, core.Change{DataOnly: true, Summary: summary, Statements: sts})
 	return p, nil
 }
 
