@@ -67,7 +67,7 @@ func TestPythonJSON(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"b":1,"a":[true,null,"x"]}`:          `{"b": 1, "a": [true, null, "x"]}`,
 		`{"n":"Zürich ✓ \u0001 \"q\" 😀 1.50"}`: `{"n": "Z\u00fcrich \u2713 \u0001 \"q\" \ud83d\ude00 1.50"}`,
-		`[1.50, 2e3]`:                          `[1.50, 2e3]`,
+		`[1.50, 2e3]`: `[1.50, 2e3]`,
 	} {
 		v, err := decodeOrdered(in)
 		if err != nil {
