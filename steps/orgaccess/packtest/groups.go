@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -29,6 +30,7 @@ var groupsTests = []struct {
 	{"OAuthGroupManagementNoMemberships", testGroupsOAuth},
 	{"BaseModelFrom011", testGroupsBase011},
 	{"UserIDsListBefore0637", testGroupsUserIDs},
+	{"ManyUsersInBatches", testGroupsMany},
 }
 
 func runGroups(t *testing.T, h drivertest.Harness) {
@@ -403,4 +405,32 @@ func testGroupsUserIDs(t *testing.T, d core.Driver, gen string) {
 	if got := strs(t, d, `SELECT CAST(user_ids AS TEXT) FROM `+d.Quote("group")+` WHERE id = '`+gid+`'`); got[0] != rest {
 		t.Fatalf("user_ids %q after an admin removed one, want %s", got, rest)
 	}
+}
+
+// Many users join in batches of bounded size; the next run reads them and
+// writes nothing.
+func testGroupsMany(t *testing.T, d core.Driver, gen string) {
+	if gen != openwebuitest.V0_10_2 {
+		t.Skip("one generation is enough for the batching")
+	}
+	load(t, d, gen)
+	rows := make([]string, bulkUsers)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("('bulk%04d', 'Bulk %d', 'bulk%d@example.com', 'user', 1)", i, i, i)
+	}
+	exec(t, d, "INSERT INTO "+d.Quote("user")+" (id, name, email, role, created_at) VALUES "+strings.Join(rows, ", "))
+	cfg := GroupsConfig()
+	rep := apply(t, d, cfg)
+	sr := rep.Step(orgaccess.GroupMembersID)
+	if want := (bulkUsers + len(openwebuitest.EligibleUsers()) + 199) / 200; sr == nil || len(sr.Changes) != want {
+		t.Fatalf("want %d batches of memberships:\n%s", want, drivertest.Dump(rep))
+	}
+	if n := len(groupMembersOf(t, d, orgaccess.GroupID(cfg.OrgID))); n != bulkUsers+len(openwebuitest.EligibleUsers()) {
+		t.Fatalf("%d members", n)
+	}
+	again := apply(t, d, cfg)
+	if again.Changed || again.Statements != 0 {
+		t.Fatalf("second run:\n%s", drivertest.Dump(again))
+	}
+	t.Logf("%s: %d users joined in %d batches (%d rows with the ledger's); no-op run %d queries", d.Dialect(), bulkUsers+len(openwebuitest.EligibleUsers()), len(sr.Changes), sr.RowsAffected, again.Queries)
 }
