@@ -15,11 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/packfile"
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
@@ -70,6 +71,8 @@ type app struct {
 	errPrinted bool
 	// at is the step the current run is at, for the progress line.
 	at atomic.Pointer[core.Progress]
+	// otel is the export configuration of --otel, nil when off (otel.go).
+	otel *otelConfig
 }
 
 // Main runs the command line with args (without the program name) and
@@ -79,6 +82,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		getenv = func(string) string { return "" }
 	}
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20}
+	defer a.stopTelemetry() // otel.go: flush before the process exits, bounded
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -141,7 +145,10 @@ func (a *app) setup(cmd *cobra.Command) error {
 	}
 	a.st = st
 	a.mask.add(st.Org.APIKey)
-	return a.setupLogger()
+	if err := a.setupLogger(); err != nil {
+		return err
+	}
+	return a.setupTelemetry() // otel.go
 }
 
 // setupLogger builds the stderr logger of the settings; every record
@@ -181,6 +188,17 @@ func registry(cfg orgaccess.Config, extra ...core.Step) (*core.Registry, error) 
 	return reg, nil
 }
 
+// registry is the CLI's registry with the steps of the --pack files, each
+// checked whole first: a bad pack is an ErrInvalid (exit 2) before
+// anything is written.
+func (a *app) registry() (*core.Registry, error) {
+	packs, err := packfile.LoadAll(a.st.Packs...)
+	if err != nil {
+		return nil, fmt.Errorf("cli: %w", err)
+	}
+	return registry(a.st.Org, packs...)
+}
+
 func (a *app) modeCommand(mode string) *cobra.Command {
 	short := map[string]string{
 		core.ModeApply:  "Make every selected step hold, then verify (writes)",
@@ -217,7 +235,7 @@ func (a *app) commandContext(ctx context.Context) (context.Context, context.Canc
 func (a *app) runMode(ctx context.Context, mode string) error {
 	ctx, cancel := a.commandContext(ctx)
 	defer cancel()
-	reg, err := registry(a.st.Org)
+	reg, err := a.registry()
 	if err != nil {
 		return a.fail(mode, err)
 	}
@@ -239,6 +257,11 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		lockMode, why := pg.LockMode()
 		a.log.Info("lock mode", "mode", lockMode, "why", why)
 	}
+	if mode == core.ModeApply && a.st.AfterHost {
+		if err := orgaccess.WaitForHost(ctx, db.driver, a.st.Org.Host, a.st.AfterHostTimeout, 0, a.log); err != nil {
+			return a.fail(mode, err)
+		}
+	}
 	runner := core.NewRunner(db.driver, reg, a.runnerOptions(sel)...)
 	stop := a.progress(mode)
 	var rep *core.Report
@@ -257,11 +280,11 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 // postgresOptions are the driver options of the lock settings.
 func (a *app) postgresOptions() []postgres.Option {
 	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
-	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL), postgres.WithStepTimeout(a.st.StepTimeout)}
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
-	return []core.Option{
+	return append([]core.Option{
 		core.WithLogger(a.log),
 		core.WithLockTimeout(a.st.LockTimeout),
 		core.WithStepTimeout(a.st.StepTimeout),
@@ -269,7 +292,7 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
 		core.WithProgress(func(p core.Progress) { a.at.Store(&p) }),
-	}
+	}, a.telemetryOptions()...) // otel.go
 }
 
 // fail reports an error that stopped the command before or instead of a
@@ -307,7 +330,13 @@ func exitCode(rep *core.Report, err error) int {
 	switch rep.Status {
 	case core.RunFailed:
 		return ExitFailed
-	case core.RunDrift, core.RunPending:
+	case core.RunPending:
+		// verify: data the next apply adds (a sign-up), ready all the same.
+		if rep.Mode == core.ModeVerify {
+			return ExitOK
+		}
+		return ExitDrift
+	case core.RunDrift:
 		return ExitDrift
 	}
 	return ExitOK
@@ -329,7 +358,7 @@ func (a *app) stepsCommand() *cobra.Command {
 		Short: "List the steps in run order: ids, descriptions, dependencies, tags",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			reg, err := registry(a.st.Org)
+			reg, err := a.registry()
 			if err != nil {
 				return &exitError{code: ExitInvalid, err: err}
 			}
