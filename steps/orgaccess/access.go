@@ -154,19 +154,21 @@ func ledger(ctx context.Context, s *core.Session, kind, resource string) (map[st
 	return out, rows.Err()
 }
 
-// ledgerRows renders the insert of ledger rows (kind, resource, principal
-// triples flattened).
-func ledgerRows(data core.DataSQL, orgID string, now int64, kind string, pairs [][2]string) core.Statement {
-	var rows []string
-	var args []any
-	for _, p := range pairs {
-		rows = append(rows, "(?, ?, ?, ?, ?, ?)")
-		args = append(args, ledgerID(kind, p[0], p[1]), orgID, kind, p[0], p[1], now)
+// ledgerRows renders the inserts of ledger rows (kind, resource, principal
+// triples flattened), as many statements as maxParams needs.
+func ledgerRows(data core.DataSQL, orgID string, now int64, kind string, pairs [][2]string) []core.Statement {
+	cols := []string{"id", "organization_id", "kind", "resource_id", "principal_id", "created_at"}
+	var out []core.Statement
+	for _, part := range chunk(pairs, maxParams/len(cols)) {
+		var rows []string
+		var args []any
+		for _, p := range part {
+			rows = append(rows, "(?, ?, ?, ?, ?, ?)")
+			args = append(args, ledgerID(kind, p[0], p[1]), orgID, kind, p[0], p[1], now)
+		}
+		out = append(out, core.Statement{SQL: data.InsertIgnore(LedgerTable, cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
 	}
-	return core.Statement{
-		SQL:  data.InsertIgnore(LedgerTable, []string{"id", "organization_id", "kind", "resource_id", "principal_id", "created_at"}, "VALUES "+strings.Join(rows, ", ")),
-		Args: args,
-	}
+	return out
 }
 
 // ourGroup reads the organization's group: whether it exists and whether

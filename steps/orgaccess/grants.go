@@ -124,32 +124,35 @@ func (g *grantModels) grantRows(ctx context.Context, s *core.Session, models []l
 		return nil, err
 	}
 	now := time.Now().Unix()
-	var rows []string
-	var args []any
+	cols := []string{"id", "resource_type", "resource_id", "principal_type", "principal_id", "permission", "created_at"}
 	var pairs [][2]string
 	var granted []string
 	for _, id := range todo {
 		pairs = append(pairs, [2]string{id, gid})
-		if present[id] {
-			continue
+		if !present[id] {
+			granted = append(granted, id)
 		}
-		granted = append(granted, id)
-		rows = append(rows, "(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, hostID(LedgerGrant, id, gid), "model", id, "group", gid, "read", now)
 	}
+	// Bounded statements (maxParams each), in the runner's one fenced
+	// transaction: the grants and their ledger rows commit together.
 	var sts []core.Statement
-	if len(rows) > 0 {
-		sts = append(sts, core.Statement{
-			SQL:  data.InsertIgnore("access_grant", []string{"id", "resource_type", "resource_id", "principal_type", "principal_id", "permission", "created_at"}, "VALUES "+strings.Join(rows, ", ")),
-			Args: args,
-		})
+	for _, part := range chunk(granted, maxParams/len(cols)) {
+		var rows []string
+		var args []any
+		for _, id := range part {
+			rows = append(rows, "(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, hostID(LedgerGrant, id, gid), "model", id, "group", gid, "read", now)
+		}
+		sts = append(sts, core.Statement{SQL: data.InsertIgnore("access_grant", cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
 	}
-	sts = append(sts, ledgerRows(data, g.cfg.OrgID, now, LedgerGrant, pairs))
-	summary := fmt.Sprintf("grant the Open WebUI group of organization %s read access to %d models: %s", g.cfg.OrgID, len(granted), strings.Join(granted, ", "))
+	sts = append(sts, ledgerRows(data, g.cfg.OrgID, now, LedgerGrant, pairs)...)
+	summary := fmt.Sprintf("grant the Open WebUI group of organization %s read access to %d models: %s", g.cfg.OrgID, len(granted), fewIDs(granted))
 	if len(granted) == 0 {
 		summary = fmt.Sprintf("record %d read grants the Open WebUI group of organization %s has already", len(pairs), g.cfg.OrgID)
 	}
-	p.Changes = append(p.Changes, core.Change{DataOnly: true, Summary: summary, Statements: sts})
+	// A model newly linked (an admin configured it) is the host's doing:
+	// its grant is pending until the next apply, as its link is.
+	p.Changes = append(p.Changes, core.Change{DataOnly: true, Convergence: true, Count: int64(len(pairs)), Summary: summary, Statements: sts})
 	return p, nil
 }
 
@@ -184,19 +187,19 @@ func (g *grantModels) accessControl(ctx context.Context, s *core.Session, models
 			continue
 		}
 		if already {
-			p.Changes = append(p.Changes, core.Change{DataOnly: true, Summary: "record that the group of organization " + g.cfg.OrgID + " reads model " + m.id, Statements: []core.Statement{record}})
+			p.Changes = append(p.Changes, core.Change{DataOnly: true, Convergence: true, Count: 1, Summary: "record that the group of organization " + g.cfg.OrgID + " reads model " + m.id, Statements: record})
 			continue
 		}
 		// Only if access_control is still what was read: an admin's edit
 		// meanwhile wins.
 		p.Changes = append(p.Changes, core.Change{
-			DataOnly: true,
-			Summary:  "let the Open WebUI group of organization " + g.cfg.OrgID + " read model " + m.id + " (model.access_control)",
-			Statements: []core.Statement{{
+			DataOnly: true, Convergence: true, Count: 1,
+			Summary: "let the Open WebUI group of organization " + g.cfg.OrgID + " read model " + m.id + " (model.access_control)",
+			Statements: append([]core.Statement{{
 				SQL: "UPDATE " + s.Quote("model") + " SET " + s.Quote("access_control") + " = " + data.Cast("?", core.JSON) +
 					" WHERE id = ? AND " + castText(s, "access_control") + " = ?",
 				Args: []any{updated, m.id, raw.String},
-			}, record},
+			}}, record...),
 		})
 	}
 	if len(public) > 0 {

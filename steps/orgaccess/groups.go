@@ -55,7 +55,7 @@ func (g *ensureGroup) Check(ctx context.Context, s *core.Session) (*core.Plan, e
 	case exists:
 		// Ours by its marker, but not in the ledger (a restored backup of
 		// the host): record it, so a later deletion is remembered.
-		p.Changes = append(p.Changes, core.Change{DataOnly: true, Summary: "record the existing group " + gid + " of organization " + g.cfg.OrgID, Statements: []core.Statement{record}})
+		p.Changes = append(p.Changes, core.Change{DataOnly: true, Summary: "record the existing group " + gid + " of organization " + g.cfg.OrgID, Statements: record})
 	case recorded:
 		p.Notes = append(p.Notes, fmt.Sprintf("group %s of organization %s was deleted by an admin: groundwork does not make it again (delete its %s rows to have it made again)", gid, g.cfg.OrgID, LedgerTable))
 	default:
@@ -73,10 +73,9 @@ func (g *ensureGroup) Check(ctx context.Context, s *core.Session) (*core.Plan, e
 		p.Changes = append(p.Changes, core.Change{
 			DataOnly: true,
 			Summary:  fmt.Sprintf("create group %q (%s) of organization %s in Open WebUI", g.cfg.OrgName, gid, g.cfg.OrgID),
-			Statements: []core.Statement{
+			Statements: append([]core.Statement{
 				{SQL: data.InsertIgnore("group", cols, "VALUES ("+strings.Join(vals, ", ")+")"), Args: args},
-				record,
-			},
+			}, record...),
 		})
 	}
 	return p, nil
@@ -101,9 +100,6 @@ func (m *groupMembers) Info() core.StepInfo {
 	}
 }
 
-// memberBatch is how many memberships one statement inserts.
-const memberBatch = 200
-
 func (m *groupMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
 	if skip, err := groupSkip(ctx, s, m.cfg, "user"); err != nil || skip != "" {
 		return &core.Plan{Skip: skip}, err
@@ -126,9 +122,157 @@ func (m *groupMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, 
 		return nil, err
 	}
 	gid := GroupID(m.cfg.OrgID)
-	made, err := ledger(ctx, s, LedgerMember, gid)
+	data, err := s.Data()
 	if err != nil {
 		return nil, err
+	}
+	now := time.Now().Unix()
+	if cat.Tables["group_member"] == nil {
+		if cat.Tables["group"].Column("user_ids") == nil {
+			return &core.Plan{Skip: "Open WebUI has neither group_member nor group.user_ids: no way to store members"}, nil
+		}
+		users, err := m.todoUsers(ctx, s, gid)
+		if err != nil || len(users) == 0 {
+			return &core.Plan{}, err
+		}
+		return m.jsonMembers(ctx, s, data, gid, users, now)
+	}
+	n := int64(-1) // unknown until the ledger exists (a plan of a first run)
+	if cat.Tables[LedgerTable] != nil {
+		c := m.countSQL(s, gid, keyRange{})
+		if n, err = s.Count(ctx, c.SQL, c.Args...); err != nil {
+			return nil, fmt.Errorf("count missing group members: %w", err)
+		}
+		if n == 0 {
+			return &core.Plan{}, nil
+		}
+	}
+	summary := "add every eligible user to the Open WebUI group of development organization " + m.cfg.OrgID
+	if n > 0 {
+		summary = fmt.Sprintf("add %d eligible users to the Open WebUI group of development organization %s", n, m.cfg.OrgID)
+	}
+	// Users who sign up are the host's doing: their membership is pending
+	// until the next apply, not a readiness failure. The inserts run in
+	// batches of user-id ranges, each committed on its own and proven in
+	// its own transaction, as dev-members does.
+	return &core.Plan{Changes: []core.Change{{
+		Summary: summary, DataOnly: true, Convergence: true, Count: max(n, 0),
+		Statements: m.insertSQL(s, data, gid, keyRange{}, now),
+		Batches:    &groupMemberBatches{m: m, gid: gid, data: data, ranges: memberBatches{size: firstBatchUsers}},
+	}}}, nil
+}
+
+// todoSQL selects, as column id, the eligible users in r the ledger has
+// no membership of the group for: groundwork's to add. A user the ledger
+// has was added once; gone from the group now means an admin removed
+// them, and they stay removed. With notInGroup, users an admin made
+// members already are left out too (they are recorded, not inserted).
+func (m *groupMembers) todoSQL(s *core.Session, gid string, r keyRange, notInGroup bool) (string, []any) {
+	ur, uargs := r.where("u.id")
+	args := append([]any{SystemUserID, SystemUserEmail}, uargs...)
+	users := "SELECT u.id AS id FROM " + s.Quote("user") + " u WHERE " + eligible(s, "u") + ur
+	lr, largs := r.where("l.principal_id")
+	ledgerQ := "SELECT l.principal_id FROM " + s.Quote(LedgerTable) + " l WHERE l.kind = ? AND l.resource_id = ?" + lr
+	gr, gargs := r.where("gm.user_id")
+	groupQ := "SELECT gm.user_id FROM " + s.Quote("group_member") + " gm WHERE gm.group_id = ?" + gr
+	if ex, ok := s.Driver.(core.Excepter); ok {
+		// The difference is computed whole before the INSERT reads it
+		// (see devMembers.missingSQL).
+		q := ex.Except(users, ledgerQ)
+		args = append(append(args, LedgerMember, gid), largs...)
+		if notInGroup {
+			q = ex.Except(q, groupQ)
+			args = append(append(args, gid), gargs...)
+		}
+		return q, args
+	}
+	q := users + " AND NOT EXISTS (SELECT 1 FROM " + s.Quote(LedgerTable) + " l WHERE l.kind = ? AND l.resource_id = ? AND l.principal_id = u.id)"
+	args = append(args, LedgerMember, gid)
+	if notInGroup {
+		q += " AND NOT EXISTS (SELECT 1 FROM " + s.Quote("group_member") + " gm WHERE gm.group_id = ? AND gm.user_id = u.id)"
+		args = append(args, gid)
+	}
+	return q, args
+}
+
+// countSQL counts the users in r still to be added (or recorded).
+func (m *groupMembers) countSQL(s *core.Session, gid string, r keyRange) core.Statement {
+	q, args := m.todoSQL(s, gid, r, false)
+	return core.Statement{SQL: "SELECT COUNT(*) FROM (" + q + ") x", Args: args}
+}
+
+// insertSQL adds the users in r to the group (those not members yet),
+// then records them all in the ledger: two set-based statements with a
+// handful of parameters, whatever the number of users.
+func (m *groupMembers) insertSQL(s *core.Session, data core.DataSQL, gid string, r keyRange, now int64) []core.Statement {
+	join, jargs := m.todoSQL(s, gid, r, true)
+	sel := "SELECT " + data.Concat(data.Cast("?", core.Text), "x.id") + " AS id, " + data.Cast("?", core.Text) + " AS group_id, x.id AS user_id, " +
+		data.Cast("?", core.BigInt) + " AS created_at, " + data.Cast("?", core.BigInt) + " AS updated_at FROM (" + join + ") x"
+	rec, rargs := m.todoSQL(s, gid, r, false)
+	ledgerSel := "SELECT " + data.Concat(data.Cast("?", core.Text), "x.id") + " AS id, " + data.Cast("?", core.Text) + " AS organization_id, " +
+		data.Cast("?", core.Text) + " AS kind, " + data.Cast("?", core.Text) + " AS resource_id, x.id AS principal_id, " +
+		data.Cast("?", core.BigInt) + " AS created_at FROM (" + rec + ") x"
+	return []core.Statement{
+		{
+			SQL:  data.InsertIgnore("group_member", []string{"id", "group_id", "user_id", "created_at", "updated_at"}, sel),
+			Args: append([]any{GroupMemberIDPrefix(gid), gid, now, now}, jargs...),
+		},
+		{
+			SQL:  data.InsertIgnore(LedgerTable, []string{"id", "organization_id", "kind", "resource_id", "principal_id", "created_at"}, ledgerSel),
+			Args: append([]any{memberLedgerPrefix(gid), m.cfg.OrgID, LedgerMember, gid, now}, rargs...),
+		},
+	}
+}
+
+// GroupMemberIDPrefix starts the id of every group_member row groundwork
+// makes in a group; the user id completes it, in SQL. Open WebUI's ids
+// are opaque text (it makes UUIDs, and only ever compares them).
+func GroupMemberIDPrefix(gid string) string { return "gw-" + digest(gid, "")[:12] + "-" }
+
+// memberLedgerPrefix starts the id of a membership's ledger row.
+func memberLedgerPrefix(gid string) string { return "acm_" + digest(gid, "")[:12] + "_" }
+
+// groupMemberBatches cuts the users into ranges of ids, as memberBatches
+// does for the seed's members: each batch adds one range's members and
+// proves, in its own transaction, that none of them is left out.
+type groupMemberBatches struct {
+	m      *groupMembers
+	gid    string
+	data   core.DataSQL
+	ranges memberBatches
+}
+
+var _ core.Batcher = (*groupMemberBatches)(nil)
+
+func (b *groupMemberBatches) NextBatch(ctx context.Context, s *core.Session, prev *core.BatchResult) (*core.Batch, error) {
+	if b.ranges.done {
+		return nil, nil
+	}
+	if prev != nil {
+		b.ranges.size = nextBatchSize(b.ranges.size, prev.Duration)
+	}
+	hi, err := b.ranges.upper(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	r := keyRange{lo: b.ranges.lo, hi: hi}
+	b.ranges.lo, b.ranges.done = hi, hi == nil
+	proof := b.m.countSQL(s, b.gid, r)
+	return &core.Batch{Statements: b.m.insertSQL(s, b.data, b.gid, r, time.Now().Unix()), Proof: &proof, Label: r.String()}, nil
+}
+
+// todoUsers lists the users to add to a group's user_ids JSON list
+// (before 0.6.37, when a group's members are one value).
+func (m *groupMembers) todoUsers(ctx context.Context, s *core.Session, gid string) ([]string, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	made := map[string]bool{}
+	if cat.Tables[LedgerTable] != nil {
+		if made, err = ledger(ctx, s, LedgerMember, gid); err != nil {
+			return nil, err
+		}
 	}
 	users, err := eligibleUsers(ctx, s)
 	if err != nil {
@@ -140,54 +284,7 @@ func (m *groupMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, 
 			todo = append(todo, u)
 		}
 	}
-	// Users the ledger has are groundwork's once: gone from the group now
-	// means an admin removed them, and they stay removed.
-	p := &core.Plan{}
-	if len(todo) == 0 {
-		return p, nil
-	}
-	data, err := s.Data()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now().Unix()
-	if cat.Tables["group_member"] != nil {
-		for start := 0; start < len(todo); start += memberBatch {
-			batch := todo[start:min(start+memberBatch, len(todo))]
-			// Members an admin added before groundwork did are recorded,
-			// not inserted again.
-			present, err := existing(ctx, s, "SELECT user_id FROM "+s.Quote("group_member")+" WHERE group_id = ? AND user_id IN ", batch, []any{gid})
-			if err != nil {
-				return nil, fmt.Errorf("read group members: %w", err)
-			}
-			var rows []string
-			var args []any
-			var pairs [][2]string
-			for _, u := range batch {
-				pairs = append(pairs, [2]string{gid, u})
-				if present[u] {
-					continue
-				}
-				rows = append(rows, "(?, ?, ?, ?, ?)")
-				args = append(args, hostID(LedgerMember, gid, u), gid, u, now, now)
-			}
-			var sts []core.Statement
-			if len(rows) > 0 {
-				sts = append(sts, core.Statement{SQL: data.InsertIgnore("group_member", []string{"id", "group_id", "user_id", "created_at", "updated_at"}, "VALUES "+strings.Join(rows, ", ")), Args: args})
-			}
-			sts = append(sts, ledgerRows(data, m.cfg.OrgID, now, LedgerMember, pairs))
-			p.Changes = append(p.Changes, core.Change{
-				DataOnly:   true,
-				Summary:    fmt.Sprintf("add %d eligible users to the Open WebUI group of development organization %s", len(rows), m.cfg.OrgID),
-				Statements: sts,
-			})
-		}
-		return p, nil
-	}
-	if cat.Tables["group"].Column("user_ids") == nil {
-		return &core.Plan{Skip: "Open WebUI has neither group_member nor group.user_ids: no way to store members"}, nil
-	}
-	return m.jsonMembers(ctx, s, data, gid, todo, now)
+	return todo, nil
 }
 
 // jsonMembers adds users to the group's user_ids JSON list (Open WebUI
@@ -233,9 +330,9 @@ func (m *groupMembers) jsonMembers(ctx context.Context, s *core.Session, data co
 			Args: args,
 		})
 	}
-	sts = append(sts, ledgerRows(data, m.cfg.OrgID, now, LedgerMember, pairs))
+	sts = append(sts, ledgerRows(data, m.cfg.OrgID, now, LedgerMember, pairs)...)
 	return &core.Plan{Changes: []core.Change{{
-		DataOnly:   true,
+		DataOnly: true, Convergence: true, Count: int64(len(todo)),
 		Summary:    fmt.Sprintf("add %d eligible users to the Open WebUI group of development organization %s (group.user_ids)", added, m.cfg.OrgID),
 		Statements: sts,
 	}}}, nil
