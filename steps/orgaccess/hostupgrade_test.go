@@ -384,3 +384,23 @@ func TestOldKeysNotedSQLite(t *testing.T) {
 	d, host := sqliteHost(t, openwebuitest.V0_6_40)
 	hostsafetest.ReplacesOldKeys(t, d, host, false)
 }
+
+// Groups mode on every generation: the host's deletes of a member, a
+// granted model and the group succeed, and stay done.
+func TestHostDeletesGroupsSQLite(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			d, host := sqliteHost(t, gen)
+			hostsafetest.GroupsDeletes(t, d, host)
+		})
+	}
+}
+
+func TestHostDeletesGroupsPostgres(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			d, host := pgHost(t, gen)
+			hostsafetest.GroupsDeletes(t, d, host)
+		})
+	}
+}
