@@ -17,6 +17,11 @@ const (
 	EnvAPIKey  = "OPENROUTER_API_KEY"
 	EnvModels  = "GROUNDWORK_MODELS"
 	EnvEnv     = "GROUNDWORK_ENV"
+	// EnvAccess chooses how access is enforced (AccessSeed, AccessGroups).
+	EnvAccess = "GROUNDWORK_ACCESS"
+	// EnvOAuthGroupManagement is Open WebUI's own setting: when on, the
+	// identity provider owns group memberships.
+	EnvOAuthGroupManagement = "ENABLE_OAUTH_GROUP_MANAGEMENT"
 )
 
 // Environments an organization can be in.
@@ -45,6 +50,13 @@ type Config struct {
 	// HostWait is how long the data steps wait for the host application to
 	// create its tables (user, model, config) before skipping.
 	HostWait time.Duration
+	// Access is AccessSeed ("" means it) or AccessGroups: also make the
+	// organization's model access real in Open WebUI's own groups and
+	// grants (access.go).
+	Access string
+	// OAuthGroupManagement is Open WebUI's ENABLE_OAUTH_GROUP_MANAGEMENT:
+	// the identity provider owns memberships, so groundwork writes none.
+	OAuthGroupManagement bool
 	// Host is the revision the host about to start migrates the database
 	// to; while the database is not there (or it is unknown) the view is
 	// held back (see hold.go).
@@ -77,6 +89,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		OrgName:     strings.TrimSpace(getenv(EnvOrgName)),
 		APIKey:      strings.TrimSpace(getenv(EnvAPIKey)),
 		Environment: strings.ToLower(strings.TrimSpace(getenv(EnvEnv))),
+		Access:      strings.ToLower(strings.TrimSpace(getenv(EnvAccess))),
+		// Read as Open WebUI reads it.
+		OAuthGroupManagement: ParseOAuthGroupManagement(getenv(EnvOAuthGroupManagement)),
 	}
 	if m := getenv(EnvModels); strings.TrimSpace(m) != "" {
 		models, err := ParseModels(m)
@@ -156,6 +171,11 @@ func (c Config) Validate() error {
 	case "", Development, Production:
 	default:
 		return fmt.Errorf("steps/orgaccess: %s=%q: want %q or %q: %w", EnvEnv, c.Environment, Development, Production, core.ErrInvalid)
+	}
+	switch c.Access {
+	case "", AccessSeed, AccessGroups:
+	default:
+		return fmt.Errorf("steps/orgaccess: %s=%q: want %q or %q: %w", EnvAccess, c.Access, AccessSeed, AccessGroups, core.ErrInvalid)
 	}
 	for _, f := range []struct {
 		name, v string

@@ -173,6 +173,17 @@ const viewStep = "view:" + orgaccess.ViewName
 // the revision and creates what was held back; meanwhile an older
 // replica's readiness probe and restart leave the view alone.
 func upgradeInDeploymentOrder(t *testing.T, d core.Driver, host *sql.DB, migrate func(context.Context, *sql.DB) error) {
+	upgradeInDeploymentOrderAs(t, d, host, migrate, orgaccess.AccessSeed)
+}
+
+// upgradeInDeploymentOrderAs is upgradeInDeploymentOrder in an access
+// mode: groups mode adds nothing the host's migration could trip on.
+func upgradeInDeploymentOrderAs(t *testing.T, d core.Driver, host *sql.DB, migrate func(context.Context, *sql.DB) error, access string) {
+	withTarget := func(ht orgaccess.HostTarget) orgaccess.Config {
+		cfg := withTarget(ht)
+		cfg.Access = access
+		return cfg
+	}
 	ctx := context.Background()
 	oldHost, newHost := target(t, revV0_6_40), target(t, revPK)
 	run(t, d, withTarget(oldHost), core.ModeApply)
@@ -243,6 +254,22 @@ func TestHostUpgradeSQLite(t *testing.T) {
 func TestHostUpgradePostgres(t *testing.T) {
 	d, host := pgHost(t, openwebuitest.V0_6_40)
 	upgradeInDeploymentOrder(t, d, host, pgHostUpgrade)
+}
+
+// Groups mode on the host's own migrations (SQLite's rebuilds of user and
+// model, PostgreSQL's type changes): its group, members and ledger are in
+// no way of them.
+func TestHostUpgradeGroupsSQLite(t *testing.T) {
+	d, host := sqliteHost(t, openwebuitest.V0_6_40)
+	upgradeInDeploymentOrderAs(t, d, host, sqliteHostUpgrade, orgaccess.AccessGroups)
+	if n := hostsafetest.Count(t, d, "SELECT COUNT(*) FROM group_member WHERE group_id = ?", orgaccess.GroupID(hostsafetest.Config().OrgID)); n != 2 {
+		t.Fatalf("%d members of the group after the host's upgrade, want 2", n)
+	}
+}
+
+func TestHostUpgradeGroupsPostgres(t *testing.T) {
+	d, host := pgHost(t, openwebuitest.V0_6_40)
+	upgradeInDeploymentOrderAs(t, d, host, pgHostUpgrade, orgaccess.AccessGroups)
 }
 
 // The controls: without the hold, the host's own migration fails on the
@@ -383,4 +410,24 @@ func TestOldKeysReplacedPostgres(t *testing.T) {
 func TestOldKeysNotedSQLite(t *testing.T) {
 	d, host := sqliteHost(t, openwebuitest.V0_6_40)
 	hostsafetest.ReplacesOldKeys(t, d, host, false)
+}
+
+// Groups mode on every generation: the host's deletes of a member, a
+// granted model and the group succeed, and stay done.
+func TestHostDeletesGroupsSQLite(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			d, host := sqliteHost(t, gen)
+			hostsafetest.GroupsDeletes(t, d, host)
+		})
+	}
+}
+
+func TestHostDeletesGroupsPostgres(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			d, host := pgHost(t, gen)
+			hostsafetest.GroupsDeletes(t, d, host)
+		})
+	}
 }

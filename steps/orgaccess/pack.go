@@ -43,5 +43,8 @@ func Steps(cfg Config) []core.Step {
 		&linkModels{cfg: cfg},
 		&devMembers{cfg: cfg},
 	)
+	if cfg.Groups() {
+		steps = append(steps, groupSteps(cfg)...)
+	}
 	return steps
 }

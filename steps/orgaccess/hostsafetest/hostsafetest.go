@@ -241,3 +241,68 @@ func ReplacesOldKeys(t *testing.T, d core.Driver, host *sql.DB, replace bool) {
 		t.Errorf("the replaced key did not cascade")
 	}
 }
+
+// GroupsDeletes converges groups mode on d (a real Open WebUI schema of
+// any generation, with Alice and Bob in it), then runs the host's own
+// deletes of a member, of a granted model and of the organization's
+// group, as Open WebUI runs them: every one must succeed, since nothing
+// of groundwork's refers to the host's rows (the ledger has no foreign
+// key, groups mode no view or trigger). The next apply makes nothing
+// again that the host deleted (the group stays deleted) and verify is
+// clean.
+func GroupsDeletes(t *testing.T, d core.Driver, host *sql.DB) {
+	cfg := Config()
+	cfg.Access = orgaccess.AccessGroups
+	Apply(t, d, cfg)
+	gid := orgaccess.GroupID(cfg.OrgID)
+	cat, err := d.Inspect(context.Background(), d.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fks := cat.Tables[orgaccess.LedgerTable].ForeignKeys; len(fks) != 0 {
+		t.Fatalf("the ledger has foreign keys %v: the host's deletes must not depend on it", fks)
+	}
+	members := "SELECT COUNT(*) FROM " + d.Quote("group_member") + " WHERE group_id = ? AND user_id = ?"
+	if Count(t, d, members, gid, Alice) != 1 || Count(t, d, members, gid, Bob) != 1 {
+		t.Fatalf("groups mode did not make %s and %s members", Alice, Bob)
+	}
+	grants := cat.Tables["access_grant"] != nil
+	if grants {
+		n := Count(t, d, "SELECT COUNT(*) FROM "+d.Quote("access_grant")+" WHERE principal_type = 'group' AND principal_id = ? AND resource_id = ?", gid, Models[1])
+		if n != 1 {
+			t.Fatalf("%d grants of %s to the group, want 1", n, Models[1])
+		}
+	}
+
+	HostDeletesUser(t, d, host, Alice)
+	// Open WebUI deletes a model's grants with it (from 0.8), then the
+	// model; a group's members and grants, then the group.
+	if grants {
+		HostExec(t, d, host, "DELETE FROM "+d.Quote("access_grant")+" WHERE resource_type = 'model' AND resource_id = ?", Models[1])
+	}
+	HostDeletesModel(t, d, host, Models[1])
+	HostExec(t, d, host, "DELETE FROM "+d.Quote("group_member")+" WHERE group_id = ?", gid)
+	if grants {
+		HostExec(t, d, host, "DELETE FROM "+d.Quote("access_grant")+" WHERE principal_type = 'group' AND principal_id = ?", gid)
+	}
+	HostExec(t, d, host, "DELETE FROM "+d.Quote("group")+" WHERE id = ?", gid)
+	for q, args := range map[string][]any{
+		"SELECT COUNT(*) FROM " + d.Quote("user") + " WHERE id = ?":  {Alice},
+		"SELECT COUNT(*) FROM " + d.Quote("model") + " WHERE id = ?": {Models[1]},
+		"SELECT COUNT(*) FROM " + d.Quote("group") + " WHERE id = ?": {gid},
+	} {
+		if n := Count(t, d, q, args...); n != 0 {
+			t.Fatalf("the host's delete left a row: %s %v", q, args)
+		}
+	}
+
+	cfg.Models = Models[:1]
+	rep := Apply(t, d, cfg)
+	if sr := rep.Step(orgaccess.GroupStepID); sr == nil || len(sr.Changes) != 0 || len(sr.Notes) == 0 {
+		t.Fatalf("the deleted group: want a note and no change\n%s", drivertest.Dump(rep))
+	}
+	if n := Count(t, d, "SELECT COUNT(*) FROM "+d.Quote("group")+" WHERE id = ?", gid); n != 0 {
+		t.Fatal("groundwork made the group an admin deleted again")
+	}
+	Verify(t, d, cfg)
+}

@@ -60,6 +60,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
 	}
 	runHosts(t, h)
+	runGroups(t, h)
 }
 
 func registry(t *testing.T, cfg orgaccess.Config, host bool) *core.Registry {

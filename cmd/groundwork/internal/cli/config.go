@@ -82,6 +82,10 @@ var settingsSpec = []setting{
 		usage: "a step pack file (YAML, see docs/packs.md) to run beside the built-in packs; repeatable (comma-separated in the environment, a YAML list in the file); a bad pack is exit 2 before anything is written"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "access", envs: []string{orgaccess.EnvAccess}, kind: kindString, choices: []string{"", orgaccess.AccessSeed, orgaccess.AccessGroups},
+		usage: "seed (the default: the seed's tables and view) or groups (also the organization's group, its members and read grants in Open WebUI's own tables, which stock Open WebUI enforces)"},
+	{name: "oauth-group-management", envs: []string{orgaccess.EnvOAuthGroupManagement}, kind: kindString,
+		usage: "Open WebUI's own setting, read as it reads it (on only when \"true\"): the identity provider owns group memberships, so groups mode writes none"},
 	{name: "host-revision", envs: []string{orgaccess.EnvHostRevision}, kind: kindString,
 		usage: "the alembic revision the Open WebUI about to start migrates the database to (comma-separated for several heads), or \"current\" (the database's revision is the host's); while the database is not at it the view is held back; unset: read from host-migrations"},
 	{name: "host-migrations", envs: []string{orgaccess.EnvHostMigrations}, kind: kindString,
@@ -237,6 +241,9 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		APIKey:      strings.TrimSpace(raw["api-key"].text),
 		Environment: str("environment"),
 		HostWait:    dur("host-wait"),
+		Access:      str("access"),
+		// Read as Open WebUI reads it: any other value is off, never an error.
+		OAuthGroupManagement: orgaccess.ParseOAuthGroupManagement(raw["oauth-group-management"].text),
 	}
 	if b, err := strconv.ParseBool(strings.TrimSpace(raw["no-name-heuristic"].text)); err != nil {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["no-name-heuristic"].from, raw["no-name-heuristic"].text))
@@ -336,6 +343,8 @@ type fileConfig struct {
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	Pack            yaml.Node `yaml:"pack"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	Access          yaml.Node `yaml:"access"`
+	OAuthGroupMgmt  yaml.Node `yaml:"oauth-group-management"`
 	HostRevision    yaml.Node `yaml:"host-revision"`
 	HostMigrations  yaml.Node `yaml:"host-migrations"`
 	AfterHost       yaml.Node `yaml:"after-host"`
