@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,21 +24,6 @@ import (
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
-// Exit codes.
-const (
-	// ExitOK: converged (apply, verify) or nothing to do (plan).
-	ExitOK = 0
-	// ExitFailed: a step, the lock or the connection failed.
-	ExitFailed = 1
-	// ExitInvalid: a flag, the config file, the URL or an environment
-	// variable is invalid; nothing was written.
-	ExitInvalid = 2
-	// ExitDrift: verify found drift, plan found pending changes, or apply
-	// left drift it will not heal.
-	ExitDrift = 3
-	// A run stopped by SIGINT or SIGTERM exits with ExitSIGINT (130) or
-	// ExitSIGTERM (143): see interrupt.go.
-)
 
 // exitError carries an exit code, and the error to print, through cobra.
 type exitError struct {
@@ -66,10 +52,15 @@ type app struct {
 	stepIDs, tags, include []string
 	// --limit of history.
 	limit int
+	// --fail-on-pending of apply and verify.
+	failOnPending bool
 	// errPrinted is set once the error was shown, so Main does not repeat it.
 	errPrinted bool
 	// at is the step the current run is at, for the progress line.
 	at atomic.Pointer[core.Progress]
+	// started is when the command started: the report of a run that never
+	// reached the runner (no connection) starts then.
+	started time.Time
 }
 
 // Main runs the command line with args (without the program name) and
@@ -78,7 +69,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20}
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20, started: time.Now()}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -199,6 +190,9 @@ func (a *app) modeCommand(mode string) *cobra.Command {
 	fs.StringSliceVar(&a.stepIDs, "step", nil, "run only the step with this id (repeatable)")
 	fs.StringSliceVar(&a.tags, "tag", nil, "run only the steps with this tag (repeatable)")
 	fs.StringSliceVar(&a.include, "include", nil, "also run this opt-in step, by id (repeatable), e.g. "+orgaccess.HostTablesID)
+	if mode != core.ModePlan {
+		fs.BoolVar(&a.failOnPending, "fail-on-pending", false, fmt.Sprintf("exit %d when the run ends pending (work the next apply will do) instead of 0", ExitPending))
+	}
 	return cmd
 }
 
@@ -222,16 +216,30 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		return a.fail(mode, err)
 	}
 	sel := a.selection()
-	if _, err := reg.Select(sel); err != nil {
+	selected, err := reg.Select(sel)
+	if err != nil {
 		return a.fail(mode, fmt.Errorf("cli: %w", err))
+	}
+	if err := a.requireDB(); err != nil {
+		return a.fail(mode, err)
 	}
 	u, err := a.parseDB(a.st.DB, a.st.dbFrom)
 	if err != nil {
 		return a.fail(mode, err)
 	}
-	db, err := a.open(ctx, u, mode != core.ModeApply)
+	if err := sqliteCheck(u, mode != core.ModeApply); err != nil {
+		return a.fail(mode, err)
+	}
+	warning, err := a.orgCheck(mode, selected)
 	if err != nil {
 		return a.fail(mode, err)
+	}
+	db, err := a.open(ctx, u, mode != core.ModeApply)
+	if err != nil {
+		return a.fail(mode, notReady(err))
+	}
+	if warning != "" {
+		a.log.Warn(warning)
 	}
 	defer db.close()
 	a.log.Debug("database open", "db", u.Redacted(), "dialect", u.Dialect)
@@ -251,6 +259,9 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		rep, err = runner.Verify(ctx)
 	}
 	stop()
+	if rep != nil && warning != "" {
+		rep.Warnings = append(rep.Warnings, warning)
+	}
 	return a.finish(rep, err)
 }
 
@@ -275,42 +286,23 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 // fail reports an error that stopped the command before or instead of a
 // run: in JSON mode stdout still gets a report, with status failed.
 func (a *app) fail(mode string, err error) error {
-	rep := &core.Report{Mode: mode, Status: core.RunFailed, Steps: []core.StepReport{}}
+	rep := &core.Report{FormatVersion: core.ReportFormatVersion, Mode: mode, Status: core.RunFailed,
+		StartedAt: a.started.UTC(), DurationMS: float64(time.Since(a.started).Microseconds()) / 1000, Steps: []core.StepReport{}}
 	if a.st.Output == "json" {
 		rep.Error = err.Error()
 		a.printReport(rep)
 	}
-	return &exitError{code: exitCode(rep, err), err: err}
+	return &exitError{code: a.exitCode(rep, err), err: err}
 }
 
 // finish prints the report and turns it into the exit code.
 func (a *app) finish(rep *core.Report, err error) error {
 	a.printReport(rep)
-	code := exitCode(rep, err)
+	code := a.exitCode(rep, err)
 	if code == ExitOK {
 		return nil
 	}
 	return &exitError{code: code, err: err}
-}
-
-// exitCode maps a run's outcome to the exit code.
-func exitCode(rep *core.Report, err error) int {
-	if err != nil {
-		if errors.Is(err, core.ErrInvalid) && (rep == nil || !rep.Changed) {
-			return ExitInvalid
-		}
-		return ExitFailed
-	}
-	if rep == nil {
-		return ExitOK
-	}
-	switch rep.Status {
-	case core.RunFailed:
-		return ExitFailed
-	case core.RunDrift, core.RunPending:
-		return ExitDrift
-	}
-	return ExitOK
 }
 
 // parseDB parses a database URL and registers its secrets with the masker.
@@ -350,18 +342,25 @@ func (a *app) historyCommand() *cobra.Command {
 			}
 			ctx, cancel := a.commandContext(cmd.Context())
 			defer cancel()
+			if err := a.requireDB(); err != nil {
+				return &exitError{code: ExitInvalid, err: err}
+			}
 			u, err := a.parseDB(a.st.DB, a.st.dbFrom)
 			if err != nil {
 				return &exitError{code: ExitInvalid, err: err}
 			}
+			if err := sqliteCheck(u, true); err != nil {
+				return &exitError{code: ExitInvalid, err: err}
+			}
 			db, err := a.open(ctx, u, true)
 			if err != nil {
-				return &exitError{code: exitCode(nil, err), err: err}
+				err = notReady(err)
+				return &exitError{code: a.exitCode(nil, err), err: err}
 			}
 			defer db.close()
 			runs, err := history.List(ctx, db.driver, a.limit)
 			if err != nil {
-				return &exitError{code: exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
+				return &exitError{code: a.exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
 			}
 			a.printHistory(runs)
 			return nil

@@ -202,7 +202,7 @@ func (a *app) runDemo(cmd *cobra.Command) error {
 			fmt.Fprintf(a.stdout, "\nnext: groundwork verify --db %s\n", u.Redacted())
 		}
 	}
-	code := exitCode(rep, runErr)
+	code := a.exitCode(rep, runErr)
 	if code == ExitOK {
 		return nil
 	}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// Exit codes: what an orchestrator (an init container, a Job, a script)
+// does next. The table in README.md and the help text are checked
+// against exitCodes by a test.
+const (
+	// ExitOK: converged. verify also exits 0 when the run ends pending
+	// (rows the next apply adds, a user who signed up since): the
+	// application works, so the readiness probe passes; --fail-on-pending
+	// makes that ExitPending. plan exits 0 when there is nothing to do.
+	ExitOK = 0
+	// ExitFailed: a step failed, or the run did; look at the error.
+	ExitFailed = 1
+	// ExitInvalid: a flag, the config file, the URL or an environment
+	// variable is invalid or missing; nothing was written. Fix the input.
+	ExitInvalid = 2
+	// ExitDrift: verify or apply found drift that needs a person
+	// (groundwork will not heal it without loss); plan: changes pending.
+	ExitDrift = 3
+	// ExitPending: with --fail-on-pending, apply or verify ended pending.
+	ExitPending = 4
+	// ExitRetryable: not ready yet, try again later: the database did not
+	// answer (after --wait), or another runner held the lock longer than
+	// --lock-timeout. 75 is EX_TEMPFAIL of sysexits.h.
+	ExitRetryable = 75
+	// A run stopped by SIGINT or SIGTERM exits with ExitSIGINT (130) or
+	// ExitSIGTERM (143): see interrupt.go.
+)
+
+// exitCodes documents every exit code in one line each, for the help
+// text; README.md's table is checked against it.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{ExitOK, "converged (verify: also pending, i.e. rows the next apply adds; plan: nothing to do)"},
+	{ExitFailed, "a step or the run failed"},
+	{ExitInvalid, "invalid or missing input (flag, config file, URL, environment); nothing written"},
+	{ExitDrift, "drift that needs a person (verify, apply); plan: changes pending"},
+	{ExitPending, "pending, with --fail-on-pending (apply, verify)"},
+	{ExitRetryable, "not ready yet, retry: database unreachable, lock wait timed out"},
+	{ExitSIGINT, "stopped by SIGINT"},
+	{ExitSIGTERM, "stopped by SIGTERM"},
+}
+
+// exitCodeHelp is the exit-code table of the help text.
+func exitCodeHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, c := range exitCodes {
+		fmt.Fprintf(&b, "  %3d  %s\n", c.code, c.meaning)
+	}
+	return b.String()
+}
+
+// retryableError marks a failure that another attempt, later, may not
+// have: the database not answering yet.
+type retryableError struct{ err error }
+
+func (e *retryableError) Error() string { return e.err.Error() }
+func (e *retryableError) Unwrap() error { return e.err }
+
+// notReady marks a connection error retryable, unless retrying cannot
+// help: invalid input, or credentials the server rejected.
+func notReady(err error) error {
+	var pgErr *pgconn.PgError
+	var myErr *mysql.MySQLError
+	switch {
+	case errors.Is(err, core.ErrInvalid):
+		return err
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28"): // invalid authorization
+		return err
+	case errors.As(err, &myErr) && (myErr.Number == 1044 || myErr.Number == 1045): // access denied
+		return err
+	case strings.Contains(err.Error(), "(SQLSTATE 28"):
+		return err
+	}
+	return &retryableError{err: err}
+}
+
+// exitCode maps a run's outcome to the exit code.
+func (a *app) exitCode(rep *core.Report, err error) int {
+	return exitCodeOf(rep, err, a.failOnPending)
+}
+
+func exitCodeOf(rep *core.Report, err error, failOnPending bool) int {
+	var re *retryableError
+	if err != nil {
+		switch {
+		case errors.Is(err, core.ErrInvalid) && (rep == nil || !rep.Changed):
+			return ExitInvalid
+		case errors.Is(err, core.ErrLockTimeout), errors.As(err, &re):
+			return ExitRetryable
+		}
+		return ExitFailed
+	}
+	if rep == nil {
+		return ExitOK
+	}
+	switch rep.Status {
+	case core.RunFailed:
+		return ExitFailed
+	case core.RunDrift:
+		return ExitDrift
+	case core.RunPending:
+		switch {
+		case rep.Mode == core.ModePlan:
+			return ExitDrift
+		case failOnPending:
+			return ExitPending
+		}
+	}
+	return ExitOK
+}
