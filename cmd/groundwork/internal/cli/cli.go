@@ -24,7 +24,6 @@ import (
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
-
 // exitError carries an exit code, and the error to print, through cobra.
 type exitError struct {
 	code int
@@ -44,6 +43,7 @@ func (e *exitError) Unwrap() error { return e.err }
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	args           []string
 	mask           *masker
 	st             *settings
 	log            *slog.Logger
@@ -54,6 +54,8 @@ type app struct {
 	limit int
 	// --fail-on-pending of apply and verify.
 	failOnPending bool
+	// -v: the step table even when nothing changed.
+	verbose bool
 	// errPrinted is set once the error was shown, so Main does not repeat it.
 	errPrinted bool
 	// at is the step the current run is at, for the progress line.
@@ -69,7 +71,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20, started: time.Now()}
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, args: args, mask: &masker{}, limit: 20, started: time.Now()}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -86,17 +88,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return interruptCode(ctx, ee.code)
 	}
 	// cobra's own errors: an unknown command, a malformed flag.
-	a.printError(err)
-	fmt.Fprintln(stderr, "Run 'groundwork --help' for usage.")
+	a.printError(&usageError{err: err})
 	return ExitInvalid
-}
-
-func (a *app) printError(err error) {
-	fmt.Fprintf(a.stderr, "error: %s\n", a.mask.mask(err.Error()))
-	if h := hint(err); h != "" {
-		fmt.Fprintf(a.stderr, "hint: %s\n", h)
-	}
-	a.errPrinted = true
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -106,18 +99,18 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `groundwork ensures the tables, indexes, views and rows of its step packs
 (organization access, usage tracking) on PostgreSQL, MySQL/MariaDB and
 SQLite, safely when many replicas start at once, and verifies the result.
-
-Exit codes: 0 converged, 1 a step or the connection failed, 2 invalid input
-(nothing written), 3 drift found (verify, apply) or changes pending (plan).`,
+The JSON report (-o json) is documented in docs/report.md.`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.setup(cmd) },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: %w: %w", err, core.ErrInvalid)}
+		return &exitError{code: ExitInvalid, err: &usageError{err: fmt.Errorf("cli: %w: %w", err, core.ErrInvalid)}}
 	})
 	registerFlags(root.PersistentFlags())
+	a.setHelp(root)
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "text output: the step table and every skip reason even when nothing changed")
 	root.AddCommand(a.modeCommand(core.ModeApply), a.modeCommand(core.ModePlan), a.modeCommand(core.ModeVerify),
 		a.stepsCommand(), a.historyCommand(), a.demoCommand(), a.versionCommand())
 	return root

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
@@ -48,7 +49,30 @@ func (a *app) printReport(rep *core.Report) {
 	a.printReportText(rep)
 }
 
+// quiet reports whether a report is worth one line only: nothing
+// changed, nothing drifted or failed, no note (a converged no-op on
+// every pod start, like goose's "no migrations to run").
+func quiet(rep *core.Report) bool {
+	if rep.Changed || rep.Error != "" || (rep.Status != core.RunConverged && !(rep.Status == core.RunPending && rep.Mode != core.ModePlan)) {
+		return false
+	}
+	for _, st := range rep.Steps {
+		if len(st.Notes) > 0 || len(st.Drift) > 0 || st.Error != "" || st.Status == core.StatusPending {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *app) printReportText(rep *core.Report) {
+	if !a.verbose && a.st.Output != "wide" && quiet(rep) {
+		line := summary(rep)
+		if skippedSteps(rep) > 0 {
+			line += " (-v says why steps skipped)"
+		}
+		fmt.Fprintln(a.stdout, line)
+		return
+	}
 	if len(rep.Steps) > 0 {
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "STEP\tSTATUS\tCHANGES\tTIME")
@@ -103,6 +127,16 @@ func (a *app) details(rep *core.Report) string {
 		}
 	}
 	return b.String()
+}
+
+func skippedSteps(rep *core.Report) int {
+	n := 0
+	for _, st := range rep.Steps {
+		if st.Status == core.StatusSkipped {
+			n++
+		}
+	}
+	return n
 }
 
 // summary is the one line that says how the run ended.
@@ -164,21 +198,48 @@ func fmtMS(ms float64) string {
 	return d.Round(10 * time.Millisecond).String()
 }
 
+// stepsWidth is what the steps table fits in by default; -o wide adds
+// the dependencies and the whole descriptions.
+const stepsWidth = 100
+
 func (a *app) printSteps(infos []core.StepInfo) {
 	if a.st.Output == "json" {
 		a.printJSON(infos)
 		return
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tID\tAFTER\tTAGS\tDESCRIPTION")
+	wide := a.st.Output == "wide"
+	rows := [][]string{{"#", "ID", "TAGS", "DESCRIPTION"}}
+	if wide {
+		rows[0] = []string{"#", "ID", "AFTER", "TAGS", "DESCRIPTION"}
+	}
 	for i, in := range infos {
 		tags := append([]string(nil), in.Tags...)
 		if in.OptIn {
 			tags = append(tags, "(opt-in)")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, in.ID, orDash(strings.Join(in.After, ", ")), orDash(strings.Join(tags, ", ")), in.Description)
+		row := []string{fmt.Sprint(i + 1), in.ID, orDash(strings.Join(tags, ","))}
+		if wide {
+			row = []string{row[0], row[1], orDash(strings.Join(in.After, ", ")), orDash(strings.Join(tags, ", "))}
+		}
+		rows = append(rows, append(row, in.Description))
 	}
-	_ = tw.Flush()
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for j, c := range r[:len(r)-1] {
+			widths[j] = max(widths[j], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for j, c := range r[:len(r)-1] {
+			b.WriteString(c + strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c)+2))
+		}
+		desc := r[len(r)-1]
+		if room := stepsWidth - utf8.RuneCountInString(b.String()); !wide && utf8.RuneCountInString(desc) > room {
+			desc = string([]rune(desc)[:max(room-1, 0)]) + "…"
+		}
+		fmt.Fprintln(a.stdout, b.String()+desc)
+	}
 }
 
 func (a *app) printHistory(runs []history.Run) {

@@ -130,7 +130,7 @@ func TestWaitBoundMessage(t *testing.T) {
 	r := run(t, map[string]string{"DATABASE_URL": u}, "apply", "--wait", "1s")
 	mustCode(t, r, ExitRetryable)
 	t.Logf("stderr:\n%s", r.stderr)
-	want := regexp.MustCompile(fmt.Sprintf(`error: cli: postgres://app:\*\*\*@127\.0\.0\.1:%d/app\?sslmode=disable still unreachable after waiting 1s \(\d+ attempts\): drivers/postgres: connect to host=127\.0\.0\.1 port=%d user=app database=app: .*connection refused`, port, port))
+	want := regexp.MustCompile(fmt.Sprintf(`error: postgres://app:\*\*\*@127\.0\.0\.1:%d/app\?sslmode=disable still unreachable after waiting 1s \(\d+ attempts\): connect to host=127\.0\.0\.1 port=%d user=app database=app: .*connection refused`, port, port))
 	if !want.MatchString(r.stderr) {
 		t.Errorf("stderr does not match %s\n%s", want, r)
 	}
