@@ -12,10 +12,23 @@ STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The integration suites: PostgreSQL and MariaDB in containers.
 INTEGRATION_PKGS ?= ./integration/...
 
-.PHONY: build demo test unit integration images bench lint vuln fmt clean
+# The version stamped in the binary (groundwork version, the run history):
+# the tag of the checkout (git describe), else devel.
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS       := -s -w -X github.com/groundworkdb/groundwork/cmd/groundwork/internal/cli.Version=$(VERSION)
+# make image: the FROM scratch image of examples/compose/Dockerfile, tagged
+# $(IMAGE):$(VERSION) and $(IMAGE):latest (what the compose example runs).
+IMAGE         ?= groundwork/groundwork
 
+.PHONY: build image demo test unit integration images bench lint vuln fmt clean
+
+# A static binary (no cgo: the SQLite driver is pure Go), the version stamped.
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/groundwork
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/groundwork
+
+# Nothing is pulled: FROM scratch is built in, the context is bin/.
+image: build
+	docker build -t $(IMAGE):$(VERSION) -t $(IMAGE):latest -f examples/compose/Dockerfile $(dir $(BIN))
 
 demo:
 	$(GO) run ./cmd/groundwork demo

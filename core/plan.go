@@ -68,6 +68,8 @@ type Statement struct {
 
 // Drift is a difference between what a step wants and what exists.
 type Drift struct {
+	// Object is kind:name (table:x, index:y, view:z), the shape of the
+	// schema steps' ids, or the id of the step that drifted.
 	Object string `json:"object"`
 	Detail string `json:"detail"`
 }

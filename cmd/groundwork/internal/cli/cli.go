@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -282,7 +283,7 @@ func (a *app) fail(mode string, err error) error {
 	rep := &core.Report{FormatVersion: core.ReportFormatVersion, Mode: mode, Status: core.RunFailed,
 		StartedAt: a.started.UTC(), DurationMS: float64(time.Since(a.started).Microseconds()) / 1000, Steps: []core.StepReport{}}
 	if a.st.Output == "json" {
-		rep.Error = err.Error()
+		rep.Error = userMessage(err)
 		a.printReport(rep)
 	}
 	return &exitError{code: a.exitCode(rep, err), err: err}
@@ -335,20 +336,9 @@ func (a *app) historyCommand() *cobra.Command {
 			}
 			ctx, cancel := a.commandContext(cmd.Context())
 			defer cancel()
-			if err := a.requireDB(); err != nil {
-				return &exitError{code: ExitInvalid, err: err}
-			}
-			u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+			db, err := a.historyDB(ctx)
 			if err != nil {
-				return &exitError{code: ExitInvalid, err: err}
-			}
-			if err := sqliteCheck(u, true); err != nil {
-				return &exitError{code: ExitInvalid, err: err}
-			}
-			db, err := a.open(ctx, u, true)
-			if err != nil {
-				err = notReady(err)
-				return &exitError{code: a.exitCode(nil, err), err: err}
+				return err
 			}
 			defer db.close()
 			runs, err := history.List(ctx, db.driver, a.limit)
@@ -360,7 +350,58 @@ func (a *app) historyCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&a.limit, "limit", 20, "how many runs to show, newest first")
+	cmd.AddCommand(a.historyShowCommand())
 	return cmd
+}
+
+// historyDB opens the database of a history command, read-only.
+func (a *app) historyDB(ctx context.Context) (*database, error) {
+	if err := a.requireDB(); err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+	if err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	if err := sqliteCheck(u, true); err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	db, err := a.open(ctx, u, true)
+	if err != nil {
+		err = notReady(err)
+		return nil, &exitError{code: a.exitCode(nil, err), err: err}
+	}
+	return db, nil
+}
+
+func (a *app) historyShowCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one recorded run: what each step changed, drifted, skipped or failed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: history show %q: want a run id from groundwork history: %w", args[0], core.ErrInvalid)}
+			}
+			ctx, cancel := a.commandContext(cmd.Context())
+			defer cancel()
+			db, err := a.historyDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.close()
+			run, err := history.Get(ctx, db.driver, id)
+			if errors.Is(err, history.ErrNotFound) {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: no run %d is recorded (groundwork history lists them): %w", id, core.ErrInvalid)}
+			}
+			if err != nil {
+				return &exitError{code: a.exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
+			}
+			a.printRun(run)
+			return nil
+		},
+	}
 }
 
 func (a *app) versionCommand() *cobra.Command {

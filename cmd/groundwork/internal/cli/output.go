@@ -271,6 +271,41 @@ func (a *app) printHistory(runs []history.Run) {
 	_ = tw.Flush()
 }
 
+// printRun shows one recorded run and what its steps did.
+func (a *app) printRun(r *history.Run) {
+	r.Error = a.mask.mask(r.Error)
+	if a.st.Output == "json" {
+		a.printJSON(r)
+		return
+	}
+	fmt.Fprintf(a.stdout, "run %d: %s %s, changed %t (%s), started %s UTC, took %s\n", r.ID, r.Mode, r.Status, r.Changed,
+		pluralize(r.StepsChanged, "step")+" changed", r.StartedAt.UTC().Format("2006-01-02 15:04:05"), r.Duration())
+	fmt.Fprintf(a.stdout, "host %s, groundwork %s, plan hash %s\n", orDash(r.Host), orDash(r.Version), orDash(r.PlanHash))
+	if r.Error != "" {
+		fmt.Fprintln(a.stdout, "error: "+r.Error)
+	}
+	if len(r.Steps) == 0 {
+		fmt.Fprintln(a.stdout, "every step was ok")
+		return
+	}
+	fmt.Fprintln(a.stdout)
+	for _, st := range r.Steps {
+		fmt.Fprintf(a.stdout, "%s: %s\n", st.ID, st.Status)
+		for _, c := range st.Changes {
+			fmt.Fprintln(a.stdout, "  + "+c)
+		}
+		for _, d := range st.Drift {
+			fmt.Fprintln(a.stdout, "  drift: "+a.mask.mask(d.String()))
+		}
+		if st.Reason != "" {
+			fmt.Fprintln(a.stdout, "  skipped: "+a.mask.mask(st.Reason))
+		}
+		if st.Error != "" {
+			fmt.Fprintln(a.stdout, "  error: "+a.mask.mask(st.Error))
+		}
+	}
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
