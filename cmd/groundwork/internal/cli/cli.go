@@ -296,8 +296,21 @@ func (a *app) finish(rep *core.Report, err error) error {
 	if code == ExitOK {
 		return nil
 	}
+	switch {
+	case code == ExitDrift && err == nil && rep.Mode == core.ModeApply:
+		err = errDrift
+	case code == ExitDrift && err == nil && rep.Mode == core.ModeVerify:
+		err = errVerifyDrift
+	}
 	return &exitError{code: code, err: err}
 }
+
+// errDrift is what apply and verify say when they end with drift: the
+// report lists it; the hint says what a person can do.
+var (
+	errDrift       = errors.New("drift that groundwork will not heal without losing data (listed above): a person must decide")
+	errVerifyDrift = errors.New("the database differs from what the steps want (listed above)")
+)
 
 // parseDB parses a database URL and registers its secrets with the masker.
 func (a *app) parseDB(s, from string) (dburl.URL, error) {

@@ -68,6 +68,10 @@ func orgHint(err error) string {
 		return "a misspelt variable (ORGANISATION_NAME) counts as unset; flags --org-id, --org-name, --api-key work too"
 	case strings.Contains(msg, "verify would check no organization"):
 		return "in Kubernetes, give the probe's container the init container's envFrom/env (examples/kubernetes)"
+	case errors.Is(err, errDrift):
+		return "fix the objects by hand (each drift line says what differs; groundwork never drops a table, column or row), or leave the step out with --step/--tag; groundwork history show ID records what each run found"
+	case errors.Is(err, errVerifyDrift):
+		return "groundwork apply heals what is missing; what it cannot heal without losing data it reports, and a person decides"
 	case errors.Is(err, errNoDatabase):
 		return "Open WebUI's DATABASE_URL works as it is, e.g. postgresql://user:pw@host:5432/db or sqlite:////app/backend/data/webui.db"
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
 // TestNoOpIsOneLine: a converged apply that changes nothing prints one
@@ -131,5 +133,56 @@ func TestJSONLogsEveryLine(t *testing.T) {
 				t.Fatalf("%v: stderr line is not a JSON log record (%v): %q\n%s", tt.args, err, l, r)
 			}
 		}
+	}
+}
+
+// TestHistoryShow: one run, step by step; the no-op run has no plan hash.
+func TestHistoryShow(t *testing.T) {
+	db := tempDB(t)
+	u := sqliteURL(db)
+	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
+	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
+	r := run(t, nil, "history", "show", "1", "--db", u)
+	mustCode(t, r, ExitOK)
+	for _, want := range []string{"run 1: apply converged, changed true", "table:client_organizations: applied", "  + create table client_organizations", "orgaccess:link-models: applied"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("history show 1 lacks %q\n%s", want, r)
+		}
+	}
+	r = run(t, nil, "history", "show", "2", "--db", u, "-o", "json")
+	mustCode(t, r, ExitOK)
+	var run2 struct {
+		PlanHash string `json:"plan_hash"`
+		Steps    []any  `json:"steps"`
+		Version  string `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &run2); err != nil || run2.PlanHash != "" || len(run2.Steps) != 0 || run2.Version == "" {
+		t.Fatalf("history show 2 (the no-op run) (%v): %s", err, r.stdout)
+	}
+	r = run(t, nil, "history", "show", "9", "--db", u)
+	mustCode(t, r, ExitInvalid)
+	if !strings.Contains(r.stderr, "no run 9 is recorded") {
+		t.Fatalf("%s", r)
+	}
+}
+
+// TestDriftHint: apply ending with drift it will not heal says what a
+// person can do.
+func TestDriftHint(t *testing.T) {
+	db := tempDB(t)
+	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
+	d, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.DB().DB.Exec(`DROP TABLE global_settings; CREATE VIEW global_settings AS SELECT 1 AS id`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	r := run(t, demoEnv(nil), "apply", "--db", sqliteURL(db))
+	mustCode(t, r, ExitDrift)
+	if !strings.Contains(r.stdout, "drift: table:global_settings: a view has this name") ||
+		!strings.Contains(r.stderr, "error: drift that groundwork will not heal") || !strings.Contains(r.stderr, "hint: fix the objects by hand") {
+		t.Fatalf("%s", r)
 	}
 }
