@@ -230,7 +230,7 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 	}
 	db, err := a.open(ctx, u, mode != core.ModeApply)
 	if err != nil {
-		return a.fail(mode, notReady(err))
+		return a.fail(mode, notReady(u, err))
 	}
 	if warning != "" {
 		a.log.Warn(warning)
@@ -381,7 +381,7 @@ func (a *app) historyDB(ctx context.Context) (*database, error) {
 	}
 	db, err := a.open(ctx, u, true)
 	if err != nil {
-		err = notReady(err)
+		err = notReady(u, err)
 		return nil, &exitError{code: a.exitCode(nil, err), err: err}
 	}
 	return db, nil

@@ -633,6 +633,7 @@ func TestPostgres(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
+	pgURL := dburl.URL{Dialect: dburl.Postgres}
 	stepErr := &core.StepError{Step: "x", Phase: core.PhaseApply, Err: errors.New("boom")}
 	tests := []struct {
 		rep           *core.Report
@@ -652,9 +653,10 @@ func TestExitCode(t *testing.T) {
 		{nil, fmt.Errorf("x: %w", core.ErrInvalid), false, ExitInvalid},
 		{&core.Report{Status: core.RunFailed, Changed: true}, fmt.Errorf("x: %w", core.ErrInvalid), false, ExitFailed},
 		{nil, errors.New("boom"), false, ExitFailed},
-		{nil, notReady(errors.New("dial tcp 127.0.0.1:1: connect: connection refused")), false, ExitRetryable},
-		{nil, notReady(errors.New("FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)")), false, ExitFailed},
-		{nil, notReady(fmt.Errorf("x: %w", core.ErrInvalid)), false, ExitInvalid},
+		{nil, notReady(pgURL, errors.New("dial tcp 127.0.0.1:1: connect: connection refused")), false, ExitRetryable},
+		{nil, notReady(pgURL, errors.New("FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)")), false, ExitFailed},
+		{nil, notReady(pgURL, fmt.Errorf("x: %w", core.ErrInvalid)), false, ExitInvalid},
+		{nil, notReady(dburl.URL{Dialect: dburl.SQLite}, errors.New("directory x does not exist")), false, ExitFailed},
 	}
 	for i, tt := range tests {
 		if got := exitCodeOf(tt.rep, tt.err, tt.failOnPending); got != tt.want {

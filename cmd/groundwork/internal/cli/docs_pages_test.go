@@ -87,9 +87,7 @@ func TestREADMEExitCodes(t *testing.T) {
 	}
 	var got, want []string
 	for _, m := range regexp.MustCompile(`(?m)^\| (\d+(?: / \d+)?) \|`).FindAllStringSubmatch(string(raw), -1) {
-		for _, c := range strings.Split(m[1], " / ") {
-			got = append(got, c)
-		}
+		got = append(got, strings.Split(m[1], " / ")...)
 	}
 	for _, c := range exitCodes {
 		want = append(want, strconv.Itoa(c.code))

@@ -8,6 +8,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 )
 
@@ -71,19 +72,22 @@ type retryableError struct{ err error }
 func (e *retryableError) Error() string { return e.err.Error() }
 func (e *retryableError) Unwrap() error { return e.err }
 
-// notReady marks a connection error retryable, unless retrying cannot
-// help: invalid input, or credentials the server rejected.
-func notReady(err error) error {
+// notReady marks an error connecting to a database server retryable,
+// unless retrying cannot help: invalid input, or credentials the server
+// rejected. An SQLite file that cannot be opened is no server starting.
+func notReady(u dburl.URL, err error) error {
 	var pgErr *pgconn.PgError
 	var myErr *mysql.MySQLError
 	switch {
-	case errors.Is(err, core.ErrInvalid):
+	case u.Dialect == dburl.SQLite, errors.Is(err, core.ErrInvalid):
 		return err
-	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28"): // invalid authorization
+	// invalid authorization (28…), no such database (3D000)
+	case errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000"):
 		return err
-	case errors.As(err, &myErr) && (myErr.Number == 1044 || myErr.Number == 1045): // access denied
+	case strings.Contains(err.Error(), "(SQLSTATE 28"), strings.Contains(err.Error(), "(SQLSTATE 3D000)"):
 		return err
-	case strings.Contains(err.Error(), "(SQLSTATE 28"):
+	// access denied, unknown database
+	case errors.As(err, &myErr) && (myErr.Number == 1044 || myErr.Number == 1045 || myErr.Number == 1049):
 		return err
 	}
 	return &retryableError{err: err}
