@@ -131,3 +131,33 @@ func TestTableValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOlderTableGainsSteps: a groundwork_runs table of an older version
+// (no steps column) is read as it is and gains the column on the next
+// recorded run.
+func TestOlderTableGainsSteps(t *testing.T) {
+	ctx := context.Background()
+	d, err := sqlite.Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.DB().DB.Exec(`CREATE TABLE groundwork_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+  host TEXT, version TEXT, mode TEXT NOT NULL, status TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, steps_changed INTEGER NOT NULL DEFAULT 0, plan_hash TEXT, error TEXT);
+INSERT INTO groundwork_runs (started_at, finished_at, mode, status) VALUES (1, 2, 'apply', 'converged')`); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := history.Get(ctx, d, 1); err != nil || r.Status != core.RunConverged || len(r.Steps) != 0 {
+		t.Fatalf("Get on the older table = %+v, %v", r, err)
+	}
+	reg, err := core.NewRegistry(schema.Table(core.Table{Name: "things", Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := core.NewRunner(d, reg, core.WithRecorder(&history.Recorder{})).Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := history.Get(ctx, d, 2); err != nil || len(r.Steps) != 1 || r.Steps[0].ID != "table:things" {
+		t.Fatalf("Get after a run on the older table = %+v, %v", r, err)
+	}
+}
