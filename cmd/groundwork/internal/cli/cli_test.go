@@ -656,6 +656,7 @@ func TestExitCode(t *testing.T) {
 		{nil, notReady(pgURL, errors.New("dial tcp 127.0.0.1:1: connect: connection refused")), false, ExitRetryable},
 		{nil, notReady(pgURL, errors.New("FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)")), false, ExitFailed},
 		{nil, notReady(pgURL, fmt.Errorf("x: %w", core.ErrInvalid)), false, ExitInvalid},
+		{nil, notReady(dburl.URL{Dialect: dburl.MySQL}, errors.New("connect: Error 1045 (28000): Access denied for user 'groundwork'")), false, ExitFailed},
 		{nil, notReady(dburl.URL{Dialect: dburl.SQLite}, errors.New("directory x does not exist")), false, ExitFailed},
 	}
 	for i, tt := range tests {

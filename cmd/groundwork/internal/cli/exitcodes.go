@@ -89,6 +89,9 @@ func notReady(u dburl.URL, err error) error {
 	// access denied, unknown database
 	case errors.As(err, &myErr) && (myErr.Number == 1044 || myErr.Number == 1045 || myErr.Number == 1049):
 		return err
+	// the drivers report connection errors as text, not wrapped
+	case strings.Contains(err.Error(), "Error 1044 ("), strings.Contains(err.Error(), "Error 1045 ("), strings.Contains(err.Error(), "Error 1049 ("):
+		return err
 	}
 	return &retryableError{err: err}
 }
