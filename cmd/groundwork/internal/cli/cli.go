@@ -301,6 +301,8 @@ func (a *app) finish(rep *core.Report, err error) error {
 		err = errDrift
 	case code == ExitDrift && err == nil && rep.Mode == core.ModeVerify:
 		err = errVerifyDrift
+	case code == ExitRetryable && err == nil:
+		err = fmt.Errorf("%w: %s", errHostNotReady, hostMissing(rep))
 	}
 	return &exitError{code: code, err: err}
 }
@@ -310,6 +312,8 @@ func (a *app) finish(rep *core.Report, err error) error {
 var (
 	errDrift       = errors.New("drift that groundwork will not heal without losing data (listed above): a person must decide")
 	errVerifyDrift = errors.New("the database differs from what the steps want (listed above)")
+	// errHostNotReady: verify found Open WebUI's tables missing.
+	errHostNotReady = errors.New("not ready: Open WebUI has not created its tables yet")
 )
 
 // parseDB parses a database URL and registers its secrets with the masker.

@@ -32,8 +32,9 @@ const (
 	// ExitPending: with --fail-on-pending, apply or verify ended pending.
 	ExitPending = 4
 	// ExitRetryable: not ready yet, try again later: the database did not
-	// answer (after --wait), or another runner held the lock longer than
-	// --lock-timeout. 75 is EX_TEMPFAIL of sysexits.h.
+	// answer (after --wait), another runner held the lock longer than
+	// --lock-timeout, or (verify) Open WebUI has not created its tables
+	// yet. 75 is EX_TEMPFAIL of sysexits.h.
 	ExitRetryable = 75
 	// A run stopped by SIGINT or SIGTERM exits with ExitSIGINT (130) or
 	// ExitSIGTERM (143): see interrupt.go.
@@ -50,7 +51,7 @@ var exitCodes = []struct {
 	{ExitInvalid, "invalid or missing input (flag, config file, URL, environment); nothing written"},
 	{ExitDrift, "drift that needs a person (verify, apply); plan: changes pending"},
 	{ExitPending, "pending, with --fail-on-pending (apply, verify)"},
-	{ExitRetryable, "not ready yet, retry: database unreachable, lock wait timed out"},
+	{ExitRetryable, "not ready yet, retry: database unreachable, lock wait timed out, verify: host tables missing"},
 	{ExitSIGINT, "stopped by SIGINT"},
 	{ExitSIGTERM, "stopped by SIGTERM"},
 }
@@ -115,6 +116,9 @@ func exitCodeOf(rep *core.Report, err error, failOnPending bool) int {
 	if rep == nil {
 		return ExitOK
 	}
+	if rep.Mode == core.ModeVerify && rep.Status != core.RunFailed && rep.Status != core.RunDrift && hostMissing(rep) != "" {
+		return ExitRetryable
+	}
 	switch rep.Status {
 	case core.RunFailed:
 		return ExitFailed
@@ -129,4 +133,21 @@ func exitCodeOf(rep *core.Report, err error, failOnPending bool) int {
 		}
 	}
 	return ExitOK
+}
+
+// hostSkipped is how the organization steps say they skipped because Open
+// WebUI has not created its tables yet (steps/orgaccess).
+const hostSkipped = "does not exist yet (Open WebUI creates it)"
+
+// hostMissing returns the skip reason of the first step that skipped
+// because a host table is missing, or "". verify then exits
+// ExitRetryable: the application is not there yet, so neither is
+// readiness, and a later probe will tell.
+func hostMissing(rep *core.Report) string {
+	for _, st := range rep.Steps {
+		if st.Status == core.StatusSkipped && strings.Contains(st.Reason, hostSkipped) {
+			return st.ID + ": " + st.Reason
+		}
+	}
+	return ""
 }

@@ -72,6 +72,8 @@ func orgHint(err error) string {
 		return "fix the objects by hand (each drift line says what differs; groundwork never drops a table, column or row), or leave the step out with --step/--tag; groundwork history show ID records what each run found"
 	case errors.Is(err, errVerifyDrift):
 		return "groundwork apply heals what is missing; what it cannot heal without losing data it reports, and a person decides"
+	case errors.Is(err, errHostNotReady):
+		return "start Open WebUI (its first start creates user, model and config), then apply; exit 75 means: retry later"
 	case errors.Is(err, errNoDatabase):
 		return "Open WebUI's DATABASE_URL works as it is, e.g. postgresql://user:pw@host:5432/db or sqlite:////app/backend/data/webui.db"
 	}

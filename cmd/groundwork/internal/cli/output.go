@@ -157,6 +157,8 @@ func summary(rep *core.Report) string {
 		what = pluralize(counts[core.StatusPending], "step") + " would change; run apply to make them"
 	case rep.Mode == core.ModePlan:
 		what = "nothing to do"
+	case rep.Mode == core.ModeVerify && rep.Status != core.RunFailed && rep.Status != core.RunDrift && hostMissing(rep) != "":
+		what = "not ready: Open WebUI's tables are not there yet"
 	case rep.Mode == core.ModeVerify && rep.Status == core.RunConverged:
 		what = "everything holds"
 	case rep.Mode == core.ModeVerify && rep.Status == core.RunDrift:

@@ -186,3 +186,17 @@ func TestDriftHint(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 }
+
+// TestVerifyBeforeTheHostIsRetryable: Open WebUI's tables missing, verify
+// is not ready (exit 75), not "everything holds".
+func TestVerifyBeforeTheHostIsRetryable(t *testing.T) {
+	u := sqliteURL(tempDB(t))
+	env := map[string]string{"OPENROUTER_EXTERNAL_USER": "acme", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": apiKey}
+	mustCode(t, run(t, env, "apply", "--db", u), ExitOK) // skips what needs the host, saying so
+	r := run(t, env, "verify", "--db", u)
+	mustCode(t, r, ExitRetryable)
+	if strings.Contains(r.stdout, "everything holds") || !strings.Contains(r.stdout, "not ready") ||
+		!strings.Contains(r.stderr, "error: not ready: Open WebUI has not created its tables yet") {
+		t.Fatalf("%s", r)
+	}
+}
