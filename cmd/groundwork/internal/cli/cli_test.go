@@ -657,6 +657,10 @@ func TestExitCode(t *testing.T) {
 		{nil, notReady(pgURL, errors.New("FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)")), false, ExitFailed},
 		{nil, notReady(pgURL, fmt.Errorf("x: %w", core.ErrInvalid)), false, ExitInvalid},
 		{nil, notReady(dburl.URL{Dialect: dburl.MySQL}, errors.New("connect: Error 1045 (28000): Access denied for user 'groundwork'")), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: permission denied for database "x" (SQLSTATE 42501)`)), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: database "x" does not exist (SQLSTATE 3D000)`)), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: the database system is starting up (SQLSTATE 57P03)`)), false, ExitRetryable},
+		{nil, notReady(pgURL, errors.New(`FATAL: sorry, too many clients already (SQLSTATE 53300)`)), false, ExitRetryable},
 		{nil, notReady(dburl.URL{Dialect: dburl.SQLite}, errors.New("directory x does not exist")), false, ExitFailed},
 	}
 	for i, tt := range tests {

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -73,24 +74,33 @@ type retryableError struct{ err error }
 func (e *retryableError) Error() string { return e.err.Error() }
 func (e *retryableError) Unwrap() error { return e.err }
 
+// sqlState finds a PostgreSQL SQLSTATE in an error's text: the drivers
+// report connection errors as text, not wrapped.
+var sqlState = regexp.MustCompile(`\(SQLSTATE ([0-9A-Z]{5})\)`)
+
 // notReady marks an error connecting to a database server retryable,
-// unless retrying cannot help: invalid input, or credentials the server
-// rejected. An SQLite file that cannot be opened is no server starting.
+// unless retrying cannot help: invalid input, or a server that answered
+// with a refusal (credentials, a privilege, an unknown database). Only
+// PostgreSQL's connection, resource and "starting up" classes (08, 53,
+// 57) are worth a retry among the server's answers. An SQLite file that
+// cannot be opened is no server starting.
 func notReady(u dburl.URL, err error) error {
 	var pgErr *pgconn.PgError
 	var myErr *mysql.MySQLError
+	code := ""
+	if errors.As(err, &pgErr) {
+		code = pgErr.Code
+	} else if m := sqlState.FindStringSubmatch(err.Error()); m != nil {
+		code = m[1]
+	}
 	switch {
 	case u.Dialect == dburl.SQLite, errors.Is(err, core.ErrInvalid):
 		return err
-	// invalid authorization (28…), no such database (3D000)
-	case errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000"):
-		return err
-	case strings.Contains(err.Error(), "(SQLSTATE 28"), strings.Contains(err.Error(), "(SQLSTATE 3D000)"):
+	case code != "" && !strings.HasPrefix(code, "08") && !strings.HasPrefix(code, "53") && !strings.HasPrefix(code, "57"):
 		return err
 	// access denied, unknown database
 	case errors.As(err, &myErr) && (myErr.Number == 1044 || myErr.Number == 1045 || myErr.Number == 1049):
 		return err
-	// the drivers report connection errors as text, not wrapped
 	case strings.Contains(err.Error(), "Error 1044 ("), strings.Contains(err.Error(), "Error 1045 ("), strings.Contains(err.Error(), "Error 1049 ("):
 		return err
 	}
