@@ -19,8 +19,19 @@ LDFLAGS       := -s -w -X github.com/groundworkdb/groundwork/cmd/groundwork/inte
 # make image: the FROM scratch image of examples/compose/Dockerfile, tagged
 # $(IMAGE):$(VERSION) and $(IMAGE):latest (what the compose example runs).
 IMAGE         ?= groundwork/groundwork
+# The groundwork binary the process-level tests run, built once before any
+# test package starts (internal/testbin), so no test compiles it inside its
+# own timeout, and no two packages compile it at once.
+TESTBIN       ?= $(CURDIR)/bin/groundwork-test
+# Package timeouts sized for a cold 2-core machine with other work on it.
+UNIT_TIMEOUT        ?= 20m
+RACE_TIMEOUT        ?= 25m
+INTEGRATION_TIMEOUT ?= 40m
+# The race detector over the library, the drivers and the packs (the CLI's
+# process-level tests run the static binary, which it cannot instrument).
+RACE_PKGS ?= ./core/... ./drivers/... ./steps/... ./internal/... ./cmd/groundwork/internal/...
 
-.PHONY: build image demo test unit integration images bench lint vuln fmt clean
+.PHONY: build image demo test unit race integration images bench lint vuln fmt clean testbin
 
 # A static binary (no cgo: the SQLite driver is pure Go), the version stamped.
 build:
@@ -35,10 +46,16 @@ demo:
 
 # The one test command: unit tests (SQLite conformance and packs), then the
 # integration suites on real servers.
-test: unit integration
+test: unit race integration
 
-unit:
-	$(GO) test -count=1 ./...
+testbin:
+	$(GO) run ./internal/testbin/build $(TESTBIN)
+
+unit: testbin
+	GROUNDWORK_TEST_BINARY=$(TESTBIN) $(GO) test -count=1 -timeout $(UNIT_TIMEOUT) ./...
+
+race: testbin
+	GROUNDWORK_TEST_BINARY=$(TESTBIN) $(GO) test -race -count=1 -timeout $(RACE_TIMEOUT) $(RACE_PKGS)
 
 # Builds the images when Docker answers (cached by tag), then runs the
 # suites. Without Docker the suites skip with a message, except under CI=true,
@@ -46,7 +63,8 @@ unit:
 integration:
 	@if docker info >/dev/null 2>&1; then integration/images/build.sh; \
 	else echo "integration: no Docker engine; the container suites will skip (CI=true makes that a failure)"; fi
-	$(GO) test -count=1 -tags integration -timeout 20m $(INTEGRATION_PKGS)
+	$(MAKE) testbin
+	GROUNDWORK_TEST_BINARY=$(TESTBIN) $(GO) test -count=1 -tags integration -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
 
 images:
 	integration/images/build.sh

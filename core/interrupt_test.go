@@ -141,17 +141,19 @@ func TestInterruptedStepRollsBackAfterGrace(t *testing.T) {
 }
 
 // A step over the step timeout fails, named, and is rolled back; the
-// run is a failure, not an interruption.
+// run is a failure, not an interruption. The timeout is a second, not
+// less: the same deadline bounds the step's check, which a loaded
+// machine can take tens of milliseconds to run.
 func TestStepTimeout(t *testing.T) {
 	d := interruptDriver(t)
 	step := &tableStep{name: "slow", during: func(actx context.Context) { <-actx.Done() }}
 	reg, _ := core.NewRegistry(step)
-	rep, err := core.NewRunner(d, reg, core.WithStepTimeout(50*time.Millisecond)).Apply(context.Background())
+	rep, err := core.NewRunner(d, reg, core.WithStepTimeout(time.Second)).Apply(context.Background())
 	var se *core.StepError
 	if !errors.As(err, &se) || se.Step != "test:slow" || se.Phase != core.PhaseApply || !errors.Is(err, core.ErrStepTimeout) {
 		t.Fatalf("err = %v, want a StepError of test:slow wrapping ErrStepTimeout", err)
 	}
-	want := "step test:slow: apply: step timed out after 50ms, its statements cancelled and rolled back: context deadline exceeded"
+	want := "step test:slow: apply: step timed out after 1s, its statements cancelled and rolled back: context deadline exceeded"
 	if err.Error() != want {
 		t.Errorf("message %q, want %q", err, want)
 	}

@@ -4,6 +4,10 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Option configures a Runner.
@@ -19,6 +23,12 @@ type options struct {
 	environment string
 	recorder    Recorder
 	progress    func(Progress)
+
+	// Telemetry (see telemetry.go): nil providers record nothing.
+	tracerProvider trace.TracerProvider
+	meterProvider  metric.MeterProvider
+	statementSpans bool
+	telemetryMask  func(string) string
 }
 
 func defaultOptions() options {
@@ -61,3 +71,44 @@ func WithEnvironment(env string) Option { return func(o *options) { o.environmen
 
 // WithRecorder records each apply run (see Recorder).
 func WithRecorder(r Recorder) Option { return func(o *options) { o.recorder = r } }
+
+// WithTracerProvider traces each run with tp: a span per run, per phase
+// and per step (see README, "Observability"). Without it, and without
+// WithGlobalTelemetry, the runner makes no span at all.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracerProvider = tp }
+}
+
+// WithMeterProvider records each run's metrics (duration, steps by
+// status, statements, round trips, lock wait, drift) with mp. Without
+// it, and without WithGlobalTelemetry, the runner records none.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(o *options) { o.meterProvider = mp }
+}
+
+// WithGlobalTelemetry uses the providers registered with the otel
+// package (otel.SetTracerProvider, otel.SetMeterProvider) for whatever
+// WithTracerProvider or WithMeterProvider does not set. The runner never
+// reads the global ones unless told to.
+func WithGlobalTelemetry() Option {
+	return func(o *options) {
+		if o.tracerProvider == nil {
+			o.tracerProvider = otel.GetTracerProvider()
+		}
+		if o.meterProvider == nil {
+			o.meterProvider = otel.GetMeterProvider()
+		}
+	}
+}
+
+// WithStatementSpans adds a span for every database statement, with its
+// SQL as plans show it (secrets as ***): a debug level, off by default,
+// as a run makes a span per round trip with it.
+func WithStatementSpans(on bool) Option { return func(o *options) { o.statementSpans = on } }
+
+// WithTelemetryMask passes every error message and SQL text through
+// mask before it becomes a span attribute, as the CLI masks the secrets
+// it knows (a database's error may quote a value it refused).
+func WithTelemetryMask(mask func(string) string) Option {
+	return func(o *options) { o.telemetryMask = mask }
+}

@@ -18,6 +18,7 @@ type Runner struct {
 	driver Driver
 	reg    *Registry
 	o      options
+	tel    *telemetry // nil without telemetry options (telemetry.go)
 }
 
 // NewRunner returns a runner for the registry on the driver's database.
@@ -26,7 +27,7 @@ func NewRunner(d Driver, reg *Registry, opts ...Option) *Runner {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Runner{driver: d, reg: reg, o: o}
+	return &Runner{driver: d, reg: reg, o: o, tel: newTelemetry(o, d.Dialect())}
 }
 
 // Apply takes the lock, makes every selected step hold, then verifies all
@@ -52,6 +53,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	rep = &Report{Mode: mode, Dialect: r.driver.Dialect(), StartedAt: start.UTC(), Steps: []StepReport{}}
 	counter := &Counter{}
 	ctx = WithCounter(ctx, counter)
+	ctx, span := r.tel.startRun(ctx, mode) // telemetry
 	if r.o.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, r.o.timeout)
@@ -60,6 +62,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	log := r.o.logger.With("mode", mode, "dialect", rep.Dialect)
 	defer func() {
 		settle(rep, start, counter, err)
+		r.tel.endRun(ctx, span, rep, err) // telemetry
 		log.Info("run finished", "status", rep.Status, "changed", rep.Changed,
 			"duration_ms", rep.DurationMS, "queries", rep.Queries, "statements", rep.Statements)
 	}()
@@ -71,7 +74,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	sess := &Session{
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
 		Logger: log, Environment: r.o.environment,
-		catalog: &catalogCache{}, memo: map[any]any{},
+		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel,
 	}
 
 	var fence Fencer
@@ -79,7 +82,9 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		lockStart := time.Now()
 		// lerr, not err: the deferred recorder below must see the run's
 		// final error, the named result.
-		lock, lerr := r.driver.Lock(ctx, r.o.lockName, r.o.lockWait)
+		lctx, lockDone := r.tel.phase(ctx, phaseLock) // telemetry
+		lock, lerr := r.driver.Lock(lctx, r.o.lockName, r.o.lockWait)
+		lockDone(lerr) // telemetry
 		rep.LockWaitMS = ms(time.Since(lockStart))
 		if lerr != nil {
 			if ctx.Err() != nil {
@@ -162,7 +167,10 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 	if ctx.Err() != nil {
 		return fmt.Errorf("core: %w (%w) before the verify phase; every step ran; run verify to check", ErrInterrupted, context.Cause(ctx))
 	}
-	return r.verifyAll(ctx, sess, steps, rep, applied)
+	ctx, verifyDone := r.tel.verifyPhase(ctx, rep) // telemetry
+	err := r.verifyAll(ctx, sess, steps, rep, applied)
+	verifyDone(err) // telemetry
+	return err
 }
 
 func firstSkipped(after []string, skipped map[string]bool) string {
@@ -191,6 +199,8 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	sr = StepReport{ID: info.ID}
 	log := sess.Logger.With("step", info.ID)
 	defer func() { sr.DurationMS = ms(time.Since(t0)) }()
+	ctx, span := r.tel.startStep(ctx, info.ID)       // telemetry
+	defer func() { r.tel.endStep(span, &sr, err) }() // telemetry
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
 		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
@@ -202,7 +212,9 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 
 	cctx, ccancel := withDeadline(ctx, deadline)
 	defer ccancel()
+	cctx, checkDone := r.tel.phase(cctx, PhaseCheck) // telemetry
 	plan, err := st.Check(cctx, sess)
+	checkDone(err) // telemetry
 	if err != nil {
 		return fail(PhaseCheck, err)
 	}
@@ -247,7 +259,9 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	caps := capabilities(r.driver)
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
+	actx, applyDone := r.tel.phase(actx, PhaseApply) // telemetry
 	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence)
+	applyDone(err) // telemetry
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -324,6 +338,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 		}
 		r.o.report(Progress{Phase: PhaseVerify, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		info := st.Info()
+		ctx := verifyStep(ctx, i) // telemetry: the step's verify span
 		if applied {
 			plan, err := st.Check(ctx, sess)
 			if err != nil {

@@ -32,6 +32,7 @@ type Session struct {
 	raw     rawDB
 	catalog *catalogCache
 	memo    map[any]any // shared by the copies withTx makes
+	tel     *telemetry  // the run's, nil outside a run (telemetry.go)
 }
 
 type catalogCache struct {
@@ -44,7 +45,9 @@ type catalogCache struct {
 // the schema, so a run with nothing to do inspects once.
 func (s *Session) Catalog(ctx context.Context) (*Catalog, error) {
 	if s.catalog.cat == nil || s.catalog.dirty {
-		cat, err := s.Driver.Inspect(ctx, s.Driver.DB())
+		ictx, inspectDone := s.tel.phase(ctx, phaseInspect) // telemetry
+		cat, err := s.Driver.Inspect(ictx, s.Driver.DB())
+		inspectDone(err) // telemetry
 		if err != nil {
 			return nil, fmt.Errorf("core: inspect: %w", err)
 		}
@@ -69,18 +72,26 @@ func (s *Session) Quote(ident string) string { return s.Driver.Quote(ident) }
 // Exec runs a statement with its arguments bound natively.
 func (s *Session) Exec(ctx context.Context, st Statement) (sql.Result, error) {
 	countQuery(ctx)
-	return s.raw.ExecContext(ctx, Rebind(s.Driver, st.SQL), execArgs(st.Args)...)
+	ctx, done := s.tel.statement(ctx, s.Driver, st.SQL, st.Args) // telemetry
+	res, err := s.raw.ExecContext(ctx, Rebind(s.Driver, st.SQL), execArgs(st.Args)...)
+	done(err) // telemetry
+	return res, err
 }
 
 // Query runs a query with its arguments bound natively.
 func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	countQuery(ctx)
-	return s.raw.QueryContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
+	ctx, done := s.tel.statement(ctx, s.Driver, query, args) // telemetry
+	rows, err := s.raw.QueryContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
+	done(err) // telemetry
+	return rows, err
 }
 
 // QueryRow runs a query expected to return one row.
 func (s *Session) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	countQuery(ctx)
+	ctx, done := s.tel.statement(ctx, s.Driver, query, args) // telemetry
+	defer done(nil)                                          // telemetry: its error shows in Scan
 	return s.raw.QueryRowContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
 }
 

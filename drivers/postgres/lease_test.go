@@ -48,14 +48,11 @@ func TestLeaseExcludesAndNamesHolder(t *testing.T) {
 	if err := held.Unlock(ctx); err != nil {
 		t.Fatalf("unlock: %v", err)
 	}
-	// Released at once: the next runner does not wait for the TTL.
-	start := time.Now()
-	again, err := b.Lock(ctx, "gw-lease", time.Second)
+	// Released at once: the next runner does not wait for the TTL (the
+	// wait bound is a third of it, so taking the lock proves that).
+	again, err := b.Lock(ctx, "gw-lease", DefaultLeaseTTL/3)
 	if err != nil {
 		t.Fatalf("lock after unlock: %v", err)
-	}
-	if waited := time.Since(start); waited > 500*time.Millisecond {
-		t.Errorf("waited %s for a released lease", waited)
 	}
 	if tok := again.(*leaseLock).token; tok != 2 {
 		t.Errorf("token %d after one holder, want 2: tokens only grow", tok)

@@ -49,6 +49,8 @@ func TestConformance(t *testing.T) {
 	drivertest.RunConformanceTests(t, drivertest.HarnessFunc(harness))
 }
 
+// TestPack runs the pack tests: on the minimal host tables, then on the
+// real Open WebUI schema and rows of every generation (packtest.Run).
 func TestPack(t *testing.T) {
 	packtest.Run(t, drivertest.HarnessFunc(harness))
 }

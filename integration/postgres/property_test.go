@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/proptest"
 )
 
@@ -15,4 +16,14 @@ import (
 // container (more with -rapid.checks=N).
 func TestPackProperties(t *testing.T) {
 	proptest.Run(t, drivertest.HarnessFunc(harness), proptest.Cases(50))
+}
+
+// TestPackPropertiesOpenWebUI runs it on the real Open WebUI schema and
+// rows of every generation: 20 cases each.
+func TestPackPropertiesOpenWebUI(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			proptest.Run(t, drivertest.HarnessFunc(harness), proptest.Cases(20), proptest.Generation(gen))
+		})
+	}
 }

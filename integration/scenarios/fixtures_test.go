@@ -13,6 +13,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
@@ -203,4 +204,75 @@ func noDuplicates(t testing.TB, d core.Driver) (links, members int) {
 func viewPairs(t testing.TB, d core.Driver) int {
 	t.Helper()
 	return count(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.ViewName)+" WHERE organization_id = ?", orgID)
+}
+
+// openWebUIDB is a database made from the real Open WebUI schema of a
+// generation with its rows (steps/orgaccess/openwebuitest), copied from a
+// template built once per target; it skips on a target without that
+// schema (MariaDB keeps the minimal host tables).
+func openWebUIDB(t testing.TB, tg kit.Target, gen string) *kit.Database {
+	t.Helper()
+	if _, err := openwebuitest.Schema(tg.Dialect(), gen); err != nil {
+		t.Skipf("no Open WebUI %s schema on %s", gen, tg.Name())
+	}
+	key := "openwebui_" + strings.NewReplacer("v", "", ".", "_", "-", "_").Replace(gen) // openwebui_0_10_2
+	return tg.Template(t, key, func(ctx context.Context, d core.Driver) error {
+		return openwebuitest.Load(ctx, d.DB().DB, d.Dialect(), gen)
+	}).NewDatabase(t)
+}
+
+// TestOpenWebUIGenerations runs the operator's entrypoint, the CLI, on
+// every Open WebUI generation: apply converges with the models of the
+// host's own config (named in the report), a second apply changes
+// nothing, verify exits 0, and the host's tables hold the same bytes as
+// before but for the model rows the pack registers.
+func TestOpenWebUIGenerations(t *testing.T) {
+	for _, gen := range openwebuitest.Generations() {
+		t.Run(gen, func(t *testing.T) {
+			eachTarget(t, func(t *testing.T, tg kit.Target) {
+				ctx := context.Background()
+				db := openWebUIDB(t, tg, gen)
+				d := db.Open(t)
+				before, err := openwebuitest.TakeSnapshot(ctx, d.DB().DB, d.Dialect(), gen)
+				if err != nil {
+					t.Fatal(err)
+				}
+				env := orgEnv(db)
+				rep, _ := applyJSON(t, env)
+				want := openwebuitest.ConfiguredModels()
+				head := fmt.Sprintf("models from the %s: %d (host: Open WebUI ", orgaccess.SourceConfig, len(want))
+				if sr := rep.Step(orgaccess.RegisterStepID); sr == nil || len(sr.Notes) == 0 || !strings.HasPrefix(sr.Notes[0], head) {
+					t.Fatalf("register-models does not name the source %q:\n%s", head, kit.DumpReport(rep))
+				}
+				links, members := noDuplicates(t, d)
+				if links != len(want) || members != len(openwebuitest.EligibleUsers()) {
+					t.Fatalf("%d links and %d members, want %d and %d", links, members, len(want), len(openwebuitest.EligibleUsers()))
+				}
+				again, _ := applyJSON(t, env)
+				if again.Changed || again.Statements != 0 {
+					t.Fatalf("second apply changed something:\n%s", kit.DumpReport(again))
+				}
+				mustExit(t, groundwork(t, env, "verify"), 0)
+				after, err := openwebuitest.TakeSnapshot(ctx, d.DB().DB, d.Dialect(), gen)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var registered []string
+				for _, m := range want {
+					if !slices.Contains(openwebuitest.ExistingModels(), m) {
+						registered = append(registered, m)
+					}
+				}
+				slices.Sort(registered)
+				for table, diff := range before.Diff(after) {
+					if table == "model" && len(diff.Removed) == 0 && slices.Equal(diff.AddedIDs(), registered) {
+						continue
+					}
+					t.Errorf("host table %s changed: removed/altered %q, added %q", table, diff.RemovedIDs(), diff.AddedIDs())
+				}
+				t.Logf("%s %s: %d host rows, first apply %d statements in %.0f ms, second %d queries in %.0f ms",
+					tg.Name(), gen, before.Rows(), rep.Statements, rep.DurationMS, again.Queries, again.DurationMS)
+			})
+		})
+	}
 }

@@ -32,30 +32,53 @@ var built struct {
 	err  error
 }
 
-// Build compiles the command as `make build` does (static, CGO_ENABLED=0,
-// -trimpath), stamped with Version, into a temporary directory; later
-// calls return the first call's result.
+// EnvBinary names a binary built beforehand (`make unit` and `make
+// integration` build it once, with BuildTo, before any test starts): with
+// it set, Build uses that file and compiles nothing. Without it each test
+// binary compiles its own, which on a cold machine recompiles every
+// dependency (CGO_ENABLED=0 and -trimpath are cache keys of their own),
+// inside the package's test timeout and in parallel with other packages.
+const EnvBinary = "GROUNDWORK_TEST_BINARY"
+
+// Build returns the command built as `make build` does (static,
+// CGO_ENABLED=0, -trimpath), stamped with Version: the file EnvBinary
+// names, else a build into a temporary directory. Later calls return the
+// first call's result.
 func Build() (string, error) {
 	built.once.Do(func() {
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			built.err = fmt.Errorf("testbin: the go tool is not in PATH: %w", err)
+		if p := os.Getenv(EnvBinary); p != "" {
+			if _, err := os.Stat(p); err != nil {
+				built.err = fmt.Errorf("testbin: %s=%s: %w", EnvBinary, p, err)
+				return
+			}
+			built.path = p
 			return
 		}
+		var err error
 		if built.dir, err = os.MkdirTemp("", "groundwork-testbin-"); err != nil {
 			built.err = fmt.Errorf("testbin: %w", err)
 			return
 		}
 		out := filepath.Join(built.dir, "groundwork")
-		cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags", versionFlag, "-o", out, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("testbin: go build %s: %w\n%s", pkg, err, b)
-			return
+		if built.err = BuildTo(out); built.err == nil {
+			built.path = out
 		}
-		built.path = out
 	})
 	return built.path, built.err
+}
+
+// BuildTo compiles the command into out, as Build does.
+func BuildTo(out string) error {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("testbin: the go tool is not in PATH: %w", err)
+	}
+	cmd := exec.Command(gobin, "build", "-trimpath", "-ldflags", versionFlag, "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("testbin: go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
 }
 
 // Path is the binary's path; a failed build fails the test.

@@ -32,8 +32,9 @@ type Config struct {
 	// APIKey is the OpenRouter key; it is only ever passed to the database
 	// as a core.Secret and never printed.
 	APIKey string
-	// Models is the explicit model list. Empty means: the enabled
-	// connections of Open WebUI's config table, else BuiltinModels.
+	// Models is the explicit model list. Empty means: the models Open
+	// WebUI serves from its stored connection settings (see
+	// ModelsFromSettings), or BuiltinModels when it has stored none.
 	Models []string
 	// Environment is "development", "production" or "" to decide by the
 	// name heuristic.
@@ -45,7 +46,9 @@ type Config struct {
 	HostWait time.Duration
 }
 
-// BuiltinModels is the seed's list of OpenRouter models, the last resort.
+// BuiltinModels is the seed's list of OpenRouter models, used only when
+// no list is given and the host has stored no connection settings (a new
+// install).
 var BuiltinModels = []string{
 	"anthropic/claude-sonnet-4",
 	"anthropic/claude-3.7-sonnet",

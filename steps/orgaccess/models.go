@@ -28,16 +28,19 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	if missing, err := missingHost(ctx, s, r.cfg.HostWait, "model"); err != nil || len(missing) > 0 {
 		return &core.Plan{Skip: hostSkip(missing)}, err
 	}
-	models, source, err := resolveModels(ctx, s, r.cfg)
+	list, err := resolveModels(ctx, s, r.cfg)
 	if err != nil {
 		return nil, err
 	}
+	models, source := list.IDs, list.Source
 	have, err := existing(ctx, s, "SELECT id FROM "+s.Quote("model")+" WHERE id IN ", models, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
 	}
 	todo := notIn(models, have)
-	p := &core.Plan{}
+	// The report says where the list came from and what of the host's
+	// config was skipped, on every run.
+	p := &core.Plan{Notes: list.Notes}
 	if len(todo) == 0 {
 		return p, nil
 	}
@@ -122,10 +125,11 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	if missing := l.cfg.Missing(); len(missing) > 0 {
 		return &core.Plan{Skip: strings.Join(missing, ", ") + " not set: no organization to link models to"}, nil
 	}
-	models, source, err := resolveModels(ctx, s, l.cfg)
+	list, err := resolveModels(ctx, s, l.cfg)
 	if err != nil {
 		return nil, err
 	}
+	models, source := list.IDs, list.Source
 	cat, err := s.Catalog(ctx)
 	if err != nil {
 		return nil, err
@@ -138,7 +142,7 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		}
 	}
 	todo := notIn(models, have)
-	p := &core.Plan{}
+	p := &core.Plan{Notes: list.Notes[:1]}
 	if len(todo) == 0 {
 		return p, nil
 	}

@@ -6,8 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
+	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -19,57 +18,161 @@ const (
 	SourceBuiltin  = "built-in list"
 )
 
-// resolveModels returns the configured models and where they came from:
-// the explicit list; else every enabled connection's model_ids in the
-// newest row of Open WebUI's config table; else BuiltinModels.
-func resolveModels(ctx context.Context, s *core.Session, cfg Config) ([]string, string, error) {
+// Models is the configured model list of a run and where it came from.
+type Models struct {
+	IDs    []string
+	Source string
+	// Notes say which source was used, on which host, and name every
+	// entry of the host's config that was skipped.
+	Notes []string
+}
+
+// resolveModels returns the configured models: the explicit list; else
+// the models Open WebUI serves from the stored model_ids of its
+// connections (ModelsFromSettings), read once per run; else, only when
+// the host has stored no OpenAI connection settings at all (a new
+// install), BuiltinModels. A config that exists but yields no model gives
+// none: the built-in list is never a fallback for it.
+func resolveModels(ctx context.Context, s *core.Session, cfg Config) (Models, error) {
 	if len(cfg.Models) > 0 {
-		m, err := cleanModels(cfg.Models)
-		return m, SourceExplicit, err
+		ids, err := cleanModels(cfg.Models)
+		return Models{IDs: ids, Source: SourceExplicit, Notes: []string{fmt.Sprintf("models from the %s: %d", SourceExplicit, len(ids))}}, err
 	}
-	// Registering and linking both need the list: read the config row once.
-	v, err := s.Memo(modelsKey{}, func() (any, error) {
-		models, source, err := modelsFromHost(ctx, s)
-		return resolved{models, source}, err
-	})
+	// Registering and linking both need the list: read the host once.
+	v, err := s.Memo(modelsKey{}, func() (any, error) { return modelsFromHost(ctx, s) })
 	if err != nil {
-		return nil, "", err
+		return Models{}, err
 	}
-	r := v.(resolved)
-	return r.models, r.source, nil
+	return v.(Models), nil
 }
 
 type modelsKey struct{}
 
-type resolved struct {
-	models []string
-	source string
-}
-
-// modelsFromHost reads the model list from Open WebUI's config table, or
-// gives the built-in list.
-func modelsFromHost(ctx context.Context, s *core.Session) ([]string, string, error) {
-	cat, err := s.Catalog(ctx)
+// modelsFromHost reads the model list from Open WebUI's config table, in
+// the layout of the host's generation.
+func modelsFromHost(ctx context.Context, s *core.Session) (Models, error) {
+	host, err := ReadHost(ctx, s)
 	if err != nil {
-		return nil, "", err
+		return Models{}, err
 	}
-	if cat.Tables["config"] != nil {
-		var data string
-		err := s.QueryRow(ctx, "SELECT "+castText(s, "data")+" FROM "+s.Quote("config")+" ORDER BY id DESC LIMIT 1").Scan(&data)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return nil, "", fmt.Errorf("read config: %w", err)
-		default:
-			ids, err := ModelsFromConfig([]byte(data))
-			if err != nil {
-				s.Logger.Warn("config table data is not the JSON expected; using the built-in model list", "err", err)
-			} else if len(ids) > 0 {
-				return ids, SourceConfig, nil
-			}
+	settings, notes, err := readSettings(ctx, s, host)
+	if err != nil {
+		return Models{}, err
+	}
+	if settings == nil && len(notes) == 0 {
+		return Models{IDs: BuiltinModels, Source: SourceBuiltin, Notes: []string{fmt.Sprintf(
+			"models from the %s: %d (host: %s; no OpenAI connection settings stored: a new install)", SourceBuiltin, len(BuiltinModels), host)}}, nil
+	}
+	ids, more := ModelsFromSettings(settings)
+	notes = append(notes, more...)
+	count := fmt.Sprint(len(ids))
+	if len(ids) == 0 {
+		count = "none, so nothing is registered or linked from it"
+	}
+	head := fmt.Sprintf("models from the %s: %s (host: %s)", SourceConfig, count, host)
+	// Malformed entries are worth a warning; the rest (a disabled
+	// connection, a stale key) is how Open WebUI is meant to be used.
+	var skipped []string
+	for _, n := range notes {
+		if strings.Contains(n, "skipped") || strings.Contains(n, "no models taken") {
+			skipped = append(skipped, n)
 		}
 	}
-	return BuiltinModels, SourceBuiltin, nil
+	if len(skipped) > 0 {
+		s.Logger.Warn("entries of Open WebUI's config skipped", "models", len(ids), "skipped", skipped)
+	}
+	return Models{IDs: ids, Source: SourceConfig, Notes: append([]string{head}, notes...)}, nil
+}
+
+// readSettings returns the stored OpenAI connection settings by key, as
+// raw JSON, or nil when none is stored. A config that cannot be read at
+// all gives no settings and a note saying why.
+func readSettings(ctx context.Context, s *core.Session, host Host) (map[string][]byte, []string, error) {
+	switch host.ConfigLayout {
+	case LayoutPerKey:
+		return perKeySettings(ctx, s)
+	case LayoutSingleRow:
+		return singleRowSettings(ctx, s)
+	case LayoutUnknown:
+		return nil, []string{"table config has neither (id, data) nor (key, value): a layout groundwork does not know; no models taken from it"}, nil
+	}
+	return nil, nil, nil
+}
+
+// perKeySettings reads 0.10's config(key, value): one row per setting.
+func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []string, error) {
+	args := make([]any, len(openAIKeys))
+	for i, k := range openAIKeys {
+		args[i] = k
+	}
+	rows, err := s.Query(ctx, "SELECT "+s.Quote("key")+", "+castText(s, "value")+" FROM "+s.Quote("config")+
+		" WHERE "+s.Quote("key")+" IN ("+core.ParamList(len(args))+")", args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	defer rows.Close()
+	var out map[string][]byte
+	for rows.Next() {
+		var k string
+		var v sql.NullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, nil, fmt.Errorf("read config: %w", err)
+		}
+		if out == nil {
+			out = map[string][]byte{}
+		}
+		// SQL NULL is not JSON; "null" makes every reader skip it, named.
+		out[k] = []byte("null")
+		if v.Valid {
+			out[k] = []byte(v.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	return out, nil, nil
+}
+
+// singleRowSettings reads the newest row of the config table up to 0.9,
+// as Open WebUI does (highest id), and takes data.openai's settings.
+func singleRowSettings(ctx context.Context, s *core.Session) (map[string][]byte, []string, error) {
+	var data sql.NullString
+	err := s.QueryRow(ctx, "SELECT "+castText(s, "data")+" FROM "+s.Quote("config")+" ORDER BY id DESC LIMIT 1").Scan(&data)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(data.String), &doc); err != nil || doc == nil {
+		return nil, []string{fmt.Sprintf("the config row's data is not a JSON object (%s): no models taken from it", jsonErr(err))}, nil
+	}
+	rawOpenAI, ok := doc["openai"]
+	if !ok {
+		return nil, nil, nil
+	}
+	var openai map[string]json.RawMessage
+	if err := json.Unmarshal(rawOpenAI, &openai); err != nil || openai == nil {
+		return nil, []string{fmt.Sprintf("the config row's data.openai is %s, not an object: no models taken from it", shortJSON(rawOpenAI))}, nil
+	}
+	var out map[string][]byte
+	for _, k := range openAIKeys {
+		if v, ok := openai[strings.TrimPrefix(k, "openai.")]; ok {
+			if out == nil {
+				out = map[string][]byte{}
+			}
+			out[k] = v
+		}
+	}
+	return out, nil, nil
+}
+
+func jsonErr(err error) string {
+	if err == nil {
+		return "null"
+	}
+	return err.Error()
 }
 
 func castText(s *core.Session, col string) string {
@@ -77,66 +180,4 @@ func castText(s *core.Session, col string) string {
 		return d.Cast(s.Quote(col), core.Text)
 	}
 	return s.Quote(col)
-}
-
-// ModelsFromConfig reads openai.api_configs.<n>.model_ids of every
-// enabled connection (a connection without "enable" counts as enabled, as
-// in Open WebUI), in connection order, without duplicates or blanks. It
-// also reads the per-key layout where "openai.api_configs" is a top-level
-// key of the JSON document.
-func ModelsFromConfig(data []byte) ([]string, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("config data: %w", err)
-	}
-	raw, ok := doc["openai.api_configs"]
-	if !ok {
-		var openai struct {
-			APIConfigs json.RawMessage `json:"api_configs"`
-		}
-		if o, ok := doc["openai"]; ok {
-			if err := json.Unmarshal(o, &openai); err != nil {
-				return nil, fmt.Errorf("config data: openai: %w", err)
-			}
-		}
-		raw = openai.APIConfigs
-	}
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var conns map[string]struct {
-		Enable   *bool    `json:"enable"`
-		ModelIDs []string `json:"model_ids"`
-	}
-	if err := json.Unmarshal(raw, &conns); err != nil {
-		return nil, fmt.Errorf("config data: openai.api_configs: %w", err)
-	}
-	keys := make([]string, 0, len(conns))
-	for k := range conns {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return connOrder(keys[i]) < connOrder(keys[j]) || connOrder(keys[i]) == connOrder(keys[j]) && keys[i] < keys[j]
-	})
-	var ids []string
-	for _, k := range keys {
-		c := conns[k]
-		if c.Enable != nil && !*c.Enable {
-			continue
-		}
-		for _, id := range c.ModelIDs {
-			if id != "" {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return cleanModels(ids)
-}
-
-func connOrder(k string) int {
-	n, err := strconv.Atoi(k)
-	if err != nil {
-		return 1 << 30
-	}
-	return n
 }

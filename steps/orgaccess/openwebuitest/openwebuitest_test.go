@@ -13,45 +13,57 @@ import (
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
-// Every schema loads into an empty database and carries the revision its
-// migrations stamped.
-func TestLoadSchema(t *testing.T) {
-	ctx := context.Background()
-	open := map[string]func(t *testing.T) *sql.DB{
-		"sqlite": func(t *testing.T) *sql.DB {
-			db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "webui.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		},
-		"postgres": func(t *testing.T) *sql.DB {
-			srv := hostpg.Require(t)
-			db, err := sql.Open("pgx", srv.URL("postgres"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		},
+func openDB(t *testing.T, dialect string) *sql.DB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	switch dialect {
+	case "sqlite":
+		db, err = sql.Open("sqlite", filepath.Join(t.TempDir(), "webui.db"))
+	case "postgres":
+		db, err = sql.Open("pgx", hostpg.Require(t).URL("postgres"))
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Every generation loads into an empty database with its rows, carries
+// the revision its migrations stamped, and snapshots the same twice.
+func TestLoad(t *testing.T) {
+	ctx := context.Background()
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		for _, gen := range openwebuitest.Generations() {
 			t.Run(dialect+"/"+gen, func(t *testing.T) {
-				db := open[dialect](t)
-				if err := openwebuitest.LoadSchema(ctx, db, dialect, gen); err != nil {
+				db := openDB(t, dialect)
+				if err := openwebuitest.Load(ctx, db, dialect, gen); err != nil {
 					t.Fatal(err)
 				}
 				var rev string
 				if err := db.QueryRowContext(ctx, "SELECT version_num FROM alembic_version").Scan(&rev); err != nil {
 					t.Fatal(err)
 				}
-				var users int
-				if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "user"`).Scan(&users); err != nil {
+				var users, models int
+				if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM "user"), (SELECT COUNT(*) FROM model)`).Scan(&users, &models); err != nil {
 					t.Fatal(err)
 				}
-				t.Logf("%s %s: alembic revision %s", dialect, gen, rev)
+				if users != 5 || models != len(openwebuitest.ExistingModels()) {
+					t.Fatalf("%d users, %d models", users, models)
+				}
+				a, err := openwebuitest.TakeSnapshot(ctx, db, dialect, gen)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := openwebuitest.TakeSnapshot(ctx, db, dialect, gen)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := a.Diff(b); len(d) != 0 {
+					t.Fatalf("two snapshots differ: %v", d)
+				}
+				t.Logf("%s %s: alembic revision %s, %d tables, %d rows", dialect, gen, rev, len(a), a.Rows())
 			})
 		}
 	}

@@ -27,7 +27,10 @@ func DevConfig() orgaccess.Config {
 	return orgaccess.Config{OrgID: orgID, OrgName: "Acme 'Dev'; \"Org\" ✓", APIKey: apiKey}
 }
 
-// Run runs every pack test on databases from open.
+// Run runs every pack test on databases from h: on the minimal host
+// tables of the opt-in step (every dialect), then on the real Open WebUI
+// schema of each generation with its rows (where a schema exists for the
+// dialect: SQLite, PostgreSQL).
 func Run(t *testing.T, h drivertest.Harness) {
 	tests := []struct {
 		name string
@@ -42,10 +45,12 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"ExistingDeploymentUpgraded", testExisting},
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
+		{"DemoStepOnlyOnItsOwnTables", testDemoOwnTables},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })
 	}
+	runHosts(t, h)
 }
 
 func registry(t *testing.T, cfg orgaccess.Config, host bool) *core.Registry {
@@ -268,7 +273,7 @@ func testMissingHost(t *testing.T, d core.Driver) {
 
 func testConfigTable(t *testing.T, d core.Driver) {
 	setupHost(t, d)
-	data := `{"openai":{"api_configs":{"0":{"enable":true,"model_ids":["openai/gpt-4.1","openai/o3"]},"1":{"enable":false,"model_ids":["disabled/model"]},"2":{"model_ids":["x-ai/grok-4","openai/o3"]}}}}`
+	data := `{"openai":{"api_base_urls":["https://openrouter.ai/api/v1","http://a.internal/v1","http://b.internal/v1"],"api_configs":{"0":{"enable":true,"model_ids":["openai/gpt-4.1","openai/o3"]},"1":{"enable":false,"model_ids":["disabled/model"]},"2":{"model_ids":["x-ai/grok-4","openai/o3"]}}}}`
 	cast := d.(core.DataSQL).Cast("?", core.JSON)
 	if _, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, "INSERT INTO config (data, version, created_at) VALUES ("+cast+", 0, ?)"), data, time.Now().UTC()); err != nil {
 		t.Fatalf("insert config: %v", err)

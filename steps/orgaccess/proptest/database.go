@@ -11,6 +11,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/drivertest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // database is one case's database and the case's *rapid.T.
@@ -18,6 +19,9 @@ type database struct {
 	t   *rapid.T
 	d   core.Driver
 	ctx context.Context
+	// generation is the Open WebUI fixture the host is made from, "" for
+	// the minimal host tables.
+	generation string
 }
 
 // The pack's objects a case may drop.
@@ -106,31 +110,64 @@ func (db *database) verify(cfg orgaccess.Config) {
 	}
 }
 
-// setupHost creates Open WebUI's tables (the pack's opt-in step), its
-// users and the models an admin made.
+// setupHost creates Open WebUI's tables (the generation's fixture, with
+// its users and models, or the pack's opt-in step), the case's users and
+// the models an admin made.
 func (db *database) setupHost(dep *deployment) {
 	db.t.Helper()
-	reg, err := core.NewRegistry(orgaccess.HostTables())
-	if err != nil {
-		db.t.Fatalf("registry: %v", err)
-	}
-	sel := core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})
-	if _, err := core.NewRunner(db.d, reg, sel).Apply(db.ctx); err != nil {
-		db.t.Fatalf("host tables: %v", err)
+	existing := map[string]bool{}
+	if db.generation != "" {
+		if err := openwebuitest.Load(db.ctx, db.d.DB().DB, db.d.Dialect(), db.generation); err != nil {
+			db.t.Fatalf("fixture: %v", err)
+		}
+		for _, u := range openwebuitest.Users() {
+			existing["user "+u.ID] = true
+		}
+		for _, m := range openwebuitest.ExistingModels() {
+			existing["model "+m] = true
+		}
+	} else {
+		reg, err := core.NewRegistry(orgaccess.HostTables())
+		if err != nil {
+			db.t.Fatalf("registry: %v", err)
+		}
+		sel := core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})
+		if _, err := core.NewRunner(db.d, reg, sel).Apply(db.ctx); err != nil {
+			db.t.Fatalf("host tables: %v", err)
+		}
 	}
 	for _, u := range dep.users {
-		db.insertUser(u)
+		if !existing["user "+u.id] {
+			db.insertUser(u)
+		}
 	}
 	for _, m := range dep.models {
+		if existing["model "+m.id] {
+			continue // the fixture's own row (an admin's override) stands
+		}
 		db.exec("INSERT INTO "+db.q("model")+" (id, user_id, base_model_id, name, params, meta, is_active, created_at, updated_at) VALUES (?, 'admin', ?, ?, "+
 			db.jsonText()+", "+db.jsonText()+", ?, 1700000000, 1700000000)", m.id, m.id, m.name, "{}", `{"by":"admin"}`, m.active)
 	}
 }
 
+// insertUser adds a user with every column Open WebUI 0.6 requires; a
+// NULL email or role is stored as "" there (NOT NULL), which the pack
+// treats alike: neither excludes anyone.
 func (db *database) insertUser(u user) {
 	db.t.Helper()
-	db.exec("INSERT INTO "+db.q("user")+" (id, name, email, role, created_at) VALUES (?, ?, ?, ?, 1700000000)",
-		u.id, "Name of "+u.id, nullable(u.email), nullable(u.role))
+	email, role := nullable(u.email), nullable(u.role)
+	if db.generation == openwebuitest.V0_6_40 {
+		email, role = coalesce(u.email), coalesce(u.role)
+	}
+	db.exec("INSERT INTO "+db.q("user")+" (id, name, email, role, profile_image_url, created_at, updated_at, last_active_at) VALUES (?, ?, ?, ?, '/user.png', 1700000000, 1700000000, 1700000000)",
+		u.id, "Name of "+u.id, email, role)
+}
+
+func coalesce(s *string) any {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // jsonText is a placeholder for JSON text bound to a JSON column.

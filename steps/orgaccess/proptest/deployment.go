@@ -1,10 +1,12 @@
 package proptest
 
 import (
-	"pgregory.net/rapid"
 	"strings"
 
+	"pgregory.net/rapid"
+
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // user is a row of the host's user table; nil email or role is NULL.
@@ -59,6 +61,15 @@ func baseUsers() []user {
 	}
 }
 
+// fixtureUsers are the users of an Open WebUI fixture (openwebuitest).
+func fixtureUsers() []user {
+	var out []user
+	for _, u := range openwebuitest.Users() {
+		out = append(out, user{id: u.ID, email: str(u.Email), role: str(u.Role)})
+	}
+	return out
+}
+
 func drawUser(rt *rapid.T, label, id string) user {
 	return user{
 		id:    id,
@@ -69,8 +80,11 @@ func drawUser(rt *rapid.T, label, id string) user {
 
 // drawDeployment draws users, the model list, the organization and the
 // models an admin registered before groundwork's first run.
-func drawDeployment(rt *rapid.T) *deployment {
+func drawDeployment(rt *rapid.T, fixture bool) *deployment {
 	dep := &deployment{users: baseUsers()}
+	if fixture {
+		dep.users = fixtureUsers()
+	}
 	// Distinct ignoring case: MySQL's default collations compare keys
 	// case-insensitively, so "Eve" and "eve" cannot both be users there.
 	for i, id := range rapid.SliceOfNDistinct(rapid.SampledFrom(userIDPool), 0, 3, strings.ToLower).Draw(rt, "extra users") {

@@ -24,19 +24,27 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // Option adjusts a Run.
 type Option func(*options)
 
 type options struct {
-	cases int
+	cases      int
+	generation string
 }
 
 // Cases sets how many random cases Run checks (rapid's -rapid.checks,
 // default 100). A -rapid.checks flag or RAPID_CHECKS variable given by
 // whoever runs the tests wins.
 func Cases(n int) Option { return func(o *options) { o.cases = n } }
+
+// Generation runs every case on a database made from the real Open WebUI
+// schema of a generation with its rows (openwebuitest.Load) instead of
+// the minimal host tables; the fixture's users and models join the
+// case's. Run skips when the dialect has no schema for it (MySQL).
+func Generation(gen string) Option { return func(o *options) { o.generation = gen } }
 
 // Run checks the property on fresh databases from h, one per case.
 func Run(t *testing.T, h drivertest.Harness, opts ...Option) {
@@ -48,7 +56,7 @@ func Run(t *testing.T, h drivertest.Harness, opts ...Option) {
 	if o.cases > 0 {
 		defer setChecks(t, o.cases)()
 	}
-	rapid.Check(t, func(rt *rapid.T) { checkCase(rt, t, h) })
+	rapid.Check(t, func(rt *rapid.T) { checkCase(rt, t, h, o.generation) })
 }
 
 // setChecks sets rapid's case count for this test unless the person
@@ -73,7 +81,7 @@ func setChecks(t *testing.T, n int) func() {
 
 // checkCase is one case: a random deployment, damaged at random, healed
 // by one apply.
-func checkCase(rt *rapid.T, t *testing.T, h drivertest.Harness) {
+func checkCase(rt *rapid.T, t *testing.T, h drivertest.Harness, generation string) {
 	ctx := context.Background()
 	d := h.NewDatabase(t)(t)
 	// The opener closes the driver when the whole test ends; close it at
@@ -81,9 +89,14 @@ func checkCase(rt *rapid.T, t *testing.T, h drivertest.Harness) {
 	if c, ok := d.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	db := &database{t: rt, d: d, ctx: ctx}
+	db := &database{t: rt, d: d, ctx: ctx, generation: generation}
+	if generation != "" {
+		if _, err := openwebuitest.Schema(d.Dialect(), generation); err != nil {
+			t.Skipf("no Open WebUI %s schema on %s", generation, d.Dialect())
+		}
+	}
 
-	dep := drawDeployment(rt)
+	dep := drawDeployment(rt, generation != "")
 	db.setupHost(dep)
 	db.apply(dep.cfg, "first apply")
 

@@ -64,6 +64,8 @@ type app struct {
 	// started is when the command started: the report of a run that never
 	// reached the runner (no connection) starts then.
 	started time.Time
+	// otel is the export configuration of --otel, nil when off (otel.go).
+	otel *otelConfig
 }
 
 // Main runs the command line with args (without the program name) and
@@ -73,6 +75,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		getenv = func(string) string { return "" }
 	}
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, args: args, mask: &masker{}, limit: 20, started: time.Now()}
+	defer a.stopTelemetry() // otel.go: flush before the process exits, bounded
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -126,7 +129,10 @@ func (a *app) setup(cmd *cobra.Command) error {
 	}
 	a.st = st
 	a.mask.add(st.Org.APIKey)
-	return a.setupLogger()
+	if err := a.setupLogger(); err != nil {
+		return err
+	}
+	return a.setupTelemetry() // otel.go
 }
 
 // setupLogger builds the stderr logger of the settings; every record
@@ -266,7 +272,7 @@ func (a *app) postgresOptions() []postgres.Option {
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
-	return []core.Option{
+	return append([]core.Option{
 		core.WithLogger(a.log),
 		core.WithLockTimeout(a.st.LockTimeout),
 		core.WithStepTimeout(a.st.StepTimeout),
@@ -274,7 +280,7 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
 		core.WithProgress(func(p core.Progress) { a.at.Store(&p) }),
-	}
+	}, a.telemetryOptions()...) // otel.go
 }
 
 // fail reports an error that stopped the command before or instead of a

@@ -77,6 +77,8 @@ var settingsSpec = []setting{
 		usage: "never infer a development organization from its id or name"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "otel", envs: []string{"GROUNDWORK_OTEL"}, def: "false", kind: kindBool,
+		usage: "export each run's traces and metrics over OTLP, configured by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED); a span per statement with --log-level debug; see README, Observability"},
 }
 
 // configEnv names the config file when --config is not given.
@@ -96,6 +98,7 @@ type settings struct {
 	LogLevel    string
 	LogFormat   string
 	Org         orgaccess.Config
+	OTel        bool
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -216,6 +219,11 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 	} else {
 		st.Org.NoNameHeuristic = b
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
+	} else {
+		st.OTel = b
+	}
 	if m := raw["models"]; m.list != nil || strings.TrimSpace(m.text) != "" {
 		var models []string
 		var err error
@@ -278,6 +286,7 @@ type fileConfig struct {
 	Environment     yaml.Node `yaml:"environment"`
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	OTel            yaml.Node `yaml:"otel"`
 }
 
 // readConfigFile reads the YAML settings file at path.

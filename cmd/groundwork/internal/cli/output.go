@@ -50,24 +50,36 @@ func (a *app) printReport(rep *core.Report) {
 }
 
 // quiet reports whether a report is worth one line only: nothing
-// changed, nothing drifted or failed, no note (a converged no-op on
-// every pod start, like goose's "no migrations to run").
+// changed, nothing drifted, failed or pending (a converged no-op on every
+// pod start, like goose's "no migrations to run"); notes and skip
+// reasons wait for -v.
 func quiet(rep *core.Report) bool {
 	if rep.Changed || rep.Error != "" || (rep.Status != core.RunConverged && !(rep.Status == core.RunPending && rep.Mode != core.ModePlan)) {
 		return false
 	}
 	for _, st := range rep.Steps {
-		if len(st.Notes) > 0 || len(st.Drift) > 0 || st.Error != "" || st.Status == core.StatusPending {
+		if len(st.Drift) > 0 || st.Error != "" || st.Status == core.StatusPending {
 			return false
 		}
 	}
 	return true
 }
 
+// skipped counts the steps that skipped.
+func skipped(rep *core.Report) int {
+	n := 0
+	for _, st := range rep.Steps {
+		if st.Status == core.StatusSkipped {
+			n++
+		}
+	}
+	return n
+}
+
 func (a *app) printReportText(rep *core.Report) {
 	if !a.verbose && a.st.Output != "wide" && quiet(rep) {
 		line := summary(rep)
-		if skippedSteps(rep) > 0 {
+		if skipped(rep) > 0 {
 			line += " (-v says why steps skipped)"
 		}
 		fmt.Fprintln(a.stdout, line)
@@ -127,16 +139,6 @@ func (a *app) details(rep *core.Report) string {
 		}
 	}
 	return b.String()
-}
-
-func skippedSteps(rep *core.Report) int {
-	n := 0
-	for _, st := range rep.Steps {
-		if st.Status == core.StatusSkipped {
-			n++
-		}
-	}
-	return n
 }
 
 // summary is the one line that says how the run ended.

@@ -63,14 +63,14 @@ func TestStepTimeoutMessage(t *testing.T) {
 	mustCode(t, run(t, nil, "apply", "--db", u, "--include", "host:openwebui-tables"), ExitOK)
 	slowMembers(t, db, 40)
 	env := map[string]string{"OPENROUTER_EXTERNAL_USER": "acme-dev", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": apiKey,
-		"GROUNDWORK_STEP_TIMEOUT": "500ms"}
+		"GROUNDWORK_STEP_TIMEOUT": "2s"}
 	start := time.Now()
 	r := run(t, env, "apply", "--db", u)
 	took := time.Since(start)
 	mustCode(t, r, ExitFailed)
 	t.Logf("stderr:\n%s", r.stderr)
 	for _, want := range []string{
-		"error: step orgaccess:dev-members: apply: step timed out after 500ms, its statements cancelled and rolled back: add 40 eligible users as members of development organization acme-dev",
+		"error: step orgaccess:dev-members: apply: step timed out after 2s, its statements cancelled and rolled back: add 40 eligible users as members of development organization acme-dev",
 		"hint: a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT)",
 	} {
 		if !strings.Contains(r.stderr, want) {
@@ -79,8 +79,8 @@ func TestStepTimeoutMessage(t *testing.T) {
 	}
 	// Correctness bound, not a benchmark: the step was cut, not run to
 	// its end (40 slow inserts).
-	if took > 10*time.Second {
-		t.Errorf("apply took %s with a 500ms step timeout", took)
+	if took > 60*time.Second {
+		t.Errorf("apply took %s with a 2s step timeout", took)
 	}
 	if n := countRows(t, db, "organization_members"); n != 0 {
 		t.Errorf("%d memberships committed by the timed-out step, want 0", n)
