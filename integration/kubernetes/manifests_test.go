@@ -51,8 +51,7 @@ func TestManifestsOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	// v0.6.40: see openwebuiGeneration in cmd/groundwork/internal/cli/manifests_test.go.
-	if err := openwebuitest.LoadSchema(ctx, db, "postgres", "v0.6.40"); err != nil {
+	if err := openwebuitest.LoadSchema(ctx, db, "postgres", "v0.10.2"); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

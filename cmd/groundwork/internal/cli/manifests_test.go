@@ -15,11 +15,9 @@ import (
 
 const manifestsDir = "../../../../examples/kubernetes"
 
-// openwebuiGeneration is the Open WebUI schema the manifests run against.
-// v0.6.40: on v0.10.2 (one config row per key) orgaccess:register-models
-// fails on main ("read config: no such column: id"), which the host-safety
-// work addresses; switch to it when that lands.
-const openwebuiGeneration = "v0.6.40"
+// openwebuiGeneration is the Open WebUI schema the manifests run
+// against: the newest generation of the fixtures.
+const openwebuiGeneration = "v0.10.2"
 
 // TestKubernetesManifests runs every groundwork command of
 // examples/kubernetes, with the environment its container gets, on an
