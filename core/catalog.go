@@ -56,9 +56,13 @@ type ColumnState struct {
 
 // ForeignKeyState is a foreign key as it exists.
 type ForeignKeyState struct {
+	// Name is the constraint's name where the dialect has one to drop it
+	// by (PostgreSQL, MySQL); "" on SQLite and for a key this run created.
+	Name       string
 	Columns    []string
 	RefTable   string
 	RefColumns []string
+	OnDelete   ReferentialAction
 }
 
 // IndexState is an index as it exists, including the ones that back

@@ -17,7 +17,7 @@ func tableCreated(t Table) func(*Catalog) {
 			})
 		}
 		for _, fk := range t.ForeignKeys {
-			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyState(fk))
+			ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
 		}
 		c.Tables[t.Name] = ts
 		if len(t.PrimaryKey) > 0 {
@@ -46,7 +46,7 @@ func columnAdded(table string, col Column) func(*Catalog) {
 func foreignKeyAdded(table string, fk ForeignKey) func(*Catalog) {
 	return func(c *Catalog) {
 		if ts := c.Tables[table]; ts != nil {
-			ts.ForeignKeys = append(ts.ForeignKeys, ForeignKeyState(fk))
+			ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
 		}
 	}
 }

@@ -50,10 +50,18 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		}
 	}
 	fa, canAdd := d.(ForeignKeyAdder)
+	fr, canReplace := d.(ForeignKeyReplacer)
 	for _, fk := range t.ForeignKeys {
 		desc := fmt.Sprintf("foreign key %s(%s) → %s", t.Name, strings.Join(fk.Columns, ", "), fk.RefTable)
+		h := findForeignKey(have, fk)
 		switch {
-		case hasForeignKey(have, fk):
+		case h != nil && SameAction(h.OnDelete, fk.OnDelete):
+		case h != nil && canReplace && h.Name != "":
+			p.addSchema(fmt.Sprintf("replace %s: ON DELETE %s → %s", desc, h.OnDelete, fk.OnDelete),
+				foreignKeyReplaced(t.Name, *h, fk), fr.ReplaceForeignKey(t.Name, *h, fk)...)
+		case h != nil:
+			p.Notes = append(p.Notes, fmt.Sprintf("%s is ON DELETE %s, declared %s (left as is: this dialect cannot change a foreign key without rebuilding the table)",
+				desc, h.OnDelete, fk.OnDelete))
 		case canAdd && createdThisRun(cat, fk.RefTable):
 			p.addSchema("add "+desc+" (existing rows are not checked)", foreignKeyAdded(t.Name, fk), fa.AddForeignKey(t.Name, fk))
 		default:
@@ -61,6 +69,34 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		}
 	}
 	return p
+}
+
+// ForeignKeyReplacer is optional: it renders the statements that replace
+// an existing foreign key (have, found by its columns and table) by the
+// declared one, in one step, without checking or losing a row, so a key
+// declared ON DELETE CASCADE reaches tables made before it was. Without
+// it a key whose action differs is a note. Statements that lock the
+// referenced table should bound their wait for it: that table belongs
+// to the application, whose writes queue behind the lock.
+type ForeignKeyReplacer interface {
+	ReplaceForeignKey(table string, have ForeignKeyState, want ForeignKey) []string
+}
+
+// foreignKeyReplaced records the replacement in the run's snapshot.
+func foreignKeyReplaced(table string, old ForeignKeyState, fk ForeignKey) func(*Catalog) {
+	return func(c *Catalog) {
+		ts := c.Tables[table]
+		if ts == nil {
+			return
+		}
+		for i := range ts.ForeignKeys {
+			if ts.ForeignKeys[i].Name == old.Name {
+				// The new key's name is the driver's choice: unknown
+				// until the next inspection.
+				ts.ForeignKeys[i] = fk.State()
+			}
+		}
+	}
 }
 
 // PlanIndex plans index ix against the catalog.
@@ -131,13 +167,16 @@ func primaryKeyMatches(have *TableState, pk []string) bool {
 	return sameSet(cols, pk)
 }
 
-func hasForeignKey(have *TableState, fk ForeignKey) bool {
-	for _, h := range have.ForeignKeys {
+// findForeignKey returns the key of have on fk's columns to fk's table,
+// or nil. Keys are matched by what they connect, never by name: names
+// differ between dialects and between whoever created them.
+func findForeignKey(have *TableState, fk ForeignKey) *ForeignKeyState {
+	for i, h := range have.ForeignKeys {
 		if strings.EqualFold(h.RefTable, fk.RefTable) && sameList(h.Columns, fk.Columns) {
-			return true
+			return &have.ForeignKeys[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // columnMatches is d.ColumnMatches, or for a column this run created (its

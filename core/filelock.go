@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -13,10 +14,21 @@ import (
 // FileLock is a cross-process lock on a file with flock(2): the kernel
 // drops it when the holder's process dies, however it dies, so a killed
 // runner never leaves a stuck lock. Drivers of file databases use it.
+//
+// A flock lives on the file's inode, not its name: when the lock file is
+// removed or replaced while held (a cleanup job, a restore), the next
+// runner locks a new file. Fence and CheckLock notice: the path no
+// longer names the file this lock holds.
 type FileLock struct {
 	f    *os.File
+	path string
 	name string
 }
+
+var (
+	_ Fencer      = (*FileLock)(nil)
+	_ LockChecker = (*FileLock)(nil)
+)
 
 // LockFile takes an exclusive flock on path, polling until wait has
 // passed. The file records who holds it, for the error of the next one.
@@ -48,8 +60,32 @@ func LockFile(ctx context.Context, path, name string, wait time.Duration) (*File
 	host, _ := os.Hostname()
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))), 0)
-	return &FileLock{f: f, name: name}, nil
+	return &FileLock{f: f, path: path, name: name}, nil
 }
+
+// CheckLock implements LockChecker: the lock file is still the one this
+// lock holds.
+func (l *FileLock) CheckLock(context.Context) error {
+	held, err := l.f.Stat()
+	if err != nil {
+		return fmt.Errorf("core: lock %q: check it: %w", l.name, err)
+	}
+	now, err := os.Stat(l.path)
+	if err == nil && os.SameFile(held, now) {
+		return nil
+	}
+	what := "replaced"
+	if errors.Is(err, os.ErrNotExist) {
+		what = "removed"
+	}
+	return fmt.Errorf("core: lock %q is no longer held: its file %s was %s while held, so another runner can lock a new one: %w",
+		l.name, l.path, what, ErrLockLost)
+}
+
+// Fence implements Fencer. A file database's write transaction holds the
+// database's own write lock until it ends, so no one else writes before
+// this commit: checking the file is enough.
+func (l *FileLock) Fence(ctx context.Context, _ *sql.Tx) error { return l.CheckLock(ctx) }
 
 // Unlock implements Lock.
 func (l *FileLock) Unlock(context.Context) error {

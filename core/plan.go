@@ -15,12 +15,53 @@ type Plan struct {
 	// Skip, when set, is why the step does nothing this run (for example
 	// a host table that does not exist yet).
 	Skip string
+	// NotReady marks a Skip as waiting for something that is not there
+	// yet (the host application's tables): a later run may do the step.
+	// Callers decide on it (verify is then not ready), never on Skip's
+	// text.
+	NotReady bool
+	// Notice marks a Skip worth a line even on a quiet run: a state an
+	// operator acts on (the view held back while the host migrates).
+	Notice bool
 	// Notes are harmless differences worth telling (an extra column).
 	Notes []string
 }
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return p == nil || len(p.Changes) == 0 }
+
+// Converging reports whether the plan has changes, all of them
+// Convergence, and no drift: data the next apply adds, nothing wrong.
+func (p *Plan) Converging() bool {
+	if p == nil || len(p.Changes) == 0 || len(p.Drift) > 0 {
+		return false
+	}
+	for _, c := range p.Changes {
+		if !c.Convergence {
+			return false
+		}
+	}
+	return true
+}
+
+// pending is the sum of the changes' counts.
+func (p *Plan) pending() int64 {
+	var n int64
+	for _, c := range p.Changes {
+		n += c.Count
+	}
+	return n
+}
+
+// batched reports whether a change of the plan is applied in batches.
+func (p *Plan) batched() bool {
+	for _, c := range p.Changes {
+		if c.Batches != nil {
+			return true
+		}
+	}
+	return false
+}
 
 // Add appends a change made of statements with no arguments.
 func (p *Plan) Add(summary string, sql ...string) {
@@ -53,6 +94,20 @@ type Change struct {
 	// false, the next step that reads the catalog inspects again: one
 	// inspection more, never a wrong answer.
 	DataOnly bool `json:"-"`
+	// Convergence marks data the application's own activity makes due
+	// (a user who signed up, a model an admin configured), which the next
+	// apply adds: not a readiness failure. Verify reports a step whose
+	// plan has only such changes as pending, with Count, instead of
+	// drift. Apply's verify phase does not check again a step whose
+	// batches proved what it did (see Batch.Proof), and reports such
+	// changes as notes for a step that had nothing to do.
+	Convergence bool `json:"-"`
+	// Count is how many rows the change adds, when the step knows (0 when
+	// it does not): a pending step reports it.
+	Count int64 `json:"-"`
+	// Batches, when set, applies the change as several transactions, each
+	// committed on its own (see Batcher); Statements are then only shown.
+	Batches Batcher `json:"-"`
 
 	// effect records in the run's catalog snapshot what a declarative
 	// change creates, so the steps after it plan without inspecting again.

@@ -78,7 +78,13 @@ func TableConstraints(q Quoter, t Table, withPK bool) []string {
 	return out
 }
 
-// ForeignKeyClause renders FOREIGN KEY (cols) REFERENCES table (cols).
+// ForeignKeyClause renders FOREIGN KEY (cols) REFERENCES table (cols),
+// then ON DELETE and the action unless it is the default NO ACTION, the
+// same spelling on every supported dialect.
 func ForeignKeyClause(q Quoter, fk ForeignKey) string {
-	return "FOREIGN KEY (" + QuoteList(q, fk.Columns) + ") REFERENCES " + q.Quote(fk.RefTable) + " (" + QuoteList(q, fk.RefColumns) + ")"
+	s := "FOREIGN KEY (" + QuoteList(q, fk.Columns) + ") REFERENCES " + q.Quote(fk.RefTable) + " (" + QuoteList(q, fk.RefColumns) + ")"
+	if fk.OnDelete != NoAction {
+		s += " ON DELETE " + fk.OnDelete.String()
+	}
+	return s
 }

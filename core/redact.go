@@ -1,8 +1,10 @@
 package core
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -44,6 +46,7 @@ func NewRedactor(mask string, secrets ...string) *Redactor {
 		if u, err := url.QueryUnescape(s); err == nil {
 			r.forms = append(r.forms, u)
 		}
+		r.forms = append(r.forms, echoForms(s)...)
 	}
 	sort.SliceStable(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
 	return r
@@ -61,6 +64,74 @@ func (r *Redactor) Redact(text string) string {
 		}
 	}
 	return text
+}
+
+// serverEchoBytes is how many bytes of a value MySQL and MariaDB quote
+// back, from the first one they cannot store, in "Incorrect string
+// value: '\xF0\x9F\x98\x80...'".
+const serverEchoBytes = 6
+
+// echoForms are the spellings of a secret holding bytes outside printable
+// ASCII that a server, a driver or an encoder may echo: each such byte
+// as \xNN (MariaDB, Go's %q; upper and lower case), as '?' (a server
+// converting to a charset without it), U+FFFD or \ufffd (encoding/json
+// and others replacing invalid UTF-8), and MariaDB's quote of the six
+// bytes from each such byte on.
+func echoForms(s string) []string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return nil
+	}
+	hexUpper := func(s string) string { return hexEscape(s, "\\x%02X") }
+	hexLower := func(s string) string { return hexEscape(s, "\\x%02x") }
+	forms := []string{hexUpper(s), hexLower(s),
+		strings.Trim(strconv.Quote(s), `"`), strings.Trim(strconv.QuoteToASCII(s), `"`),
+		replaceOdd(s, "?", true), replaceOdd(s, "?", false),
+		strings.ToValidUTF8(s, "\uFFFD"), strings.ToValidUTF8(s, `\ufffd`)}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			part := s[i:min(i+serverEchoBytes, len(s))]
+			forms = append(forms, hexUpper(part), hexLower(part))
+		}
+	}
+	return forms
+}
+
+// hexEscape writes the bytes outside printable ASCII of s in format.
+func hexEscape(s, format string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			fmt.Fprintf(&b, format, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// replaceOdd replaces with repl every rune of s outside ASCII (perByte:
+// every byte of it, as a byte-wise conversion does).
+func replaceOdd(s, repl string, perByte bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case perByte:
+			_, size := utf8.DecodeRuneInString(s[i:])
+			b.WriteString(strings.Repeat(repl, size))
+		default:
+			b.WriteString(repl)
+		}
+	}
+	return b.String()
 }
 
 // replaceStandalone replaces the occurrences of s that no letter or digit

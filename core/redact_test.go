@@ -23,6 +23,13 @@ func TestRedact(t *testing.T) {
 		{"unicode neighbours are letters", "żp ąpą :p:", []string{"p"}, "żp ąpą :***:"},
 		{"overlapping occurrence standing alone", "ba-a-a and u:a-a@h", []string{"a-a"}, "ba-*** and u:***@h"},
 		{"nothing to hide", "plain text", nil, "plain text"},
+		// A key that is not ASCII, as servers and encoders echo it.
+		{"mariadb hex quote", `Incorrect string value: '\xFFs3cr\xE9...' for column`, []string{"sk-or-v1-\xffs3cr\xe9t"}, "Incorrect string value: '***...' for column"},
+		{"hex, whole", `key sk-or-v1-\xFFs3cr\xE9t`, []string{"sk-or-v1-\xffs3cr\xe9t"}, "key ***"},
+		{"question marks", "key sk-or-v1-?s3cr?t", []string{"sk-or-v1-\xffs3cr\xe9t"}, "key ***"},
+		{"replacement character", "key sk-or-v1-\ufffds3cr\ufffdt", []string{"sk-or-v1-\xffs3cr\xe9t"}, "key ***"},
+		{"json escape", `{"key":"sk-or-v1-\ufffds3cr\ufffdt"}`, []string{"sk-or-v1-\xffs3cr\xe9t"}, `{"key":"***"}`},
+		{"utf-8 key per byte", "key sk-or-v1-????", []string{"sk-or-v1-żź"}, "key ***"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,7 +6,7 @@ import "time"
 const (
 	StatusOK      = "ok"      // nothing to do, verified
 	StatusApplied = "applied" // changes made, verified
-	StatusPending = "pending" // dry run: changes that apply would make
+	StatusPending = "pending" // plan: changes apply would make; verify: data the next apply adds (ready)
 	StatusSkipped = "skipped" // not run this time, with a reason
 	StatusDrift   = "drift"   // differs in a way groundwork will not heal
 	StatusFailed  = "failed"  // an error; the run stopped here
@@ -64,12 +64,23 @@ type StepReport struct {
 	Drift   []Drift  `json:"drift,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
 	Reason  string   `json:"reason,omitempty"`
+	// NotReady: the step skipped because something it needs is not there
+	// yet (Plan.NotReady), not because it was not configured.
+	NotReady bool `json:"not_ready,omitempty"`
+	// Notice: the skip is worth telling even on a quiet run (Plan.Notice).
+	Notice bool `json:"notice,omitempty"`
+	// Pending is how many rows the next apply adds, when a verify found
+	// the step pending and the step counted them.
+	Pending int64 `json:"pending,omitempty"`
 	// Transactional is false when the step's statements committed one by
 	// one (MySQL DDL); a crash between them is completed by the next run.
-	Transactional *bool   `json:"transactional,omitempty"`
-	RowsAffected  int64   `json:"rows_affected,omitempty"`
-	DurationMS    float64 `json:"duration_ms"`
-	Error         string  `json:"error,omitempty"`
+	Transactional *bool `json:"transactional,omitempty"`
+	RowsAffected  int64 `json:"rows_affected,omitempty"`
+	// Batches is how many transactions a batched change committed (see
+	// Batcher); 0 when the step applied in one.
+	Batches    int     `json:"batches,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // Step returns the report of the step with id, or nil.

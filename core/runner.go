@@ -74,10 +74,10 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	sess := &Session{
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
 		Logger: log, Environment: r.o.environment,
-		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel,
+		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel, proven: map[string]bool{},
 	}
 
-	var fence Fencer
+	var held *heldLock
 	if mode == ModeApply {
 		lockStart := time.Now()
 		// lerr, not err: the deferred recorder below must see the run's
@@ -92,7 +92,8 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 			}
 			return rep, lerr
 		}
-		fence, _ = lock.(Fencer)
+		held = newHeldLock(lock)
+		sess.memo[heldLockKey{}] = held
 		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 		defer func() {
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -104,16 +105,20 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		if r.o.recorder != nil {
 			defer func() {
 				settle(rep, start, counter, err)
-				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				defer cancel()
-				if rerr := r.o.recorder.Record(rctx, sess, rep); rerr != nil {
-					log.Warn("run history not recorded", "err", rerr)
-				}
+				r.record(ctx, sess, rep, log)
 			}()
 		}
 	}
 
-	err = r.runSteps(ctx, sess, steps, mode, rep, fence)
+	err = r.runSteps(ctx, sess, steps, mode, rep, held)
+	if err == nil && anyApplied(rep) {
+		// A run that wrote reports success only while it still holds
+		// the lock: commits are fenced, but MySQL's statements only
+		// checked before they ran.
+		if lerr := held.checkHeld(ctx); lerr != nil {
+			err = fmt.Errorf("core: after the last step: %w", lerr)
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		err = interrupted(ctx, err)
 	}
@@ -135,7 +140,7 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 
 // runSteps runs the steps in order and then, unless planning, the shared
 // verify phase. A cancelled context stops it between steps.
-func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, fence Fencer) error {
+func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, held *heldLock) error {
 	applied := false
 	skipped := map[string]bool{}
 	for i, st := range steps {
@@ -152,7 +157,7 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode, fence)
+		sr, changed, err := r.runStep(ctx, sess, st, mode, held)
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
@@ -173,6 +178,16 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 	return err
 }
 
+// anyApplied: some step of the run wrote.
+func anyApplied(rep *Report) bool {
+	for _, s := range rep.Steps {
+		if s.Status == StatusApplied || s.Status == StatusDrift && len(s.Changes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func firstSkipped(after []string, skipped map[string]bool) string {
 	for _, id := range after {
 		if skipped[id] {
@@ -190,9 +205,9 @@ func boolInt(b bool) int {
 }
 
 // runStep checks one step and, in apply mode, applies its plan, fenced
-// by the run's lock when that lock is a Fencer. The step timeout bounds
+// by the run's lock (heldLock). The step timeout bounds
 // both; a cancelled run lets an apply under way finish within stepGrace.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, fence Fencer) (sr StepReport, changed bool, err error) {
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
 	deadline := r.stepDeadline(t0)
@@ -202,6 +217,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	ctx, span := r.tel.startStep(ctx, info.ID)       // telemetry
 	defer func() { r.tel.endStep(span, &sr, err) }() // telemetry
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
+		err = explainError(r.driver, err)
 		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
 		sr.Status, sr.Error = StatusFailed, se.Error()
@@ -223,7 +239,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	}
 	sr.Notes, sr.Drift = plan.Notes, plan.Drift
 	if plan.Skip != "" {
-		sr.Status, sr.Reason = StatusSkipped, plan.Skip
+		sr.Status, sr.Reason, sr.NotReady, sr.Notice = StatusSkipped, plan.Skip, plan.NotReady, plan.Notice
 		log.Info("step skipped", "reason", plan.Skip)
 		return sr, false, nil
 	}
@@ -236,6 +252,11 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	switch {
 	case len(plan.Changes) == 0 && len(plan.Drift) == 0:
 		sr.Status = StatusOK
+		return sr, false, nil
+	case mode == ModeVerify && plan.Converging():
+		// Data the application's activity made due (a sign-up): ready,
+		// and the next apply adds it.
+		sr.Status, sr.Pending = StatusPending, plan.pending()
 		return sr, false, nil
 	case len(plan.Changes) == 0 || mode == ModeVerify:
 		sr.Status = StatusDrift
@@ -260,8 +281,11 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
 	actx, applyDone := r.tel.phase(actx, PhaseApply) // telemetry
-	rows, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, fence)
+	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, held, &sr.Batches)
 	applyDone(err) // telemetry
+	if proven {
+		sess.proven[info.ID] = true
+	}
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -280,19 +304,65 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	return sr, true, nil
 }
 
-func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, fence Fencer) (int64, error) {
+// applyPlan applies a plan and reports the rows affected and whether it
+// proved itself: every batched change with a proof in each batch, every
+// other change Convergence.
+func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock, batches *int) (int64, bool, error) {
+	if _, custom := st.(Applier); custom || !plan.batched() {
+		rows, err := r.applyChanges(ctx, sess, st, plan, transactional, held)
+		return rows, false, err
+	}
+	// Batched changes commit on their own; the changes between them are
+	// applied together, in order, as a plan of their own.
+	var total int64
+	proven := true
+	var run []Change
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		n, err := r.applyChanges(ctx, sess, st, &Plan{Changes: run}, transactional, held)
+		total, run = total+n, nil
+		return err
+	}
+	for _, c := range plan.Changes {
+		if c.Batches == nil {
+			// Only batches prove themselves; a change between them must
+			// be data the verify phase may skip.
+			proven = proven && c.Convergence
+			run = append(run, c)
+			continue
+		}
+		if err := flush(); err != nil {
+			return total, false, err
+		}
+		done := 0
+		n, ok, err := r.applyBatches(ctx, sess, c, held, &done)
+		*batches += done
+		total, proven = total+n, proven && ok
+		if err != nil {
+			return total, false, err
+		}
+	}
+	if err := flush(); err != nil {
+		return total, false, err
+	}
+	return total, proven, nil
+}
+
+func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock) (int64, error) {
 	if !transactional {
-		return execPlan(ctx, sess, st, plan)
+		// No commit to fence: the lock is checked before each statement.
+		return execPlan(ctx, sess, st, plan, held.checkHeld)
 	}
 	tx, err := r.driver.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("core: begin: %w", err)
 	}
 	// BEGIN and COMMIT are counted by the driver's QueryCounter hook.
-	rows, err := execPlan(ctx, sess.withTx(tx), st, plan)
-	if err == nil && fence != nil {
-		countQuery(ctx)
-		err = fence.Fence(ctx, tx.Tx)
+	rows, err := execPlan(ctx, sess.withTx(tx), st, plan, nil)
+	if err == nil {
+		err = held.fenceTx(ctx, tx.Tx)
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -304,13 +374,24 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 	return rows, nil
 }
 
-func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan) (int64, error) {
+// execPlan runs the plan's statements; before, when not nil, runs ahead
+// of each one (a custom Applier: ahead of it).
+func execPlan(ctx context.Context, sess *Session, st Step, plan *Plan, before func(context.Context) error) (int64, error) {
+	if before == nil {
+		before = func(context.Context) error { return nil }
+	}
 	if a, ok := st.(Applier); ok {
+		if err := before(ctx); err != nil {
+			return 0, err
+		}
 		return 0, a.Apply(ctx, sess, plan)
 	}
 	var total int64
 	for _, c := range plan.Changes {
 		for _, s := range c.Statements {
+			if err := before(ctx); err != nil {
+				return total, err
+			}
 			res, err := sess.Exec(ctx, s)
 			if err != nil {
 				return total, fmt.Errorf("%s: %w", c.Summary, err)
@@ -339,13 +420,24 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 		r.o.report(Progress{Phase: PhaseVerify, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		info := st.Info()
 		ctx := verifyStep(ctx, i) // telemetry: the step's verify span
-		if applied {
+		// A step whose batches proved themselves, each in its own
+		// transaction, is not checked again: that would read every row
+		// once more (a million users), and could only find what the
+		// application added since.
+		if applied && !sess.proven[info.ID] {
 			plan, err := st.Check(ctx, sess)
 			if err != nil {
 				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
 				continue
 			}
-			if plan != nil && len(plan.Changes) > 0 {
+			if plan.Converging() && sr.Status == StatusOK {
+				// The step had nothing to do under the lock: what is left
+				// came after it, the application's own activity, which
+				// the next apply completes.
+				for _, c := range plan.Changes {
+					sr.Notes = append(sr.Notes, "since the step ran: "+c.Summary+" (the next apply does it)")
+				}
+			} else if plan != nil && len(plan.Changes) > 0 {
 				err := fmt.Errorf("%s: %w", plan.Changes[0].Summary, ErrNotConverged)
 				errs = append(errs, r.markFailed(sr, &StepError{Step: info.ID, Phase: PhaseVerify, Err: err}))
 				continue
@@ -367,6 +459,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 }
 
 func (r *Runner) markFailed(sr *StepReport, err *StepError) error {
+	err.Err = explainError(r.driver, err.Err)
 	sr.Status, sr.Error = StatusFailed, err.Error()
 	r.o.logger.Error("verify failed", "step", err.Step, "err", err.Err)
 	return err

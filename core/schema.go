@@ -48,6 +48,74 @@ type ForeignKey struct {
 	Columns    []string
 	RefTable   string
 	RefColumns []string
+	// OnDelete is what deleting a referenced row does to the rows that
+	// refer to it. The zero value, NoAction, makes the delete fail while
+	// they exist: a key to a table another application owns should
+	// rather Cascade, so that application's deletes go on working.
+	OnDelete ReferentialAction
+}
+
+// ReferentialAction is the ON DELETE action of a foreign key.
+type ReferentialAction string
+
+// The referential actions every supported database has. Restrict differs
+// from NoAction only in when the check runs; both refuse the delete.
+const (
+	NoAction   ReferentialAction = ""
+	Cascade    ReferentialAction = "cascade"
+	SetNull    ReferentialAction = "set null"
+	SetDefault ReferentialAction = "set default"
+	Restrict   ReferentialAction = "restrict"
+)
+
+// ActionUnknown is what a driver reads when the catalog does not show a
+// key's action to this user (MySQL/MariaDB hide REFERENTIAL_CONSTRAINTS
+// from a role with only SELECT on the table). It matches every action, so
+// a read-only verify does not report drift it cannot see; a declaration
+// cannot use it.
+const ActionUnknown ReferentialAction = "unknown"
+
+// ParseReferentialAction reads an action as a catalog spells it ("NO
+// ACTION", "CASCADE", "SET NULL", …, in any case); an empty or unknown
+// spelling is NoAction, the databases' own default.
+func ParseReferentialAction(s string) ReferentialAction {
+	switch a := ReferentialAction(strings.ToLower(strings.Join(strings.Fields(s), " "))); a {
+	case Cascade, SetNull, SetDefault, Restrict:
+		return a
+	}
+	return NoAction
+}
+
+// String is the action as SQL spells it after ON DELETE.
+func (a ReferentialAction) String() string {
+	if a == NoAction {
+		return "NO ACTION"
+	}
+	return strings.ToUpper(string(a))
+}
+
+// Refuses reports whether the action makes a delete of a referenced row
+// fail (NO ACTION and RESTRICT).
+func (a ReferentialAction) Refuses() bool { return a == NoAction || a == Restrict }
+
+// SameAction reports whether two actions behave alike on a delete:
+// NO ACTION and RESTRICT both refuse it (MariaDB reports an unspecified
+// action as RESTRICT, MySQL as NO ACTION).
+func SameAction(a, b ReferentialAction) bool {
+	return a == b || a == ActionUnknown || b == ActionUnknown || a.Refuses() && b.Refuses()
+}
+
+func (a ReferentialAction) valid() bool {
+	switch a {
+	case NoAction, Cascade, SetNull, SetDefault, Restrict:
+		return true
+	}
+	return false
+}
+
+// State is the catalog entry the key makes, for a change that creates it.
+func (fk ForeignKey) State() ForeignKeyState {
+	return ForeignKeyState{Columns: fk.Columns, RefTable: fk.RefTable, RefColumns: fk.RefColumns, OnDelete: fk.OnDelete}
 }
 
 // Unique is a unique constraint declared with the table.
@@ -181,6 +249,16 @@ func (t Table) Validate() error {
 		}
 		if len(fk.Columns) != len(fk.RefColumns) || fk.RefTable == "" {
 			return fmt.Errorf("core: table %q: foreign key %v → %s%v is malformed: %w", t.Name, fk.Columns, fk.RefTable, fk.RefColumns, ErrInvalid)
+		}
+		if !fk.OnDelete.valid() {
+			return fmt.Errorf("core: table %q: foreign key %v → %s has unknown ON DELETE action %q: %w", t.Name, fk.Columns, fk.RefTable, string(fk.OnDelete), ErrInvalid)
+		}
+		if fk.OnDelete == SetNull {
+			for _, c := range fk.Columns {
+				if col := t.Column(c); col != nil && col.NotNull {
+					return fmt.Errorf("core: table %q: foreign key %v → %s sets NULL on delete, but column %q is NOT NULL: %w", t.Name, fk.Columns, fk.RefTable, c, ErrInvalid)
+				}
+			}
 		}
 	}
 	return nil

@@ -33,6 +33,9 @@ type Session struct {
 	catalog *catalogCache
 	memo    map[any]any // shared by the copies withTx makes
 	tel     *telemetry  // the run's, nil outside a run (telemetry.go)
+	// proven holds the ids of the steps whose batched changes proved
+	// themselves this run (see Batch.Proof).
+	proven map[string]bool
 }
 
 type catalogCache struct {

@@ -92,9 +92,9 @@ func TestSecretsEveryCommand(t *testing.T) {
 
 	// Bad input, found before anything is written: URLs with the password,
 	// a config file with the key, unknown flags.
-	c.each(orgEnv, 2, "apply", "--db", "postgres://gw:"+url.PathEscape(password)+"@db.example:99999/app")
-	c.each(orgEnv, 2, "verify", "--db", "postgres://gw:"+url.PathEscape(password)+"@[::1/app")
-	c.each(append(orgEnv, "DATABASE_URL=postgresql+psycopg2://gw:"+url.PathEscape(password)+"@127.0.0.1:notaport/app"), 2, "apply")
+	c.each(orgEnv, 2, "apply", "--db", "postgres://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@db.example:99999/app")
+	c.each(orgEnv, 2, "verify", "--db", "postgres://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@[::1/app")
+	c.each(append(orgEnv, "DATABASE_URL=postgresql+psycopg2://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@127.0.0.1:notaport/app"), 2, "apply")
 	c.writeFile("unknown.yaml", "api-key: "+sxYAML(apiKey)+"\ndb: "+sxYAML(pgURL(password, closed))+"\nbogus-key: 1\n")
 	c.each(nil, 2, "apply", "--config", "unknown.yaml")
 	c.writeFile("broken.yaml", "api-key: "+sxYAML(apiKey)+"\ndb: "+sxYAML(pgURL(password, closed))+"\nwait: [\n")
@@ -106,7 +106,7 @@ func TestSecretsEveryCommand(t *testing.T) {
 	c.each(orgEnv, 75, "apply", "--db", pgURL(password, closed))
 	c.each(append(orgEnv, "GROUNDWORK_DB="+pgURL(password, closed)), 75, "verify", "--wait", "700ms")
 	c.each(orgEnv, 75, "history", "--db", pgURL(password, closed))
-	c.each(orgEnv, 75, "plan", "--db", "mysql://gw:"+url.PathEscape(password)+"@127.0.0.1:"+strconv.Itoa(closed)+"/app")
+	c.each(orgEnv, 75, "plan", "--db", "mysql://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@127.0.0.1:"+strconv.Itoa(closed)+"/app")
 	c.writeFile("pg.yaml", "db: "+sxYAML(pgURL(password, closed))+"\napi-key: "+sxYAML(apiKey)+"\norg-id: x\norg-name: y\n")
 	c.each(nil, 75, "plan", "--config", "pg.yaml")
 	if r := c.run(orgEnv, 75, "apply", "--db", pgURL(password, closed)); !strings.Contains(r.Stderr, "gw:***@127.0.0.1") {

@@ -2,7 +2,10 @@ package drivertest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,13 +22,29 @@ type LockContract struct {
 	// lock name, as a crashed runner's would end. Nil when the lock dies
 	// only with its process (SQLite's file lock): that case is skipped.
 	KillHolder func(t *testing.T, d core.Driver, name string)
+	// LoseLock takes the lock name away from d while d's process lives
+	// on (the server ends the idle lock connection; the lock file is
+	// replaced). Nil means KillHolder; the lost-lock tests are skipped
+	// when both are nil.
+	LoseLock func(t *testing.T, d core.Driver, name string)
+}
+
+func (c LockContract) lose() func(t *testing.T, d core.Driver, name string) {
+	if c.LoseLock != nil {
+		return c.LoseLock
+	}
+	return c.KillHolder
 }
 
 // RunLockTests runs the lock contract every driver's Lock keeps: a
 // waiter gives up after the wait asked with a LockError naming the
 // holder; names are independent; unlocking frees the lock and its
 // connection; a holder that dies leaves no stuck lock; the context ends
-// the wait at once without leaking a connection.
+// the wait at once without leaking a connection; a lock lost while its
+// runner lives is noticed before the runner's next write (Fencer,
+// LockChecker), no second runner writes while a fenced commit of the
+// first is under way, and a run whose lock is lost fails with
+// core.ErrLockLost without committing the step that found it.
 func RunLockTests(t *testing.T, h Harness, c LockContract) {
 	tests := []struct {
 		name string
@@ -34,6 +53,9 @@ func RunLockTests(t *testing.T, h Harness, c LockContract) {
 		{"TimeoutNamesHolder", testLockTimeoutNamesHolder},
 		{"ReleasedWhenHolderDies", testLockReleasedWhenHolderDies},
 		{"HonoursContext", testLockHonoursContext},
+		{"LostLockIsFenced", testLostLockIsFenced},
+		{"LostLockStopsTheRun", testLostLockStopsTheRun},
+		{"SessionCheckLock", testSessionCheckLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t), c) })
@@ -136,5 +158,212 @@ func testLockHonoursContext(t *testing.T, open Opener, _ LockContract) {
 	// Waiting did not leak connections.
 	if n := b.DB().Stats().InUse; n != 0 {
 		t.Fatalf("%d connections still in use after a failed lock", n)
+	}
+}
+
+// testLostLockIsFenced: the lock of runner a is lost while a step
+// transaction of a, already fenced, is open. Runner b takes the lock and
+// writes; b's write must not land before a's commit (the fence orders
+// them), and a's next fence or check reports core.ErrLockLost.
+func testLostLockIsFenced(t *testing.T, open Opener, c LockContract) {
+	lose := c.lose()
+	if lose == nil {
+		t.Skip("no way to take the lock away from a living holder")
+	}
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	const name = "gw-lost-test"
+	held, err := a.Lock(ctx, name, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fencer, _ := held.(core.Fencer)
+	checker, _ := held.(core.LockChecker)
+	if fencer == nil && checker == nil {
+		t.Fatalf("%T can be lost while its runner lives but is neither a core.Fencer nor a core.LockChecker", held)
+	}
+	if checker != nil {
+		if err := checker.CheckLock(ctx); err != nil {
+			t.Fatalf("check while held: %v", err)
+		}
+	}
+	var tx *sql.Tx
+	if fencer != nil {
+		if tx, err = a.DB().DB.BeginTx(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE gw_fenced_first (id INTEGER)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := fencer.Fence(ctx, tx); err != nil {
+			t.Fatalf("fence while held: %v", err)
+		}
+	}
+	lose(t, a, name)
+
+	type result struct {
+		lock core.Lock
+		err  error
+	}
+	second := make(chan result, 1)
+	go func() {
+		l, err := b.Lock(ctx, name, 30*time.Second)
+		if err == nil {
+			_, err = b.DB().ExecContext(ctx, "CREATE TABLE gw_second (id INTEGER)")
+		}
+		second <- result{l, err}
+	}()
+	if tx != nil {
+		// Not a timing assert: on a slow machine b merely has less
+		// chance to show the bug.
+		select {
+		case r := <-second:
+			t.Errorf("the second runner wrote (err %v) while the first's fenced transaction was still open", r.err)
+			second <- r
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatalf("commit of the transaction fenced before the loss: %v", err)
+		}
+	}
+	r := <-second
+	if r.err != nil {
+		t.Fatalf("second runner: %v", r.err)
+	}
+	defer r.lock.Unlock(ctx)
+
+	if fencer != nil {
+		tx2, err := a.DB().DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = fencer.Fence(ctx, tx2)
+		_ = tx2.Rollback()
+		if !errors.Is(err, core.ErrLockLost) {
+			t.Errorf("fence after the lock was lost: %v, want core.ErrLockLost", err)
+		} else {
+			t.Logf("fence: %v", err)
+		}
+	}
+	if checker != nil {
+		if err := checker.CheckLock(ctx); !errors.Is(err, core.ErrLockLost) {
+			t.Errorf("check after the lock was lost: %v, want core.ErrLockLost", err)
+		} else {
+			t.Logf("check: %v", err)
+		}
+	}
+	_ = held.Unlock(ctx)
+}
+
+// loseLockStep takes the run's lock away when it is checked, then plans
+// a table: the write that must not happen.
+type loseLockStep struct {
+	lose func()
+}
+
+func (s loseLockStep) Info() core.StepInfo {
+	return core.StepInfo{ID: "test:lose-lock", Description: "takes the lock away, then plans a table", After: []string{"test:first"}}
+}
+
+func (s loseLockStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
+	s.lose()
+	return &core.Plan{Changes: []core.Change{{Summary: "create table gw_after_loss",
+		Statements: []core.Statement{{SQL: "CREATE TABLE gw_after_loss (id INTEGER)"}}}}}, nil
+}
+
+type tableStep struct{ id, table string }
+
+func (s tableStep) Info() core.StepInfo {
+	return core.StepInfo{ID: s.id, Description: "creates " + s.table}
+}
+
+func (s tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
+	return &core.Plan{Changes: []core.Change{{Summary: "create table " + s.table,
+		Statements: []core.Statement{{SQL: "CREATE TABLE " + s.table + " (id INTEGER)"}}}}}, nil
+}
+
+// testLostLockStopsTheRun: a run whose lock is lost between two steps
+// fails with core.ErrLockLost, writes nothing more, and its report is
+// not a success.
+func testLostLockStopsTheRun(t *testing.T, open Opener, c LockContract) {
+	lose := c.lose()
+	if lose == nil {
+		t.Skip("no way to take the lock away from a living holder")
+	}
+	d := open(t)
+	var once sync.Once // the verify phase of a run that went on checks again
+	reg, err := core.NewRegistry(tableStep{"test:first", "gw_before_loss"},
+		loseLockStep{lose: func() { once.Do(func() { lose(t, d, "gw-run-lost") }) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := core.NewRunner(d, reg, core.WithLockName("gw-run-lost"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
+	if !errors.Is(err, core.ErrLockLost) {
+		t.Fatalf("apply: %v, want core.ErrLockLost\n%s", err, Dump(rep))
+	}
+	if rep.Status != core.RunFailed {
+		t.Errorf("report status %s, want %s", rep.Status, core.RunFailed)
+	}
+	t.Logf("%v", err)
+	cat, err := open(t).Inspect(context.Background(), d.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Tables["gw_before_loss"] == nil {
+		t.Errorf("the step before the loss did not commit")
+	}
+	if cat.Tables["gw_after_loss"] != nil {
+		t.Errorf("the step after the loss wrote")
+	}
+	// The lock is free for the next run.
+	l, err := open(t).Lock(context.Background(), "gw-run-lost", 10*time.Second)
+	if err != nil {
+		t.Fatalf("lock after the failed run: %v", err)
+	}
+	_ = l.Unlock(context.Background())
+}
+
+// checkingStep is an Applier that takes the lock away, then asks the
+// session whether the lock is still held, as a step that commits in
+// chunks of its own would before each chunk.
+type checkingStep struct {
+	lose func()
+	seen *error
+}
+
+func (s checkingStep) Info() core.StepInfo {
+	return core.StepInfo{ID: "test:check-lock", Description: "checks the lock from inside a step"}
+}
+
+func (s checkingStep) Check(context.Context, *core.Session) (*core.Plan, error) {
+	return &core.Plan{Changes: []core.Change{{Summary: "write in chunks"}}}, nil
+}
+
+func (s checkingStep) Apply(ctx context.Context, sess *core.Session, _ *core.Plan) error {
+	if err := sess.CheckLock(ctx); err != nil {
+		return fmt.Errorf("before the loss: %w", err)
+	}
+	s.lose()
+	*s.seen = sess.CheckLock(ctx)
+	return *s.seen
+}
+
+// testSessionCheckLock: Session.CheckLock, for steps that commit on their
+// own, sees the run's lock lost.
+func testSessionCheckLock(t *testing.T, open Opener, c LockContract) {
+	lose := c.lose()
+	if lose == nil {
+		t.Skip("no way to take the lock away from a living holder")
+	}
+	d := open(t)
+	var seen error
+	var once sync.Once
+	reg, err := core.NewRegistry(checkingStep{lose: func() { once.Do(func() { lose(t, d, "gw-step-check") }) }, seen: &seen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = core.NewRunner(d, reg, core.WithLockName("gw-step-check"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
+	if !errors.Is(seen, core.ErrLockLost) || !errors.Is(err, core.ErrLockLost) {
+		t.Fatalf("Session.CheckLock after the loss: %v; run: %v; want core.ErrLockLost", seen, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -169,6 +170,39 @@ func (d *Driver) CreateTable(t core.Table) []string {
 func (d *Driver) AddColumn(table string, c core.Column) string {
 	d.remember(table, c.Name, d.columnType(c, false))
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
+}
+
+var _ core.ForeignKeyReplacer = (*Driver)(nil)
+
+// ReplaceForeignKey implements core.ForeignKeyReplacer with one ALTER
+// TABLE that drops the old key and adds the declared one. DDL is not
+// transactional here, but one ALTER TABLE is atomic on InnoDB: it happens
+// whole or not at all, so no run killed half-way leaves the table without
+// its key. The new key cannot take the old one's name in the same
+// statement (InnoDB: errno 121), so it gets foreignKeyName's. The server
+// checks the rows against the new key as it copies the table (the pack's
+// link tables are small); they met the old one, which connects the same
+// columns, so it refuses nothing the old key let in, and a row written
+// with foreign_key_checks off that the new key refuses fails the step and
+// changes nothing.
+func (d *Driver) ReplaceForeignKey(table string, have core.ForeignKeyState, want core.ForeignKey) []string {
+	name := foreignKeyName(table, want.Columns)
+	if strings.EqualFold(name, have.Name) {
+		name = foreignKeyName(table+"_2", want.Columns)
+	}
+	return []string{"ALTER TABLE " + d.Quote(table) + " DROP FOREIGN KEY " + d.Quote(have.Name) +
+		", ADD CONSTRAINT " + d.Quote(name) + " " + core.ForeignKeyClause(d, want)}
+}
+
+// foreignKeyName is fk_<table>_<columns>, or, past MySQL's 64 characters,
+// its first 47 and a hash of the whole, so the name is stable and unique.
+func foreignKeyName(table string, cols []string) string {
+	name := "fk_" + table + "_" + strings.Join(cols, "_")
+	if utf8.RuneCountInString(name) <= 64 {
+		return name
+	}
+	r := []rune(name)
+	return string(r[:47]) + "_" + core.QueryFingerprint(name)[:16]
 }
 
 // CreateIndex implements core.DDL. MySQL 8 has no CREATE INDEX IF NOT

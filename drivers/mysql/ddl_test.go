@@ -271,3 +271,21 @@ func TestColumnMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestReplaceForeignKeyIsOneAlterWithANewName(t *testing.T) {
+	d := offline(t)
+	want := core.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade}
+	got := d.ReplaceForeignKey("organization_members", core.ForeignKeyState{Name: "organization_members_ibfk_2"}, want)
+	if len(got) != 1 || got[0] != "ALTER TABLE `organization_members` DROP FOREIGN KEY `organization_members_ibfk_2`, ADD CONSTRAINT `fk_organization_members_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE" {
+		t.Fatalf("got %q", got)
+	}
+	// Replacing the key groundwork named: another name, as InnoDB wants.
+	again := d.ReplaceForeignKey("organization_members", core.ForeignKeyState{Name: "fk_organization_members_user_id"}, want)
+	if !strings.Contains(again[0], "ADD CONSTRAINT `fk_organization_members_2_user_id`") {
+		t.Fatalf("got %q", again)
+	}
+	long := foreignKeyName(strings.Repeat("t", 60), []string{"a", "b"})
+	if len(long) > 64 || long != foreignKeyName(strings.Repeat("t", 60), []string{"a", "b"}) {
+		t.Fatalf("long name %q", long)
+	}
+}

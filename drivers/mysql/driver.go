@@ -28,7 +28,8 @@ import (
 // Driver is the MySQL/MariaDB dialect of groundwork. It works in the
 // current database (DATABASE(), the one the DSN names).
 type Driver struct {
-	db *bun.DB
+	db    *bun.DB
+	owned bool // opened by Open, so Close closes it
 
 	// What the driver knows of the columns' native types, for
 	// CreateIndex (see keyPart): from the last Inspect, and from the
@@ -78,7 +79,9 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("drivers/mysql: connect to %s: %s", describe(cfg), scrub(err.Error(), dsn, cfg.Passwd))
 	}
-	return New(bun.NewDB(sqldb, mysqldialect.New())), nil
+	d := New(bun.NewDB(sqldb, mysqldialect.New()))
+	d.owned = true
+	return d, nil
 }
 
 // New wraps an existing bun handle on a MySQL or MariaDB database. The
@@ -96,8 +99,15 @@ func (d *Driver) Dialect() string { return "mysql" }
 // DB implements core.Driver.
 func (d *Driver) DB() *bun.DB { return d.db }
 
-// Close closes the database handle.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close closes the database handle when Open opened it. A handle given
+// to New belongs to the caller, who closes it: Close leaves it open, so an
+// application's own pool survives the driver that wrapped it.
+func (d *Driver) Close() error {
+	if !d.owned {
+		return nil
+	}
+	return d.db.Close()
+}
 
 // Capabilities implements core.CapabilityReporter: every DDL statement
 // commits implicitly on MySQL and MariaDB.

@@ -37,18 +37,21 @@ ORDER BY 1, c.ORDINAL_POSITION`
 
 	// queryKeys: kind 'i' rows are index key parts (an expression part of
 	// a MySQL 8 functional index has no column name), kind 'f' rows are
-	// foreign key columns with the column they reference; the referenced
-	// schema is '' when it is the current one.
+	// foreign key columns with the column they reference and the key's
+	// DELETE_RULE; the referenced schema is '' when it is the current one.
 	queryKeys = `SELECT 'i', CONVERT(s.TABLE_NAME USING utf8mb4), CONVERT(s.INDEX_NAME USING utf8mb4), s.NON_UNIQUE = 0,
-  s.SEQ_IN_INDEX, CONVERT(COALESCE(s.COLUMN_NAME, '(expression)') USING utf8mb4), '', '', ''
+  s.SEQ_IN_INDEX, CONVERT(COALESCE(s.COLUMN_NAME, '(expression)') USING utf8mb4), '', '', '', ''
 FROM information_schema.STATISTICS s
 WHERE s.TABLE_SCHEMA = DATABASE()
 UNION ALL
 SELECT 'f', CONVERT(k.TABLE_NAME USING utf8mb4), CONVERT(k.CONSTRAINT_NAME USING utf8mb4), 0,
   k.ORDINAL_POSITION, CONVERT(k.COLUMN_NAME USING utf8mb4),
   CONVERT(IF(k.REFERENCED_TABLE_SCHEMA = k.TABLE_SCHEMA, '', k.REFERENCED_TABLE_SCHEMA) USING utf8mb4),
-  CONVERT(k.REFERENCED_TABLE_NAME USING utf8mb4), CONVERT(k.REFERENCED_COLUMN_NAME USING utf8mb4)
+  CONVERT(k.REFERENCED_TABLE_NAME USING utf8mb4), CONVERT(k.REFERENCED_COLUMN_NAME USING utf8mb4),
+  CONVERT(COALESCE(r.DELETE_RULE, '') USING utf8mb4)
 FROM information_schema.KEY_COLUMN_USAGE k
+LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
+  AND r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
 WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL
 ORDER BY 1, 2, 3, 5`
 
@@ -147,10 +150,10 @@ func inspectKeys(ctx context.Context, db bun.IDB, cat *core.Catalog) error {
 	fks := map[key]*core.ForeignKeyState{}
 	var fkOrder []key
 	err := core.EachRow(ctx, db, queryKeys, func(scan func(...any) error) error {
-		var kind, table, name, col, refSchema, refTable, refCol string
+		var kind, table, name, col, refSchema, refTable, refCol, deleteRule string
 		var unique bool
 		var seq int
-		if err := scan(&kind, &table, &name, &unique, &seq, &col, &refSchema, &refTable, &refCol); err != nil {
+		if err := scan(&kind, &table, &name, &unique, &seq, &col, &refSchema, &refTable, &refCol, &deleteRule); err != nil {
 			return err
 		}
 		if table == ViewsTable {
@@ -163,7 +166,13 @@ func inspectKeys(ctx context.Context, db bun.IDB, cat *core.Catalog) error {
 				if refSchema != "" {
 					refTable = refSchema + "." + refTable
 				}
-				fk = &core.ForeignKeyState{RefTable: refTable}
+				action := core.ParseReferentialAction(deleteRule)
+				if deleteRule == "" {
+					// REFERENTIAL_CONSTRAINTS hides the key from a
+					// role with only SELECT on the table.
+					action = core.ActionUnknown
+				}
+				fk = &core.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: action}
 				fks[k] = fk
 				fkOrder = append(fkOrder, k)
 			}

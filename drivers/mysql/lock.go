@@ -58,11 +58,22 @@ LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id`
 // for as long as the lock is held: the server releases the lock when that
 // connection ends, so a holder that dies (killed process, lost network,
 // KILL CONNECTION) leaves no stuck lock.
+//
+// The server may also end that connection while the runner lives
+// (wait_timeout, KILL, a proxy). MySQL's DDL commits statement by
+// statement, so there is no commit to fence: CheckLock, which the runner
+// calls before each statement, asks the server whether the lock still
+// belongs to the lock connection (IS_USED_LOCK against its
+// CONNECTION_ID()), so a lost lock stops the run before its next write.
 type userLock struct {
+	d    *Driver
 	conn bun.Conn
 	key  string
 	name string
+	id   int64 // CONNECTION_ID() of conn
 }
+
+var _ core.LockChecker = (*userLock)(nil)
 
 // Lock implements core.Driver with GET_LOCK(key, 0), polled with a
 // backoff from 5 ms to 100 ms until wait has passed, so a cancelled
@@ -91,10 +102,11 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 		return nil, fmt.Errorf("drivers/mysql: lock %q: the connection has no current database: %w", name, core.ErrInvalid)
 	}
 	key := lockName(db.String, name)
+	var id int64
 	err = core.LockPoll{Name: name, Start: start, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
 			var got sql.NullInt64
-			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", key).Scan(&got); err != nil {
+			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0), CONNECTION_ID()", key).Scan(&got, &id); err != nil {
 				discard(conn)
 				return false, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
 			}
@@ -110,7 +122,24 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 		_ = conn.Close()
 		return nil, err
 	}
-	return &userLock{conn: conn, key: key, name: name}, nil
+	return &userLock{d: d, conn: conn, key: key, name: name, id: id}, nil
+}
+
+// CheckLock implements core.LockChecker: one query through the pool.
+func (l *userLock) CheckLock(ctx context.Context) error {
+	var holder sql.NullInt64
+	if err := l.d.db.DB.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", l.key).Scan(&holder); err != nil {
+		return fmt.Errorf("drivers/mysql: lock %q: check it: %w", l.name, err)
+	}
+	if holder.Valid && holder.Int64 == l.id {
+		return nil
+	}
+	now := "no one holds it now"
+	if holder.Valid {
+		now = fmt.Sprintf("connection %d holds it now", holder.Int64)
+	}
+	return fmt.Errorf("drivers/mysql: lock %q is no longer held: its connection %d was ended by the server, a proxy or an operator (wait_timeout, KILL); %s: %w",
+		l.name, l.id, now, core.ErrLockLost)
 }
 
 func since(start time.Time) string {

@@ -67,3 +67,8 @@ func (d *Driver) Concat(exprs ...string) string {
 
 // RefreshStats implements core.StatsRefresher.
 func (d *Driver) RefreshStats(table string) string { return "ANALYZE " + d.Quote(table) }
+
+var _ core.Excepter = (*Driver)(nil)
+
+// Except implements core.Excepter.
+func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }

@@ -66,6 +66,30 @@ func (d *Driver) AddForeignKey(table string, fk core.ForeignKey) string {
 	return "ALTER TABLE " + d.Quote(table) + " ADD " + core.ForeignKeyClause(d, fk) + " NOT VALID"
 }
 
+// fkLockTimeout bounds how long replacing a foreign key waits for the
+// tables' locks: adding a key locks the referenced table (SHARE ROW
+// EXCLUSIVE, which blocks its writers), and the host's writes to user and
+// model must not queue behind a groundwork statement that is itself
+// waiting. A step that times out fails, changes nothing, and the next
+// run tries again.
+const fkLockTimeout = "5s"
+
+var _ core.ForeignKeyReplacer = (*Driver)(nil)
+
+// ReplaceForeignKey implements core.ForeignKeyReplacer: the old
+// constraint is dropped and the declared one added under the same name in
+// one ALTER TABLE, inside the step's transaction, so the table is never
+// without its key. NOT VALID: the rows already there were checked by the
+// key being replaced, which connects the same columns, and are not
+// scanned again under the lock.
+func (d *Driver) ReplaceForeignKey(table string, have core.ForeignKeyState, want core.ForeignKey) []string {
+	return []string{
+		"SET LOCAL lock_timeout = '" + fkLockTimeout + "'",
+		"ALTER TABLE " + d.Quote(table) + " DROP CONSTRAINT " + d.Quote(have.Name) +
+			", ADD CONSTRAINT " + d.Quote(have.Name) + " " + core.ForeignKeyClause(d, want) + " NOT VALID",
+	}
+}
+
 // CreateIndex implements core.DDL.
 func (d *Driver) CreateIndex(ix core.Index) string {
 	unique := ""

@@ -8,13 +8,16 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -25,8 +28,9 @@ import (
 // Driver is the PostgreSQL dialect of groundwork. It works in the current
 // schema (current_schema(), the first existing schema of search_path).
 type Driver struct {
-	db   *bun.DB
-	lock lockConfig // see lockmode.go
+	db    *bun.DB
+	lock  lockConfig // see lockmode.go
+	owned bool       // opened by Open, so Close closes it
 }
 
 var (
@@ -63,16 +67,47 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		cfg.RuntimeParams["application_name"] = ApplicationName
 	}
 	lock := newLockConfig(opts)
+	auto := lock.mode == LockAuto
 	lock.resolve(cfg)
+	var timeouts []string
+	if lock.mode == LockSession {
+		// Not through a transaction pooler (the lease mode's reason to
+		// be): a SET there would reach whichever client gets the
+		// connection next. Set them on the role there (ALTER ROLE … SET).
+		timeouts = sessionTimeouts(cfg.RuntimeParams, lock.stepTimeout)
+	}
+	if err := lock.applySchema(cfg); err != nil {
+		return nil, err
+	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
-	if err := sqldb.PingContext(ctx); err != nil {
+	err = sqldb.PingContext(ctx)
+	if err != nil && len(timeouts) > 0 && refusedStartupParameter(err) {
+		// PgBouncer (on a port the URL does not give away) refuses
+		// startup parameters it does not know. Connect without the
+		// timeouts; chosen automatically, the lock becomes the lease,
+		// which a transaction pooler cannot share between clients.
+		_ = sqldb.Close()
+		for _, p := range timeouts {
+			delete(cfg.RuntimeParams, p)
+		}
+		if auto {
+			lock.mode, lock.why = LockLease, "auto: the server refused the startup parameter "+strings.Join(timeouts, ", ")+", as PgBouncer does"
+		}
+		sqldb = stdlib.OpenDB(*cfg)
+		err = sqldb.PingContext(ctx)
+	}
+	if err != nil {
 		_ = sqldb.Close()
 		// Not wrapped: a *pgconn.ConnectError carries the whole config.
 		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
-	d.lock = lock
+	d.lock, d.owned = lock, true
+	if err := d.requireSchema(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -83,6 +118,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 func New(db *bun.DB, opts ...Option) *Driver {
 	lock := newLockConfig(opts)
 	lock.resolve(nil)
+	lock.schema = "" // the caller's connections keep their search_path
 	// A clone with the hook: the caller's handle is left as it was.
 	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), lock: lock}
 }
@@ -93,8 +129,15 @@ func (d *Driver) Dialect() string { return "postgres" }
 // DB implements core.Driver.
 func (d *Driver) DB() *bun.DB { return d.db }
 
-// Close closes the database handle.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close closes the database handle when Open opened it. A handle given
+// to New belongs to the caller, who closes it: Close leaves it open, so an
+// application's own pool survives the driver that wrapped it.
+func (d *Driver) Close() error {
+	if !d.owned {
+		return nil
+	}
+	return d.db.Close()
+}
 
 // Capabilities implements core.CapabilityReporter: PostgreSQL's DDL is
 // transactional.
@@ -134,4 +177,52 @@ func scrub(msg, connString string, extra ...string) string {
 		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
 	}
 	return core.Redact(msg, append(secrets, extra...), "xxxxx")
+}
+
+// Session timeouts of every connection Open makes, unless the URL sets
+// its own (statement_timeout=…, lock_timeout=… or options=-c …): the
+// server stops the work of a runner that was killed or timed out instead
+// of running its statement on for minutes, and a DDL statement waiting
+// for a table the application holds gives up instead of queueing the
+// application's own queries behind it for long.
+const (
+	DefaultStatementTimeout = 5 * time.Minute
+	DefaultLockTimeout      = 10 * time.Second
+)
+
+// WithStepTimeout bounds the server side of each statement by the
+// runner's step timeout: statement_timeout is d, and lock_timeout d when
+// that is shorter than DefaultLockTimeout. Zero (the default) means
+// DefaultStatementTimeout and DefaultLockTimeout. Only Open sets them:
+// New wraps a handle whose settings are the caller's. Nor are they set
+// in LockLease mode, which is for transaction poolers.
+func WithStepTimeout(d time.Duration) Option { return func(c *lockConfig) { c.stepTimeout = d } }
+
+// sessionTimeouts adds the timeouts the URL does not set to params and
+// returns the names it added.
+func sessionTimeouts(params map[string]string, step time.Duration) []string {
+	stmt, lock := DefaultStatementTimeout, DefaultLockTimeout
+	if step > 0 {
+		stmt, lock = step, min(step, DefaultLockTimeout)
+	}
+	var added []string
+	for _, p := range []struct {
+		name string
+		d    time.Duration
+	}{{"statement_timeout", stmt}, {"lock_timeout", lock}} {
+		if params[p.name] != "" || strings.Contains(params["options"], p.name) {
+			continue
+		}
+		params[p.name] = strconv.FormatInt(max(p.d.Milliseconds(), 1), 10)
+		added = append(added, p.name)
+	}
+	return added
+}
+
+// refusedStartupParameter reports whether the server (a pooler, in
+// practice) refused the connection for a startup parameter it does not
+// know: SQLSTATE 08P01, "unsupported startup parameter".
+func refusedStartupParameter(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "08P01" && strings.Contains(pg.Message, "startup parameter")
 }

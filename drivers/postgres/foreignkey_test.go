@@ -63,3 +63,67 @@ func TestForeignKeyRestoredAfterCascadingDrop(t *testing.T) {
 		t.Fatal("a link to a missing organization was accepted")
 	}
 }
+
+func TestReplaceForeignKeyRendersOneAlterNotValid(t *testing.T) {
+	got := (&Driver{}).ReplaceForeignKey("organization_members",
+		core.ForeignKeyState{Name: "organization_members_user_id_fkey", Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
+		core.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade})
+	want := []string{
+		"SET LOCAL lock_timeout = '5s'",
+		`ALTER TABLE "organization_members" DROP CONSTRAINT "organization_members_user_id_fkey", ADD CONSTRAINT "organization_members_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE NOT VALID`,
+	}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+// A key declared ON DELETE CASCADE on a table made before it was: the
+// run replaces the key in the step's transaction, keeps every row, and
+// the next run finds nothing to do; the parent's delete then cascades.
+func TestForeignKeyActionReplaced(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	parent := core.Table{Name: "gw_parent", Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
+	child := func(a core.ReferentialAction) core.Table {
+		return core.Table{Name: "gw_child", Columns: []core.Column{
+			{Name: "id", Type: core.Text, NotNull: true},
+			{Name: "p_id", Type: core.Text, NotNull: true},
+		}, PrimaryKey: []string{"id"}, ForeignKeys: []core.ForeignKey{{Columns: []string{"p_id"}, RefTable: "gw_parent", RefColumns: []string{"id"}, OnDelete: a}}}
+	}
+	apply := func(tb core.Table) *core.Report {
+		t.Helper()
+		reg, err := core.NewRegistry(schema.Table(parent), schema.Table(tb, schema.After(schema.TableID("gw_parent"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := core.NewRunner(d, reg).Apply(ctx)
+		if err != nil || rep.Status != core.RunConverged {
+			t.Fatalf("apply: %v, status %s", err, rep.Status)
+		}
+		return rep
+	}
+	apply(child(core.NoAction))
+	mustExec(t, d, `INSERT INTO gw_parent VALUES ('a'), ('b'); INSERT INTO gw_child VALUES ('1', 'a'), ('2', 'b')`)
+	if _, err := d.DB().ExecContext(ctx, `DELETE FROM gw_parent WHERE id = 'a'`); err == nil {
+		t.Fatal("a NO ACTION key let the parent go")
+	}
+	rep := apply(child(core.Cascade))
+	if sr := rep.Step("table:gw_child"); sr.Status != core.StatusApplied || len(sr.Changes) != 1 {
+		t.Fatalf("key not replaced: %+v", sr)
+	}
+	cat, err := d.Inspect(ctx, d.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fks := cat.Tables["gw_child"].ForeignKeys; len(fks) != 1 || fks[0].OnDelete != core.Cascade {
+		t.Fatalf("foreign keys after replacing: %+v", fks)
+	}
+	if rep := apply(child(core.Cascade)); rep.Changed {
+		t.Fatal("second run changed something")
+	}
+	mustExec(t, d, `DELETE FROM gw_parent WHERE id = 'a'`)
+	var n int
+	if err := d.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM gw_child`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d children after the cascading delete (%v), want 1", n, err)
+	}
+}

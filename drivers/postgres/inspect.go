@@ -24,7 +24,8 @@ import (
 // comes as its text). A partial unique index is reported as not unique: it
 // does not make the columns unique, and ON CONFLICT cannot use it. A view's
 // Definition is md5(pg_get_viewdef(oid, true)) computed by the server and
-// its Marker is its comment (see CreateView).
+// its Marker is its comment (see CreateView). A foreign key comes with its
+// name and its ON DELETE action (confdeltype).
 const queryCatalog = `SELECT 1 AS part, c.relname::text COLLATE "C" AS name, c.relkind::text,
   CASE WHEN c.relkind = 'v' THEN md5(pg_get_viewdef(c.oid, true)) ELSE '' END,
   COALESCE(d.description, ''),
@@ -68,7 +69,7 @@ SELECT 3, t.relname::text,
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum), '[]')::text,
   COALESCE((SELECT json_agg(a.attname ORDER BY k.ord)
     FROM unnest(c.confkey) WITH ORDINALITY AS k(attnum, ord)
-    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '[]')::text, '', c.conname::text
+    JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum), '[]')::text, c.confdeltype::text, c.conname::text
 FROM pg_constraint c
 JOIN pg_class t ON t.oid = c.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -103,7 +104,7 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error)
 		case 2:
 			return addIndex(cat, name, a, b == "true", c == "true", e)
 		default:
-			return addForeignKey(cat, name, a, b, c)
+			return addForeignKey(cat, name, a, b, c, e, f)
 		}
 	})
 	if err != nil {
@@ -140,9 +141,14 @@ func addIndex(cat *core.Catalog, name, table string, unique, constraint bool, co
 	return nil
 }
 
+// confDelType maps pg_constraint.confdeltype to the action it stands for.
+var confDelType = map[string]core.ReferentialAction{
+	"a": core.NoAction, "r": core.Restrict, "c": core.Cascade, "n": core.SetNull, "d": core.SetDefault,
+}
+
 // addForeignKey runs after every relation: the parts come in order.
-func addForeignKey(cat *core.Catalog, table, refTable, colsJSON, refColsJSON string) error {
-	fk := core.ForeignKeyState{RefTable: refTable}
+func addForeignKey(cat *core.Catalog, table, refTable, colsJSON, refColsJSON, delType, name string) error {
+	fk := core.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: confDelType[delType]}
 	if err := json.Unmarshal([]byte(colsJSON), &fk.Columns); err != nil {
 		return fmt.Errorf("foreign key columns of %s: %w", table, err)
 	}

@@ -59,7 +59,10 @@ type leaseLock struct {
 	lost  atomic.Bool
 }
 
-var _ core.Fencer = (*leaseLock)(nil)
+var (
+	_ core.Fencer      = (*leaseLock)(nil)
+	_ core.LockChecker = (*leaseLock)(nil)
+)
 
 func (d *Driver) leaseSQL(format string) string { return fmt.Sprintf(format, d.Quote(LeaseTable)) }
 
@@ -202,6 +205,23 @@ func (l *leaseLock) Fence(ctx context.Context, tx *sql.Tx) error {
 		return l.lostError()
 	}
 	ok, err := l.renew(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("drivers/postgres: lock %q: check the lease: %w", l.name, err)
+	}
+	if !ok {
+		l.lost.Store(true)
+		return l.lostError()
+	}
+	return nil
+}
+
+// CheckLock implements core.LockChecker: the lease is renewed for this
+// token through the pool (the runner's check before it reports success).
+func (l *leaseLock) CheckLock(ctx context.Context) error {
+	if l.lost.Load() {
+		return l.lostError()
+	}
+	ok, err := l.renew(ctx, l.d.db.DB)
 	if err != nil {
 		return fmt.Errorf("drivers/postgres: lock %q: check the lease: %w", l.name, err)
 	}

@@ -40,15 +40,59 @@ LIMIT 1`
 // of the pool for as long as the lock is held: the server releases the
 // lock when that connection ends, so a holder that dies (killed process,
 // lost network, pg_terminate_backend) leaves no stuck lock.
+//
+// The same ending can come while the runner lives (idle_session_timeout,
+// an operator's pg_terminate_backend, a proxy), so every step's commit is
+// fenced (Fence): inside the step's transaction a shared transaction
+// lock on the fence key, and pg_locks shows the lock still granted to
+// this runner's lock connection (pid and backend start, so a recycled pid
+// does not pass). A new holder takes the fence key exclusively before it
+// returns from Lock, so it waits for a fenced transaction of the old
+// holder to end: the old holder's last commit comes before the new
+// holder's first write, and the old holder's next fence fails.
 type advisoryLock struct {
-	conn bun.Conn
-	key  int64
-	name string
+	d     *Driver
+	conn  bun.Conn
+	key   int64
+	fence int64
+	name  string
+	pid   int64
+	start time.Time // the lock connection's backend_start
 }
+
+var (
+	_ core.Fencer      = (*advisoryLock)(nil)
+	_ core.LockChecker = (*advisoryLock)(nil)
+)
+
+// fenceKey is the advisory key of name's fence: taken shared by each
+// fenced step transaction of the holder, exclusively (for a moment) by a
+// new holder.
+func fenceKey(name string) int64 { return lockKey("fence:" + name) }
+
+// Lock statements of session mode (lockTry and lockBarrier run through
+// bun on the lock connection: ? placeholders; the others on database/sql:
+// $n). lockTry returns the backend's pid so the fence can recognise the
+// lock connection; lockBarrier takes the fence key for the length of its
+// own statement, and reads the connection's backend_start.
+const (
+	lockTry     = `SELECT pg_try_advisory_lock(?), pg_backend_pid()`
+	lockBarrier = `SELECT pg_try_advisory_xact_lock(?), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())`
+	// lockHeld: the lock connection (pid, backend_start) still holds
+	// the session lock whose key is split into classid and objid.
+	lockHeld = `EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.classid::bigint = $1::bigint AND l.objid::bigint = $2::bigint
+    AND l.pid = $3::int AND a.backend_start = $4::timestamptz)`
+	lockFence = `SELECT pg_try_advisory_xact_lock_shared($5::bigint), ` + lockHeld
+	lockCheck = `SELECT ` + lockHeld
+)
 
 // Lock implements core.Driver with the driver's lock mode: a session
 // advisory lock (sessionLock) or a lease row (leaseLock, lease.go).
 func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+	name = d.scopedLockName(name)
 	if d.lock.mode == LockLease {
 		return d.leaseLock(ctx, name, wait)
 	}
@@ -56,31 +100,94 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 }
 
 // sessionLock takes pg_try_advisory_lock, polled with a backoff from 5 ms
-// to 100 ms until wait has passed. A lock that is not free by then fails
-// with a *core.LockError wrapping core.ErrLockTimeout that says which
-// session holds it.
+// to 100 ms until wait has passed, then the fence key for a moment (a
+// previous holder's fenced commit may still be under way). A lock that is
+// not free by then fails with a *core.LockError wrapping
+// core.ErrLockTimeout that says which session holds it.
 func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)
 	}
-	key := lockKey(name)
+	l := &advisoryLock{d: d, conn: conn, key: lockKey(name), fence: fenceKey(name), name: name}
+	locked := false
 	err = core.LockPoll{Name: name, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
-			var ok bool
-			if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", key).Scan(&ok); err != nil {
-				discard(conn)
-				return false, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
+			if !locked {
+				if err := conn.QueryRowContext(ctx, lockTry, l.key).Scan(&locked, &l.pid); err != nil {
+					discard(conn)
+					return false, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
+				}
+				if !locked {
+					return false, nil
+				}
 			}
-			return ok, nil
+			var fenced bool
+			if err := conn.QueryRowContext(ctx, lockBarrier, l.fence).Scan(&fenced, &l.start); err != nil {
+				discard(conn)
+				return false, fmt.Errorf("drivers/postgres: lock %q: fence: %w", name, err)
+			}
+			return fenced, nil
 		},
-		Holder: func(ctx context.Context) string { return describeHolder(ctx, conn, key) },
+		Holder: func(ctx context.Context) string {
+			if locked {
+				return "the previous holder's last step, still committing"
+			}
+			return describeHolder(ctx, conn, l.key)
+		},
 	}.Poll(ctx)
 	if err != nil {
-		_ = conn.Close()
+		if locked {
+			// Closing the connection releases the session lock too.
+			discard(conn)
+		} else {
+			_ = conn.Close()
+		}
 		return nil, err
 	}
-	return &advisoryLock{conn: conn, key: key, name: name}, nil
+	return l, nil
+}
+
+// lostError is the error of a fence or check that failed: err when the
+// check itself could not run, else the lock is lost.
+func (l *advisoryLock) lostError(err error) error {
+	if err != nil {
+		return fmt.Errorf("drivers/postgres: lock %q: check it: %w", l.name, err)
+	}
+	return fmt.Errorf("drivers/postgres: lock %q is no longer held: its connection (pid %d) was ended by the server, a proxy or an operator (idle_session_timeout, pg_terminate_backend): %w",
+		l.name, l.pid, core.ErrLockLost)
+}
+
+func (l *advisoryLock) keyParts() (int64, int64) {
+	return int64(uint64(l.key) >> 32), int64(uint64(l.key) & 0xffffffff)
+}
+
+// Fence implements core.Fencer: one statement in the step's transaction.
+// The shared fence key it takes is held until the transaction ends, so a
+// runner that took the lock over waits in Lock for this commit.
+func (l *advisoryLock) Fence(ctx context.Context, tx *sql.Tx) error {
+	hi, lo := l.keyParts()
+	var free, held bool
+	if err := tx.QueryRowContext(ctx, lockFence, hi, lo, l.pid, l.start, l.fence).Scan(&free, &held); err != nil {
+		return l.lostError(err)
+	}
+	if !free || !held {
+		return l.lostError(nil)
+	}
+	return nil
+}
+
+// CheckLock implements core.LockChecker, through the pool.
+func (l *advisoryLock) CheckLock(ctx context.Context) error {
+	hi, lo := l.keyParts()
+	var held bool
+	if err := l.d.db.DB.QueryRowContext(ctx, lockCheck, hi, lo, l.pid, l.start).Scan(&held); err != nil {
+		return l.lostError(err)
+	}
+	if !held {
+		return l.lostError(nil)
+	}
+	return nil
 }
 
 func since(start time.Time) string {

@@ -59,6 +59,10 @@ type lockConfig struct {
 	ttl  time.Duration
 	// why says how the mode was chosen, for the logs.
 	why string
+	// stepTimeout sets the sessions' timeouts (see WithStepTimeout).
+	stepTimeout time.Duration
+	// schema is the schema of WithSchema (schema.go).
+	schema string
 }
 
 func newLockConfig(opts []Option) lockConfig {

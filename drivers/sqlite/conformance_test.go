@@ -8,6 +8,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/drivers/sqlite"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 )
 
@@ -25,6 +26,18 @@ func TestLockContract(t *testing.T) {
 			}
 			if want := fmt.Sprintf("pid %d", os.Getpid()); !strings.Contains(le.Holder, want) {
 				t.Errorf("holder = %q, want %s", le.Holder, want)
+			}
+		},
+		// A cleanup job removes the lock file while it is held.
+		LoseLock: func(t *testing.T, d core.Driver, name string) {
+			paths, err := sqlite.LockPaths(d.(*sqlite.Driver).Path(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range paths {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
 			}
 		},
 	})

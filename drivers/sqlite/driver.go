@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -17,8 +18,10 @@ import (
 
 // Driver is the SQLite dialect of groundwork.
 type Driver struct {
-	db   *bun.DB
-	path string // the database file; "" for in-memory databases
+	db    *bun.DB
+	path  string // the database file; "" for in-memory databases
+	owned bool   // opened by Open, so Close closes it
+	busy  time.Duration
 }
 
 var (
@@ -26,16 +29,32 @@ var (
 	_ core.DataSQL            = (*Driver)(nil)
 	_ core.StatsRefresher     = (*Driver)(nil)
 	_ core.CapabilityReporter = (*Driver)(nil)
+	_ core.ErrorExplainer     = (*Driver)(nil)
 )
 
-// BusyTimeoutMS is how long a statement waits for another writer (the
-// host application, say) before giving up.
+// BusyTimeoutMS is the default of WithBusyTimeout, in milliseconds.
 const BusyTimeoutMS = 10000
+
+// Option configures Open.
+type Option func(*Driver)
+
+// WithBusyTimeout sets how long a statement waits for the database
+// file's write lock while another connection holds it (the host
+// application's, say) before it fails with a *core.LockError wrapping
+// core.ErrLockTimeout (default BusyTimeoutMS). The CLI passes its
+// --lock-timeout, so one setting bounds every wait of a run.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(dr *Driver) {
+		if d > 0 {
+			dr.busy = d
+		}
+	}
+}
 
 // Open opens the SQLite database file at path (created if missing) with
 // foreign keys on, a busy timeout and immediate write transactions, so
 // concurrent writers queue instead of failing half-way.
-func Open(path string) (*Driver, error) {
+func Open(path string, opts ...Option) (*Driver, error) {
 	if path == "" {
 		return nil, fmt.Errorf("drivers/sqlite: empty database path: %w", core.ErrInvalid)
 	}
@@ -43,22 +62,29 @@ func Open(path string) (*Driver, error) {
 	if strings.Contains(path, "?") || path == ":memory:" {
 		return nil, fmt.Errorf("drivers/sqlite: %q: give a file path (in-memory databases cannot be shared between connections): %w", path, core.ErrInvalid)
 	}
+	cfg := &Driver{busy: BusyTimeoutMS * time.Millisecond}
+	for _, o := range opts {
+		o(cfg)
+	}
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeoutMS))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", max(cfg.busy.Milliseconds(), 1)))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	sqldb, err := sql.Open("sqlite", dsn+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("drivers/sqlite: open %s: %w", path, err)
 	}
-	return New(bun.NewDB(sqldb, sqlitedialect.New()), path), nil
+	d := New(bun.NewDB(sqldb, sqlitedialect.New()), path)
+	d.owned = true
+	d.busy = cfg.busy
+	return d, nil
 }
 
 // New wraps an existing bun handle on an SQLite database whose file is
 // path; path names the lock file, so give the same path every process uses.
 func New(db *bun.DB, path string) *Driver {
 	// A clone with the hook: the caller's handle is left as it was.
-	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), path: path}
+	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), path: path, busy: BusyTimeoutMS * time.Millisecond}
 }
 
 // Dialect implements core.Driver.
@@ -70,8 +96,15 @@ func (d *Driver) DB() *bun.DB { return d.db }
 // Path is the database file.
 func (d *Driver) Path() string { return d.path }
 
-// Close closes the database handle.
-func (d *Driver) Close() error { return d.db.Close() }
+// Close closes the database handle when Open opened it. A handle given
+// to New belongs to the caller, who closes it: Close leaves it open, so an
+// application's own pool survives the driver that wrapped it.
+func (d *Driver) Close() error {
+	if !d.owned {
+		return nil
+	}
+	return d.db.Close()
+}
 
 // Capabilities implements core.CapabilityReporter: SQLite's DDL is
 // transactional.

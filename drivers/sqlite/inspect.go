@@ -13,6 +13,8 @@ import (
 // The catalog is read in four queries, whatever the number of objects:
 // the schema table, then the table_info, index_list/index_info and
 // foreign_key_list pragmas joined against it as table-valued functions.
+// A foreign key has no name SQLite would drop it by; its ON DELETE action
+// is the pragma's on_delete.
 // SQLite's own objects are left out by their reserved prefix "sqlite_",
 // matched literally: in LIKE an unescaped "_" is any character, and would
 // hide a table named "sqliteXtable".
@@ -25,7 +27,7 @@ WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.nam
 	queryIndexes = `SELECT m.name, il.name, il."unique", il.origin, COALESCE(ii.name, '')
 FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, il.name, ii.seqno`
-	queryForeignKeys = `SELECT m.name, f.id, f."table", f."from", COALESCE(f."to", '')
+	queryForeignKeys = `SELECT m.name, f.id, f."table", f."from", COALESCE(f."to", ''), f.on_delete
 FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name, f.id, f.seq`
 )
@@ -87,9 +89,9 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error)
 	}
 	lastID := map[string]int{}
 	err = core.EachRow(ctx, db, queryForeignKeys, func(scan func(...any) error) error {
-		var table, ref, from, to string
+		var table, ref, from, to, onDelete string
 		var id int
-		if err := scan(&table, &id, &ref, &from, &to); err != nil {
+		if err := scan(&table, &id, &ref, &from, &to, &onDelete); err != nil {
 			return err
 		}
 		t := cat.Tables[table]
@@ -97,7 +99,7 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error)
 			return nil
 		}
 		if last, ok := lastID[table]; !ok || last != id || len(t.ForeignKeys) == 0 {
-			t.ForeignKeys = append(t.ForeignKeys, core.ForeignKeyState{RefTable: ref})
+			t.ForeignKeys = append(t.ForeignKeys, core.ForeignKeyState{RefTable: ref, OnDelete: core.ParseReferentialAction(onDelete)})
 			lastID[table] = id
 		}
 		fk := &t.ForeignKeys[len(t.ForeignKeys)-1]

@@ -3,7 +3,7 @@
 //
 //	OPENROUTER_EXTERNAL_USER=acme ORGANIZATION_NAME=Acme OPENROUTER_API_KEY=sk-or-… \
 //	  go run ./examples/embed -db app.db -addr 127.0.0.1:8080
-//	curl -i 127.0.0.1:8080/readyz   # 200 {"status":"converged",…} or 503 with the drift
+//	curl -i 127.0.0.1:8080/readyz   # 200 {"status":"converged" or "pending",…} or 503 with the drift
 //	curl -i 127.0.0.1:8080/healthz  # 200 while the process runs
 //
 // It listens first (so liveness probes pass while another replica holds

@@ -46,8 +46,9 @@ type failedStep struct {
 	Error string `json:"error"`
 }
 
-// ready reports whether the verdict lets traffic in.
-func (v *verdict) ready() bool { return v.Status == core.RunConverged }
+// ready reports whether the verdict lets traffic in: converged, or
+// pending (data the next apply adds, such as a user who just signed up).
+func (v *verdict) ready() bool { return v.Status == core.RunConverged || v.Status == core.RunPending }
 
 func newReadiness(verify func(context.Context) (*core.Report, error), ttl time.Duration) *readiness {
 	return &readiness{verify: verify, ttl: ttl, now: time.Now}

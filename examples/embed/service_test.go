@@ -202,3 +202,14 @@ func TestReadyzFailedVerify(t *testing.T) {
 		t.Fatalf("verdict %+v, want failed with the error", v)
 	}
 }
+
+// TestReadyzPendingIsReady: data the next apply adds (a user who signed
+// up since) keeps the service ready.
+func TestReadyzPendingIsReady(t *testing.T) {
+	r := newReadiness(func(context.Context) (*core.Report, error) {
+		return &core.Report{Status: core.RunPending}, nil
+	}, time.Second)
+	if v := r.check(context.Background()); !v.ready() {
+		t.Fatalf("verdict %+v, want ready", v)
+	}
+}

@@ -1,7 +1,7 @@
 // Package kit gives groundwork's integration tests, and an integrator's own
-// tests, real databases: an SQLite file, or a database on a throw-away
-// PostgreSQL or MariaDB server in a Docker container (testcontainers-go);
-// and one call that proves a registry of steps converges.
+// tests in their own module, real databases: an SQLite file, or a database
+// of its own on a PostgreSQL or MariaDB/MySQL server; and one call that
+// proves a registry of steps converges.
 //
 // One call to get a database, one call to prove a registry converges:
 //
@@ -24,14 +24,32 @@
 //	tpl := target.Template(t, "host", buildHostTables) // built on first use
 //	db := tpl.NewDatabase(t)                           // a private copy
 //
-// # Containers
+// # Where the servers come from
 //
-// The images are built locally by integration/images/build.sh (no container
-// registry is needed or used): PostgreSQL 15 and MariaDB 10.11 from Debian
-// bookworm packages. Their tags come from GROUNDWORK_POSTGRES_IMAGE and
-// GROUNDWORK_MARIADB_IMAGE (see [PostgresImage] and [MariaDBImage]), so the
-// official postgres:15 and mariadb:10.11 images work unchanged where a
-// registry is reachable.
+// For each kind the kit takes the first of:
+//
+//   - an existing server named by GROUNDWORK_TEST_POSTGRES_URL (a
+//     postgres:// URL or key=value DSN) or GROUNDWORK_TEST_MYSQL_URL (a
+//     mysql:// or mariadb:// URL, or a go-sql-driver DSN): a CI service
+//     container, a developer's server. Each test gets its own database there
+//     (its user needs the right to create databases), with a random name
+//     prefix so parallel jobs never collide, dropped after the test. The kit
+//     never stops such a server. [PostgresAt] and [MySQLAt] are targets on a
+//     DSN given in code;
+//   - PostgreSQL only: the host's server programs (initdb, pg_ctl, as
+//     Debian's postgresql package installs them) when
+//     GROUNDWORK_TEST_POSTGRES=host, or when no Docker engine answers: a
+//     throwaway server in a temporary directory, on 127.0.0.1 only
+//     ([HostPostgres], [StartHostPostgres]);
+//   - a container (testcontainers-go) of the image GROUNDWORK_POSTGRES_IMAGE
+//     or GROUNDWORK_MARIADB_IMAGE (see [PostgresImage] and [MariaDBImage]):
+//     the official postgres and mariadb (10.5+) images work, and so do the
+//     images integration/images/build.sh builds from Debian packages (the
+//     defaults, as this project reaches no container registry). The kit never
+//     pulls: an image that is not there is a skip.
+//
+// Without any of them a test skips with a message saying how to enable each;
+// when the environment variable CI is "true" it fails instead.
 //
 // A test package shares one container per server kind for the whole test
 // binary; its TestMain terminates them:
@@ -47,8 +65,6 @@
 //
 // Lower level, [SharedPostgres] and [SharedMariaDB] return the shared
 // [Server], whose CreateDatabase and CreateDatabaseFromTemplate return DSNs.
-// Without Docker (or without the image) a test skips with a message; when
-// the environment variable CI is "true" it fails instead.
 //
 // testcontainers-go's reaper (Ryuk) runs from an image pulled from a registry,
 // which this project cannot reach, so the kit sets

@@ -66,6 +66,14 @@ type Server struct {
 	defaultDB string
 	adminDB   string
 
+	// dsnFor, when set, spells the DSN of a server the kit did not start
+	// (from the DSN it was given); prefix starts its database names.
+	dsnFor func(user, password, dbname string) string
+	prefix string
+	// stop ends a server the kit started without a container (the host's
+	// PostgreSQL programs).
+	stop func()
+
 	mu     sync.Mutex
 	nextDB int
 }
@@ -103,6 +111,9 @@ func (s *Server) AdminDSN() string {
 }
 
 func (s *Server) dsn(user, password, dbname string) string {
+	if s.dsnFor != nil {
+		return s.dsnFor(user, password, dbname)
+	}
 	if s.kind == kindMariaDB {
 		return mariadbDSN(user, password, s.host, s.port, dbname)
 	}
@@ -148,11 +159,14 @@ func (s *Server) Terminate(ctx context.Context) error {
 		return nil
 	}
 	s.mu.Lock()
-	ctr := s.container
-	s.container = nil
+	ctr, stop := s.container, s.stop
+	s.container, s.stop = nil, nil
 	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	if ctr == nil {
-		return nil
+		return nil // an existing server (ConnectPostgres): not the kit's to stop
 	}
 	if err := ctr.Terminate(ctx, testcontainers.StopTimeout(stopTimeout)); err != nil {
 		return fmt.Errorf("integration/kit: terminate %s container: %w", s.kind, err)
@@ -168,7 +182,11 @@ func (s *Server) databaseName(name string) (string, error) {
 		s.nextDB++
 		n := s.nextDB
 		s.mu.Unlock()
-		return fmt.Sprintf("gw_test_%d_%d", os.Getpid(), n), nil
+		prefix := s.prefix
+		if prefix == "" {
+			prefix = "gw_test"
+		}
+		return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), n), nil
 	}
 	if !dbNameRE.MatchString(name) {
 		return "", fmt.Errorf("integration/kit: invalid database name %q: want [a-z_][a-z0-9_]*, at most 63 characters", name)
@@ -293,7 +311,7 @@ func imageAvailable(ctx context.Context, img string) error {
 	defer cli.Close()
 	if _, err := cli.ImageInspect(ctx, img); err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return &missingImageError{err: fmt.Errorf("integration/kit: image %s not found: build it with integration/images/build.sh: %w", img, err)}
+			return &missingImageError{err: fmt.Errorf("integration/kit: image %s not found (the kit never pulls): %w", img, err)}
 		}
 		return fmt.Errorf("integration/kit: inspect image %s: %w", img, err)
 	}
@@ -336,9 +354,8 @@ var (
 	sharedMariaDB  shared
 )
 
-func (sh *shared) get(t testing.TB, start func(context.Context) (*Server, error)) *Server {
+func (sh *shared) get(t testing.TB, kind serverKind, start func(context.Context) (*Server, error)) *Server {
 	t.Helper()
-	RequireDocker(t)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if !sh.started {
@@ -349,8 +366,12 @@ func (sh *shared) get(t testing.TB, start func(context.Context) (*Server, error)
 	}
 	if sh.err != nil {
 		var missing *missingImageError
-		if errors.As(sh.err, &missing) {
-			skipOrFail(t, "test image missing", sh.err)
+		var unavailable *unavailableError
+		switch {
+		case errors.As(sh.err, &missing):
+			skipOrFail(t, "no "+kind.String()+" server: test image missing; "+howToEnable(kind), sh.err)
+		case errors.As(sh.err, &unavailable):
+			skipOrFail(t, "no "+kind.String()+" server; "+howToEnable(kind), sh.err)
 		}
 		t.Fatalf("%v", sh.err)
 	}
@@ -368,16 +389,17 @@ func (sh *shared) terminate(ctx context.Context) error {
 // SharedPostgres returns the test binary's PostgreSQL server, starting it on
 // first use. Tests should not terminate it, but give it to TerminateShared
 // in TestMain. Each test gets its own database with CreateDatabase. When
-// Docker or the image is missing it skips the test, or fails it if CI=true.
+// no server can be had (see the package documentation: a DSN, the host's
+// programs, a container) it skips the test, or fails it if CI=true.
 func SharedPostgres(t testing.TB) *Server {
 	t.Helper()
-	return sharedPostgres.get(t, StartPostgres)
+	return sharedPostgres.get(t, kindPostgres, startPostgresAny)
 }
 
 // SharedMariaDB is SharedPostgres for MariaDB.
 func SharedMariaDB(t testing.TB) *Server {
 	t.Helper()
-	return sharedMariaDB.get(t, StartMariaDB)
+	return sharedMariaDB.get(t, kindMariaDB, startMariaDBAny)
 }
 
 // TerminateShared terminates the servers started by SharedPostgres and
@@ -388,7 +410,13 @@ func SharedMariaDB(t testing.TB) *Server {
 func TerminateShared() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return errors.Join(sharedPostgres.terminate(ctx), sharedMariaDB.terminate(ctx), forgetTemplates())
+	errs := []error{sharedPostgres.terminate(ctx), sharedMariaDB.terminate(ctx), sharedHostPostgres.terminate(ctx)}
+	externals.mu.Lock()
+	for _, sh := range externals.srvs {
+		errs = append(errs, sh.terminate(ctx))
+	}
+	externals.mu.Unlock()
+	return errors.Join(append(errs, forgetTemplates())...)
 }
 
 // missingImageError marks a start failure due to an image that is not built.

@@ -74,9 +74,7 @@ func StartMariaDB(ctx context.Context) (*Server, error) {
 			"--max-connections=300",
 		),
 		testcontainers.WithTmpfs(map[string]string{mariadbDataDir: "rw"}),
-		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute,
-			wait.ForLog(mariadbReadyLine).WithStartupTimeout(2*time.Minute),
-		),
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, mariadbReady(img)),
 	)
 	if err != nil {
 		var c testcontainers.Container
@@ -93,6 +91,18 @@ func StartMariaDB(ctx context.Context) (*Server, error) {
 	srv.adminUser, srv.adminPass = mariadbAdminUser, mariadbPassword
 	srv.defaultDB, srv.adminDB = mariadbDefaultDB, ""
 	return srv, nil
+}
+
+// mariadbReady waits for the server of img: the ready line of this
+// repository's image, or, for another image (the official mariadb ones),
+// the TCP port, which their entrypoint opens only for the real server
+// (its initialisation server skips networking). ConnectMySQL's ping then
+// waits for the first answer.
+func mariadbReady(img string) wait.Strategy {
+	if img == DefaultMariaDBImage {
+		return wait.ForLog(mariadbReadyLine).WithStartupTimeout(2 * time.Minute)
+	}
+	return wait.ForListeningPort(mariadbPort).WithStartupTimeout(2 * time.Minute)
 }
 
 func mariadbDSN(user, password, host, port, dbname string) string {
@@ -129,6 +139,9 @@ func (s *Server) createMariaDBDatabase(ctx context.Context, name string) error {
 	ident := quoteIdent(name, '`')
 	if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+ident); err != nil {
 		return fmt.Errorf("integration/kit: create database %s: %w", name, err)
+	}
+	if s.user == s.adminUser {
+		return nil // an existing server's user (ConnectMySQL) owns what it creates
 	}
 	if _, err := conn.ExecContext(ctx, "GRANT ALL PRIVILEGES ON "+ident+".* TO '"+s.user+"'@'%'"); err != nil {
 		return fmt.Errorf("integration/kit: grant database %s to %s: %w", name, s.user, err)

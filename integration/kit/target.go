@@ -92,7 +92,7 @@ func closeDriver(d core.Driver) error {
 }
 
 // NewDatabase returns a fresh, empty database, removed when the test ends.
-// On a server target it skips the test when Docker or the image is missing
+// On a server target it skips the test when no server can be had
 // (fails it when CI=true).
 func (tg Target) NewDatabase(t testing.TB) *Database {
 	t.Helper()

@@ -65,7 +65,7 @@ var handMade = []string{
 		" id VARCHAR(255) PRIMARY KEY, organization_id VARCHAR(255) NOT NULL, model_id VARCHAR(255) NOT NULL," +
 		" user_id VARCHAR(64), wa VARCHAR(20), wc INT, is_active INT DEFAULT 1, seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE," +
 		" CONSTRAINT om_unique UNIQUE (organization_id, model_id)," +
-		" CONSTRAINT om_user FOREIGN KEY (user_id) REFERENCES `user` (id)," +
+		" CONSTRAINT om_user FOREIGN KEY (user_id) REFERENCES `user` (id) ON DELETE CASCADE," +
 		" FOREIGN KEY (model_id) REFERENCES model (id)," +
 		" CONSTRAINT om_weird FOREIGN KEY (wc, wa) REFERENCES `we\"ird ü` (`c``d`, `a,b`))",
 	"CREATE INDEX idx_org_models_org_active ON organization_models (organization_id, is_active)",
@@ -122,9 +122,10 @@ func TestInspectHandMade(t *testing.T) {
 			col("is_active", "int(11)", false, "1", false),
 			col("seq", "bigint(20) unsigned", true, "auto_increment", false),
 		}, ForeignKeys: []core.ForeignKeyState{
-			{Columns: []string{"model_id"}, RefTable: "model", RefColumns: []string{"id"}},
-			{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
-			{Columns: []string{"wc", "wa"}, RefTable: `we"ird ü`, RefColumns: []string{"c`d", "a,b"}},
+			// MariaDB reports an unspecified action as RESTRICT.
+			{Name: "organization_models_ibfk_1", Columns: []string{"model_id"}, RefTable: "model", RefColumns: []string{"id"}, OnDelete: core.Restrict},
+			{Name: "om_user", Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade},
+			{Name: "om_weird", Columns: []string{"wc", "wa"}, RefTable: `we"ird ü`, RefColumns: []string{"c`d", "a,b"}, OnDelete: core.Restrict},
 		}},
 	}
 	for _, tb := range cat.Tables {

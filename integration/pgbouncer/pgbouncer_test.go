@@ -281,3 +281,31 @@ func TestLeaseTimeoutMessage(t *testing.T) {
 		t.Errorf("exit %d, stderr does not match %s", r.Code, want)
 	}
 }
+
+// TestAutoModeOnUnhintedPort: PgBouncer on a port other than 6432 and no
+// pgbouncer=true in the URL. Open sends its session timeouts as startup
+// parameters, PgBouncer refuses them, and Open connects again without
+// them, choosing the lease: a pooler the URL does not name still works.
+func TestAutoModeOnUnhintedPort(t *testing.T) {
+	_, port := requireBouncer(t)
+	if port == postgres.PgBouncerPort {
+		t.Skip("the bouncer listens on 6432, which the URL already gives away")
+	}
+	ctx := context.Background()
+	d, err := postgres.Open(ctx, bouncerURL(port, singleDB, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	mode, why := d.LockMode()
+	if mode != postgres.LockLease || !strings.Contains(why, "refused the startup parameter") {
+		t.Fatalf("lock mode %v (%s), want the lease chosen from the refusal", mode, why)
+	}
+	l, err := d.Lock(ctx, "gw-auto-unhinted", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -237,7 +237,8 @@ func TestOpenWebUIGenerations(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				env := orgEnv(db)
+				// The host is at its revision: no upgrade pending.
+				env := with(orgEnv(db), orgaccess.EnvHostRevision, orgaccess.RevisionCurrent)
 				rep, _ := applyJSON(t, env)
 				want := openwebuitest.ConfiguredModels()
 				head := fmt.Sprintf("models from the %s: %d (host: Open WebUI ", orgaccess.SourceConfig, len(want))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -44,6 +45,10 @@ type Config struct {
 	// HostWait is how long the data steps wait for the host application to
 	// create its tables (user, model, config) before skipping.
 	HostWait time.Duration
+	// Host is the revision the host about to start migrates the database
+	// to; while the database is not there (or it is unknown) the view is
+	// held back (see hold.go).
+	Host HostTarget
 }
 
 // BuiltinModels is the seed's list of OpenRouter models, used only when
@@ -80,6 +85,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Models = models
 	}
+	host, err := ResolveTarget(getenv(EnvHostRevision), EnvHostRevision, getenv(EnvHostMigrations), EnvHostMigrations, OpenWebUIMigrations)
+	if err != nil {
+		return c, err
+	}
+	c.Host = host
 	return c, c.Validate()
 }
 
@@ -125,24 +135,61 @@ func (c Config) Missing() []string {
 	return out
 }
 
+// Limits of the organization settings: what every dialect's column holds
+// (MariaDB: the id and the API key are keys, VARCHAR(255); the name is
+// TEXT, 65,535 bytes). Bytes, not characters: stricter than VARCHAR's
+// characters, the same everywhere.
+const (
+	MaxOrgIDBytes   = 255
+	MaxAPIKeyBytes  = 255
+	MaxOrgNameBytes = 65535
+)
+
 // Validate rejects settings that could never work, before anything is
-// written. Missing settings are not errors: the data steps skip.
+// written: a value no dialect can store (not UTF-8: PostgreSQL refuses
+// it; a NUL byte; longer than its MariaDB column) would otherwise fail
+// a statement after earlier steps committed. Errors name the setting and
+// the offending byte, never the API key's content. Missing settings are
+// not errors: the data steps skip.
 func (c Config) Validate() error {
 	switch c.Environment {
 	case "", Development, Production:
 	default:
 		return fmt.Errorf("steps/orgaccess: %s=%q: want %q or %q: %w", EnvEnv, c.Environment, Development, Production, core.ErrInvalid)
 	}
-	for _, f := range []struct{ name, v string }{{EnvOrgID, c.OrgID}, {EnvOrgName, c.OrgName}, {EnvAPIKey, c.APIKey}} {
-		if strings.ContainsRune(f.v, 0) {
-			return fmt.Errorf("steps/orgaccess: %s contains a NUL byte: %w", f.name, core.ErrInvalid)
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{EnvOrgID, c.OrgID, MaxOrgIDBytes}, {EnvOrgName, c.OrgName, MaxOrgNameBytes}, {EnvAPIKey, c.APIKey, MaxAPIKeyBytes}} {
+		if err := checkText(f.name, f.v, f.max); err != nil {
+			return err
 		}
-	}
-	if len(c.OrgID) > 255 {
-		return fmt.Errorf("steps/orgaccess: %s is %d bytes, more than 255: %w", EnvOrgID, len(c.OrgID), core.ErrInvalid)
 	}
 	if _, err := cleanModels(c.Models); err != nil {
 		return fmt.Errorf("steps/orgaccess: models: %w", err)
+	}
+	return nil
+}
+
+// checkText checks one setting's value; the error says where the value
+// goes wrong, not what it holds.
+func checkText(name, v string, maxBytes int) error {
+	if i := strings.IndexByte(v, 0); i >= 0 {
+		return fmt.Errorf("steps/orgaccess: %s contains a NUL byte (at byte %d): %w", name, i+1, core.ErrInvalid)
+	}
+	if !utf8.ValidString(v) {
+		i := 0
+		for i < len(v) {
+			r, size := utf8.DecodeRuneInString(v[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		return fmt.Errorf("steps/orgaccess: %s is not valid UTF-8 (byte %d of %d), which PostgreSQL and MariaDB refuse: %w", name, i+1, len(v), core.ErrInvalid)
+	}
+	if len(v) > maxBytes {
+		return fmt.Errorf("steps/orgaccess: %s is %d bytes, more than %d (what its MariaDB column holds): %w", name, len(v), maxBytes, core.ErrInvalid)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package orgaccess
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -104,15 +102,13 @@ func readHost(ctx context.Context, s *core.Session) (Host, error) {
 	case cat.Tables["user"] != nil || cat.Tables["model"] != nil || cat.Tables["config"] != nil:
 		h.Generation = Generation06
 	}
-	if cat.Tables["alembic_version"] != nil {
-		revs, err := revisions(ctx, s)
-		if err != nil {
-			return Host{}, err
-		}
-		h.Revision = strings.Join(revs, ",")
-		if len(revs) == 1 {
-			h.Release = knownRevisions[revs[0]]
-		}
+	rev, err := readHostRevision(ctx, sessionQuerier{s}, s, cat)
+	if err != nil {
+		return Host{}, err
+	}
+	h.Revision = strings.Join(rev.Revisions, ",")
+	if len(rev.Revisions) == 1 {
+		h.Release = knownRevisions[rev.Revisions[0]]
 	}
 	return h, nil
 }
@@ -127,24 +123,4 @@ func configLayout(t *core.TableState) string {
 		return LayoutSingleRow
 	}
 	return LayoutUnknown
-}
-
-// revisions reads alembic_version: one row, or one per head of a
-// branched history.
-func revisions(ctx context.Context, s *core.Session) ([]string, error) {
-	rows, err := s.Query(ctx, "SELECT version_num FROM "+s.Quote("alembic_version"))
-	if err != nil {
-		return nil, fmt.Errorf("read alembic_version: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("read alembic_version: %w", err)
-		}
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out, rows.Err()
 }

@@ -26,7 +26,7 @@ func (r *registerModels) Info() core.StepInfo {
 
 func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
 	if missing, err := missingHost(ctx, s, r.cfg.HostWait, "model"); err != nil || len(missing) > 0 {
-		return &core.Plan{Skip: hostSkip(missing)}, err
+		return hostSkip(missing), err
 	}
 	list, err := resolveModels(ctx, s, r.cfg)
 	if err != nil {
@@ -48,22 +48,32 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	if err != nil {
 		return nil, err
 	}
+	if todo, err = dropCollated(ctx, s, data, p, "model", "id", "", nil, todo); err != nil {
+		return nil, fmt.Errorf("read models: %w", err)
+	}
+	if len(todo) == 0 {
+		return p, nil
+	}
 	now := time.Now().Unix()
 	cols := []string{"id", "user_id", "base_model_id", "name", "params", "meta", "is_active", "created_at", "updated_at"}
 	// Parameters are bound as text: the JSON columns need a cast on
 	// PostgreSQL (a no-op elsewhere).
 	row := "(?, ?, ?, ?, " + data.Cast("?", core.JSON) + ", " + data.Cast("?", core.JSON) + ", ?, ?, ?)"
-	var rows []string
-	var args []any
-	for _, m := range todo {
-		meta, _ := json.Marshal(modelMeta(m))
-		rows = append(rows, row)
-		args = append(args, m, "system", m, DisplayName(m), "{}", string(meta), true, now, now)
+	var stmts []core.Statement
+	for _, part := range chunk(todo, maxParams/len(cols)) {
+		var rows []string
+		var args []any
+		for _, m := range part {
+			meta, _ := json.Marshal(modelMeta(m))
+			rows = append(rows, row)
+			args = append(args, m, "system", m, DisplayName(m), "{}", string(meta), true, now, now)
+		}
+		stmts = append(stmts, core.Statement{SQL: data.InsertIgnore("model", cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
 	}
 	p.Changes = append(p.Changes, core.Change{
-		DataOnly:   true,
-		Summary:    fmt.Sprintf("register %d models from the %s: %s", len(todo), source, strings.Join(todo, ", ")),
-		Statements: []core.Statement{{SQL: data.InsertIgnore("model", cols, "VALUES "+strings.Join(rows, ", ")), Args: args}},
+		DataOnly: true, Convergence: true, Count: int64(len(todo)),
+		Summary:    fmt.Sprintf("register %d models from the %s: %s", len(todo), source, fewIDs(todo)),
+		Statements: stmts,
 	})
 	return p, nil
 }
@@ -150,48 +160,160 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	if err != nil {
 		return nil, err
 	}
+	if have != nil {
+		todo, err = dropCollated(ctx, s, data, p, OrgModelsTable, "model_id", "organization_id = ?", []any{l.cfg.OrgID}, todo)
+		if err != nil {
+			return nil, fmt.Errorf("read links: %w", err)
+		}
+		if len(todo) == 0 {
+			return p, nil
+		}
+	}
 	now := time.Now().Unix()
-	var rows []string
-	var args []any
-	for _, m := range todo {
-		rows = append(rows, "(?, ?, ?, ?, ?, ?)")
-		args = append(args, LinkID(l.cfg.OrgID, m), l.cfg.OrgID, m, 1, now, now)
+	cols := []string{"id", "organization_id", "model_id", "is_active", "created_at", "updated_at"}
+	var stmts []core.Statement
+	for _, part := range chunk(todo, maxParams/len(cols)) {
+		var rows []string
+		var args []any
+		for _, m := range part {
+			rows = append(rows, "(?, ?, ?, ?, ?, ?)")
+			args = append(args, LinkID(l.cfg.OrgID, m), l.cfg.OrgID, m, 1, now, now)
+		}
+		stmts = append(stmts, core.Statement{SQL: data.InsertIgnore(OrgModelsTable, cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
 	}
 	p.Changes = append(p.Changes, core.Change{
-		DataOnly: true,
-		Summary:  fmt.Sprintf("link %d models from the %s to organization %s", len(todo), source, l.cfg.OrgID),
-		Statements: []core.Statement{{
-			SQL:  data.InsertIgnore(OrgModelsTable, []string{"id", "organization_id", "model_id", "is_active", "created_at", "updated_at"}, "VALUES "+strings.Join(rows, ", ")),
-			Args: args,
-		}},
+		DataOnly: true, Convergence: true, Count: int64(len(todo)),
+		Summary:    fmt.Sprintf("link %d models from the %s to organization %s: %s", len(todo), source, l.cfg.OrgID, fewIDs(todo)),
+		Statements: stmts,
 	})
 	return p, nil
 }
 
-// existing runs prefix + "(?, ?, …)" with args then ids and returns the
-// set of first-column values found.
+// maxParams is the most bound parameters one statement carries: far
+// below every dialect's limit (SQLite's SQLITE_MAX_VARIABLE_NUMBER, 32766
+// in modernc.org/sqlite; 65535 on PostgreSQL and MySQL), so any number of
+// configured models is a few statements, never "too many SQL variables";
+// and small, because modernc.org/sqlite binds each parameter by scanning
+// all the arguments (30,000 a statement made 10,000 models cost seconds).
+const maxParams = 1000
+
+// chunk cuts list into parts of at most per items.
+func chunk[T any](list []T, per int) [][]T {
+	var out [][]T
+	for len(list) > per {
+		out = append(out, list[:per:per])
+		list = list[per:]
+	}
+	if len(list) > 0 {
+		out = append(out, list)
+	}
+	return out
+}
+
+// maxUnion is the most SELECTs one compound statement joins: SQLite's
+// SQLITE_MAX_COMPOUND_SELECT is 500.
+const maxUnion = 400
+
+// idsShown is how many ids a summary or an error names before "and N
+// more": a line stays readable with 10,000 models.
+const idsShown = 3
+
+// fewIDs names the first idsShown ids and counts the rest.
+func fewIDs(ids []string) string {
+	if len(ids) <= idsShown {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:idsShown], ", "), len(ids)-idsShown)
+}
+
+// dropCollated removes from todo the ids that the database compares
+// equal to a value col already holds (MySQL's default collations ignore
+// case and trailing spaces: "OpenAI/GPT-4o " is the row "openai/gpt-4o"
+// there), noting each on the plan: inserting them would be skipped as a
+// duplicate on every run, and the step would never converge. Each id is
+// compared with the column directly (col = ?), so the column's collation
+// decides, and never a mix of two. where, when set, narrows the rows.
+func dropCollated(ctx context.Context, s *core.Session, data core.DataSQL, p *core.Plan, table, col, where string, whereArgs []any, todo []string) ([]string, error) {
+	stored := map[string]string{}
+	q := s.Quote(col)
+	branch := "SELECT " + data.Cast("?", core.Text) + ", " + q + " FROM " + s.Quote(table) + " WHERE " + q + " = ?"
+	if where != "" {
+		branch += " AND " + where
+	}
+	for _, part := range chunk(todo, min(maxParams/(2+len(whereArgs)), maxUnion)) {
+		branches := make([]string, len(part))
+		var args []any
+		for i, id := range part {
+			branches[i] = branch
+			args = append(append(args, id, id), whereArgs...)
+		}
+		rows, err := s.Query(ctx, strings.Join(branches, " UNION ALL "), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var want, have string
+			if err := rows.Scan(&want, &have); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stored[want] = have
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var out, collided []string
+	for _, id := range todo {
+		have, ok := stored[id]
+		if !ok {
+			out = append(out, id)
+			continue
+		}
+		collided = append(collided, fmt.Sprintf("%q (stored as %q)", id, have))
+	}
+	if len(collided) > 0 {
+		p.Notes = append(p.Notes, fmt.Sprintf("%d configured model ids equal a row of %s only under the database's collation (case or trailing spaces), kept as stored: %s",
+			len(collided), table, fewIDs(collided)))
+	}
+	return out, nil
+}
+
+// existing runs prefix + "(?, ?, …)" with args then ids, in as many
+// queries as maxParams needs, and returns the set of first-column values
+// found.
 func existing(ctx context.Context, s *core.Session, prefix string, ids []string, args []any) (map[string]bool, error) {
 	found := map[string]bool{}
 	if len(ids) == 0 {
 		return found, nil
 	}
-	all := append([]any{}, args...)
-	for _, id := range ids {
-		all = append(all, id)
+	for _, part := range chunk(ids, maxParams-len(args)) {
+		all := append([]any{}, args...)
+		for _, id := range part {
+			all = append(all, id)
+		}
+		if err := collect(ctx, s, prefix+"("+core.ParamList(len(part))+")", all, found); err != nil {
+			return nil, err
+		}
 	}
-	rows, err := s.Query(ctx, prefix+"("+core.ParamList(len(ids))+")", all...)
+	return found, nil
+}
+
+func collect(ctx context.Context, s *core.Session, query string, args []any, found map[string]bool) error {
+	rows, err := s.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var v string
 		if err := rows.Scan(&v); err != nil {
-			return nil, err
+			return err
 		}
 		found[v] = true
 	}
-	return found, rows.Err()
+	return rows.Err()
 }
 
 // notIn returns the ids of list that are not in have, in list's order.

@@ -37,6 +37,10 @@ func (u *upsertOrg) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 	}
 	p := &core.Plan{}
 	summary := "insert organization " + u.cfg.OrgID
+	// A row that is there serves the application; a name or key that
+	// differs from this run's settings (an old replica's, during a rolling
+	// update) is for the next apply, not a readiness failure.
+	update := false
 	if cat.Tables[OrgTable] != nil {
 		var name, key string
 		err := s.QueryRow(ctx, "SELECT name, openrouter_api_key FROM "+s.Quote(OrgTable)+" WHERE id = ?", u.cfg.OrgID).Scan(&name, &key)
@@ -54,7 +58,7 @@ func (u *upsertOrg) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 			if key != u.cfg.APIKey {
 				what = append(what, "API key")
 			}
-			summary = "update organization " + u.cfg.OrgID + ": " + strings.Join(what, " and ")
+			summary, update = "update organization "+u.cfg.OrgID+": "+strings.Join(what, " and "), true
 		}
 		var other string
 		err = s.QueryRow(ctx, "SELECT id FROM "+s.Quote(OrgTable)+" WHERE openrouter_api_key = ? AND id <> ?", core.Secret(u.cfg.APIKey), u.cfg.OrgID).Scan(&other)
@@ -69,7 +73,7 @@ func (u *upsertOrg) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 		return nil, err
 	}
 	now := time.Now().Unix()
-	p.Changes = append(p.Changes, core.Change{Summary: summary, DataOnly: true, Statements: []core.Statement{{
+	p.Changes = append(p.Changes, core.Change{Summary: summary, DataOnly: true, Convergence: update, Statements: []core.Statement{{
 		SQL: data.Upsert(OrgTable,
 			[]string{"id", "name", "openrouter_api_key", "created_at", "updated_at"},
 			[]string{"id"}, []string{"name", "openrouter_api_key"}, []string{"updated_at"}),

@@ -35,8 +35,9 @@ func Steps(cfg Config) []core.Step {
 		steps = append(steps, schema.Index(ix, schema.Tags(Tag), schema.After(schema.TableID(ix.Table))))
 	}
 	steps = append(steps,
-		hostGuard(schema.View(availableModelsView(), schema.Tags(Tag),
-			schema.After(schema.TableID(OrgModelsTable), schema.TableID(MembersTable))), cfg.HostWait, "user", "model"),
+		schema.Table(holdsTable(), schema.Tags(Tag), schema.Describe("ensure table "+HoldsTable+" (what groundwork holds back while Open WebUI migrates)")),
+		&hostView{cfg: cfg, view: schema.View(availableModelsView(), schema.Tags(Tag),
+			schema.After(schema.TableID(OrgModelsTable), schema.TableID(MembersTable), schema.TableID(HoldsTable)))},
 		&upsertOrg{cfg: cfg},
 		&registerModels{cfg: cfg},
 		&linkModels{cfg: cfg},

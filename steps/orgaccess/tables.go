@@ -25,6 +25,13 @@ func ClientOrganizations() core.Table {
 	}
 }
 
+// The keys to Open WebUI's user and model delete with their parent (ON
+// DELETE CASCADE, as Open WebUI's own child tables do): the host deletes
+// a user or a model with one DELETE and must never be refused because
+// the pack links it. The keys to client_organizations, the pack's own
+// table, keep the default and refuse: an organization with links is not
+// deleted by accident.
+
 func organizationModels() core.Table {
 	return core.Table{
 		Name: OrgModelsTable,
@@ -40,7 +47,7 @@ func organizationModels() core.Table {
 		Uniques:    []core.Unique{{Columns: []string{"organization_id", "model_id"}}},
 		ForeignKeys: []core.ForeignKey{
 			{Columns: []string{"organization_id"}, RefTable: OrgTable, RefColumns: []string{"id"}},
-			{Columns: []string{"model_id"}, RefTable: "model", RefColumns: []string{"id"}},
+			{Columns: []string{"model_id"}, RefTable: "model", RefColumns: []string{"id"}, OnDelete: core.Cascade},
 		},
 	}
 }
@@ -60,7 +67,7 @@ func organizationMembers() core.Table {
 		Uniques:    []core.Unique{{Columns: []string{"organization_id", "user_id"}}},
 		ForeignKeys: []core.ForeignKey{
 			{Columns: []string{"organization_id"}, RefTable: OrgTable, RefColumns: []string{"id"}},
-			{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
+			{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade},
 		},
 	}
 }
@@ -72,4 +79,10 @@ func indexes() []core.Index {
 		{Name: "idx_org_models_org_active", Table: OrgModelsTable, Columns: []string{"organization_id", "is_active"}},
 		{Name: "idx_org_models_org_model", Table: OrgModelsTable, Columns: []string{"organization_id", "model_id"}, Unique: true},
 	}
+}
+
+// Tables returns the pack's tables as declared: the organizations, the
+// model links and the members.
+func Tables() []core.Table {
+	return []core.Table{ClientOrganizations(), organizationModels(), organizationMembers()}
 }

@@ -9,22 +9,39 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 )
 
-// Option adjusts a step's description, dependencies or tags.
-type Option func(*core.StepInfo)
+// Option adjusts a step's id, description, dependencies or tags, and for
+// Rows its mode and managed columns. The schema steps ignore the row
+// options.
+type Option func(*settings)
+
+// settings is what the options set: the step's info, and what only Rows
+// reads.
+type settings struct {
+	info       core.StepInfo
+	mode       RowMode
+	touch      []string
+	insertOnly []string
+}
 
 // After makes the step run after the steps with these ids.
 func After(ids ...string) Option {
-	return func(i *core.StepInfo) { i.After = append(i.After, ids...) }
+	return func(s *settings) { s.info.After = append(s.info.After, ids...) }
 }
 
 // Tags adds tags to the step.
 func Tags(tags ...string) Option {
-	return func(i *core.StepInfo) { i.Tags = append(i.Tags, tags...) }
+	return func(s *settings) { s.info.Tags = append(s.info.Tags, tags...) }
 }
 
 // Describe replaces the default description.
 func Describe(desc string) Option {
-	return func(i *core.StepInfo) { i.Description = desc }
+	return func(s *settings) { s.info.Description = desc }
+}
+
+// ID replaces the default id (TableID, IndexID, ViewID, RowsID), for two
+// steps on one object or a pack that names its steps itself.
+func ID(id string) Option {
+	return func(s *settings) { s.info.ID = id }
 }
 
 // TableID, IndexID and ViewID are the ids the steps get, so other steps
@@ -37,13 +54,15 @@ func IndexID(name string) string { return "index:" + name }
 // ViewID is the id of the step ensuring view name.
 func ViewID(name string) string { return "view:" + name }
 
-func info(id, desc string, opts []Option) core.StepInfo {
-	i := core.StepInfo{ID: id, Description: desc}
+func apply(id, desc string, opts []Option) settings {
+	s := settings{info: core.StepInfo{ID: id, Description: desc}, mode: InsertMissing}
 	for _, o := range opts {
-		o(&i)
+		o(&s)
 	}
-	return i
+	return s
 }
+
+func info(id, desc string, opts []Option) core.StepInfo { return apply(id, desc, opts).info }
 
 type tableStep struct {
 	t    core.Table

@@ -4,9 +4,10 @@
 // quota of the configured organization) and depends on the built-in pack
 // by step id, so one registry orders both.
 //
-// It is the "writing a step" example of the README: the schema comes from
-// steps/schema with core specs, the row from a custom core.Step whose
-// Check returns a Plan of bound, dialect-neutral statements.
+// It is the "writing a step" example of the README: the schema and the
+// seed row come from steps/schema with core specs (Table, Index, Rows);
+// a step of its own would implement core.Step, whose Check returns a Plan
+// of bound, dialect-neutral statements.
 package quotas
 
 import (
@@ -68,6 +69,6 @@ func Steps(cfg Config) []core.Step {
 	return []core.Step{
 		schema.Table(Table(), schema.Tags(Tag), schema.After(schema.TableID(orgaccess.OrgTable))),
 		schema.Index(Index(), schema.Tags(Tag), schema.After(schema.TableID(TableName))),
-		&seedQuota{cfg: cfg},
+		seedStep(cfg),
 	}
 }

@@ -24,7 +24,9 @@ const (
 
 // DevConfig is a development organization with the built-in models.
 func DevConfig() orgaccess.Config {
-	return orgaccess.Config{OrgID: orgID, OrgName: "Acme 'Dev'; \"Org\" ✓", APIKey: apiKey}
+	// The host's revision is the database's: these suites are not about
+	// Open WebUI's upgrades (see hostsafetest and the view's hold).
+	return orgaccess.Config{OrgID: orgID, OrgName: "Acme 'Dev'; \"Org\" ✓", APIKey: apiKey, Host: orgaccess.HostTarget{Current: true}}
 }
 
 // Run runs every pack test on databases from h: on the minimal host
@@ -46,6 +48,13 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"HostileNamesStoredExactly", testHostileNames},
 		{"LargePopulationRefreshesStatistics", testLargePopulation},
 		{"DemoStepOnlyOnItsOwnTables", testDemoOwnTables},
+		{"SignupIsPendingNotDrift", testSignupIsPending},
+		{"RenamedOrganizationIsPending", testRenamedOrganizationIsPending},
+		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
+		{"RealFailureStillFails", testRealFailureStillFails},
+		{"PopulationInBatches", testPopulationInBatches},
+		{"ManyModelsUnderParameterLimits", testManyModels},
+		{"CollidingModelIDsConverge", testCollidingModelIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })

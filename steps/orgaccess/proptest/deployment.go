@@ -98,6 +98,8 @@ func drawDeployment(rt *rapid.T, fixture bool) *deployment {
 		APIKey:      "sk-or-v1-" + rapid.StringMatching(`[a-z0-9]{8}`).Draw(rt, "api key"),
 		Models:      models,
 		Environment: env,
+		// No host upgrade is pending in a deployment drawn here.
+		Host: orgaccess.HostTarget{Current: true},
 	}
 	for _, m := range models {
 		if rapid.Bool().Draw(rt, "admin registered "+m) {

@@ -17,11 +17,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/packfile"
 	"github.com/groundworkdb/groundwork/steps/usage"
 )
 
@@ -53,7 +54,7 @@ type app struct {
 	stepIDs, tags, include []string
 	// --limit of history.
 	limit int
-	// --fail-on-pending of apply and verify.
+	// --fail-on-pending of verify.
 	failOnPending bool
 	// -v: the step table even when nothing changed.
 	verbose bool
@@ -172,6 +173,17 @@ func registry(cfg orgaccess.Config, extra ...core.Step) (*core.Registry, error) 
 	return reg, nil
 }
 
+// registry is the CLI's registry with the steps of the --pack files, each
+// checked whole first: a bad pack is an ErrInvalid (exit 2) before
+// anything is written.
+func (a *app) registry() (*core.Registry, error) {
+	packs, err := packfile.LoadAll(a.st.Packs...)
+	if err != nil {
+		return nil, fmt.Errorf("cli: %w", err)
+	}
+	return registry(a.st.Org, packs...)
+}
+
 func (a *app) modeCommand(mode string) *cobra.Command {
 	short := map[string]string{
 		core.ModeApply:  "Make every selected step hold, then verify (writes)",
@@ -190,8 +202,10 @@ func (a *app) modeCommand(mode string) *cobra.Command {
 	fs.StringSliceVar(&a.stepIDs, "step", nil, "run only the step with this id (repeatable)")
 	fs.StringSliceVar(&a.tags, "tag", nil, "run only the steps with this tag (repeatable)")
 	fs.StringSliceVar(&a.include, "include", nil, "also run this opt-in step, by id (repeatable), e.g. "+orgaccess.HostTablesID)
-	if mode != core.ModePlan {
-		fs.BoolVar(&a.failOnPending, "fail-on-pending", false, fmt.Sprintf("exit %d when the run ends pending (work the next apply will do) instead of 0", ExitPending))
+	// Only verify ends pending (rows the next apply adds); apply adds
+	// them, and what arrives while it runs is the next run's.
+	if mode == core.ModeVerify {
+		fs.BoolVar(&a.failOnPending, "fail-on-pending", false, fmt.Sprintf("exit %d when verify ends pending (rows the next apply adds) instead of 0", ExitPending))
 	}
 	return cmd
 }
@@ -211,7 +225,7 @@ func (a *app) commandContext(ctx context.Context) (context.Context, context.Canc
 func (a *app) runMode(ctx context.Context, mode string) error {
 	ctx, cancel := a.commandContext(ctx)
 	defer cancel()
-	reg, err := registry(a.st.Org)
+	reg, err := a.registry()
 	if err != nil {
 		return a.fail(mode, err)
 	}
@@ -247,6 +261,11 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		lockMode, why := pg.LockMode()
 		a.log.Info("lock mode", "mode", lockMode, "why", why)
 	}
+	if mode == core.ModeApply && a.st.AfterHost {
+		if err := orgaccess.WaitForHost(ctx, db.driver, a.st.Org.Host, a.st.AfterHostTimeout, 0, a.log); err != nil {
+			return a.fail(mode, err)
+		}
+	}
 	runner := core.NewRunner(db.driver, reg, a.runnerOptions(sel)...)
 	stop := a.progress(mode)
 	var rep *core.Report
@@ -268,7 +287,7 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 // postgresOptions are the driver options of the lock settings.
 func (a *app) postgresOptions() []postgres.Option {
 	mode, _ := postgres.ParseLockMode(a.st.LockMode) // validated with the settings
-	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL)}
+	return []postgres.Option{postgres.WithLockMode(mode), postgres.WithLeaseTTL(a.st.LeaseTTL), postgres.WithStepTimeout(a.st.StepTimeout)}
 }
 
 func (a *app) runnerOptions(sel core.Selection) []core.Option {
@@ -338,7 +357,7 @@ func (a *app) stepsCommand() *cobra.Command {
 		Short: "List the steps in run order: ids, descriptions, dependencies, tags",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			reg, err := registry(a.st.Org)
+			reg, err := a.registry()
 			if err != nil {
 				return &exitError{code: ExitInvalid, err: err}
 			}

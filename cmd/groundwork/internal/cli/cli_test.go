@@ -13,10 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/internal/testbin"
 )
 
@@ -645,7 +645,11 @@ func TestExitCode(t *testing.T) {
 		{&core.Report{Mode: core.ModePlan, Status: core.RunPending}, nil, false, ExitDrift},
 		{&core.Report{Mode: core.ModeVerify, Status: core.RunPending}, nil, false, ExitOK},
 		{&core.Report{Mode: core.ModeVerify, Status: core.RunPending}, nil, true, ExitPending},
-		{&core.Report{Mode: core.ModeApply, Status: core.RunPending}, nil, true, ExitPending},
+		// Not ready is the step's typed mark, never its reason's text: a
+		// reason that reads like it (a pack's own words) is not.
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, NotReady: true, Reason: "waiting"}}}, nil, false, ExitRetryable},
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, Reason: "host table user does not exist yet (Open WebUI creates it)"}}}, nil, false, ExitOK},
+		{&core.Report{Mode: core.ModeApply, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, NotReady: true}}}, nil, false, ExitOK},
 		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged}, nil, true, ExitOK},
 		{&core.Report{Status: core.RunDrift}, nil, false, ExitDrift},
 		{&core.Report{Status: core.RunFailed}, stepErr, false, ExitFailed},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -44,7 +45,9 @@ type setting struct {
 // then the config file, then the default.
 var settingsSpec = []setting{
 	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, kind: kindString,
-		usage: "database URL, required by apply, plan, verify and history: postgres://, postgresql://, postgresql+psycopg2://, postgresql+asyncpg://, mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; the password is shown as ***"},
+		usage: "database URL, required by apply, plan, verify and history: postgres://, postgresql://, postgresql+psycopg2://, postgresql+psycopg://, postgresql+asyncpg:// (sslmode= or ssl=), mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; sqlite+sqlcipher:// is refused; percent-encode '@', '/', '?' and '#' in the password; the password is shown as ***"},
+	{name: "db-schema", envs: []string{"GROUNDWORK_DB_SCHEMA", "DATABASE_SCHEMA"}, kind: kindString,
+		usage: "PostgreSQL: the schema of the host's tables (Open WebUI's DATABASE_SCHEMA); groundwork's tables, history and lock go there too; empty means the URL's or the server's search_path (public); ignored on SQLite and MySQL/MariaDB"},
 	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "keep retrying to connect (with backoff) for this long when the database is not up yet; 0 tries once"},
 	{name: "lock-timeout", envs: []string{"GROUNDWORK_LOCK_TIMEOUT"}, def: "60s", kind: kindDuration,
@@ -75,8 +78,18 @@ var settingsSpec = []setting{
 		usage: "development or production; empty decides by the name heuristic (\"dev\" in the organization id or name)"},
 	{name: "no-name-heuristic", envs: []string{"GROUNDWORK_NO_NAME_HEURISTIC"}, def: "false", kind: kindBool,
 		usage: "never infer a development organization from its id or name"},
+	{name: "pack", envs: []string{"GROUNDWORK_PACKS"}, kind: kindList,
+		usage: "a step pack file (YAML, see docs/packs.md) to run beside the built-in packs; repeatable (comma-separated in the environment, a YAML list in the file); a bad pack is exit 2 before anything is written"},
 	{name: "host-wait", envs: []string{"GROUNDWORK_HOST_WAIT"}, def: "0s", kind: kindDuration,
 		usage: "how long the organization steps wait for Open WebUI to create its tables (user, model, config) before skipping"},
+	{name: "host-revision", envs: []string{orgaccess.EnvHostRevision}, kind: kindString,
+		usage: "the alembic revision the Open WebUI about to start migrates the database to (comma-separated for several heads), or \"current\" (the database's revision is the host's); while the database is not at it the view is held back; unset: read from host-migrations"},
+	{name: "host-migrations", envs: []string{orgaccess.EnvHostMigrations}, kind: kindString,
+		usage: "directory of Open WebUI's alembic migrations (migrations/versions); its head is the host's revision; unset: " + orgaccess.OpenWebUIMigrations + " when it exists (groundwork inside the Open WebUI image), else the revision is unknown and the view is held back"},
+	{name: "after-host", envs: []string{"GROUNDWORK_AFTER_HOST"}, def: "false", kind: kindBool,
+		usage: "apply only: first wait (without the lock) until Open WebUI has migrated the database to the host revision, then apply, which creates what the start before the host held back"},
+	{name: "after-host-timeout", envs: []string{"GROUNDWORK_AFTER_HOST_TIMEOUT"}, def: "30m", kind: kindDuration,
+		usage: "how long after-host waits for Open WebUI's migrations before failing"},
 	{name: "otel", envs: []string{"GROUNDWORK_OTEL"}, def: "false", kind: kindBool,
 		usage: "export each run's traces and metrics over OTLP, configured by the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or grpc, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED); a span per statement with --log-level debug; see README, Observability"},
 }
@@ -88,6 +101,7 @@ const configEnv = "GROUNDWORK_CONFIG"
 type settings struct {
 	DB          string
 	dbFrom      string
+	DBSchema    string
 	Wait        time.Duration
 	LockTimeout time.Duration
 	Timeout     time.Duration
@@ -98,7 +112,11 @@ type settings struct {
 	LogLevel    string
 	LogFormat   string
 	Org         orgaccess.Config
-	OTel        bool
+	Packs       []string
+	// AfterHost and AfterHostTimeout: the after-host phase of apply.
+	AfterHost        bool
+	AfterHostTimeout time.Duration
+	OTel             bool
 }
 
 // registerFlags adds a flag for every setting, plus --config.
@@ -112,6 +130,8 @@ func registerFlags(fs *pflag.FlagSet) {
 		switch {
 		case s.kind == kindBool:
 			fs.Bool(s.name, false, usage)
+		case s.name == "pack":
+			fs.StringArray(s.name, nil, usage)
 		case s.name == "output":
 			fs.StringP(s.name, "o", "", usage+defaultNote(s))
 		default:
@@ -156,6 +176,9 @@ func resolve(fs *pflag.FlagSet, getenv func(string) string) (*settings, error) {
 		found := false
 		if f := fs.Lookup(s.name); f != nil && f.Changed {
 			v, found = rawValue{text: f.Value.String(), from: "--" + s.name}, true
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				v.text, v.list = "", sv.GetSlice()
+			}
 		}
 		for _, e := range s.envs {
 			if found {
@@ -201,6 +224,7 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		return d
 	}
 	st.DB, st.dbFrom = strings.TrimSpace(raw["db"].text), raw["db"].from
+	st.DBSchema = strings.TrimSpace(raw["db-schema"].text)
 	st.Wait, st.LockTimeout, st.Timeout = dur("wait"), dur("lock-timeout"), dur("timeout")
 	st.StepTimeout, st.LockMode, st.LeaseTTL = dur("step-timeout"), str("lock-mode"), dur("lease-ttl")
 	if d, err := time.ParseDuration(strings.TrimSpace(raw["lease-ttl"].text)); err == nil && d < time.Second {
@@ -219,6 +243,22 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 	} else {
 		st.Org.NoNameHeuristic = b
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["after-host"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["after-host"].from, raw["after-host"].text))
+	} else {
+		st.AfterHost = b
+	}
+	st.AfterHostTimeout = dur("after-host-timeout")
+	host, err := orgaccess.ResolveTarget(raw["host-revision"].text, raw["host-revision"].from,
+		raw["host-migrations"].text, raw["host-migrations"].from, orgaccess.OpenWebUIMigrations)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("cli: %w", err))
+	}
+	st.Org.Host = host
+	if err == nil && st.AfterHost && host.Unknown() {
+		errs = append(errs, invalidf("%s: waiting for the host needs the revision it migrates to: set --host-revision (%s) or --host-migrations (%s); %s does not exist here",
+			raw["after-host"].from, orgaccess.EnvHostRevision, orgaccess.EnvHostMigrations, orgaccess.OpenWebUIMigrations))
+	}
 	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
 	} else {
@@ -236,6 +276,15 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 			errs = append(errs, fmt.Errorf("cli: %s: %w", m.from, err))
 		}
 		st.Org.Models = models
+	}
+	if pk := raw["pack"]; pk.list != nil {
+		st.Packs = pk.list
+	} else {
+		for _, f := range strings.Split(pk.text, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				st.Packs = append(st.Packs, f)
+			}
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -285,7 +334,12 @@ type fileConfig struct {
 	Models          yaml.Node `yaml:"models"`
 	Environment     yaml.Node `yaml:"environment"`
 	NoNameHeuristic yaml.Node `yaml:"no-name-heuristic"`
+	Pack            yaml.Node `yaml:"pack"`
 	HostWait        yaml.Node `yaml:"host-wait"`
+	HostRevision    yaml.Node `yaml:"host-revision"`
+	HostMigrations  yaml.Node `yaml:"host-migrations"`
+	AfterHost       yaml.Node `yaml:"after-host"`
+	AfterHostTO     yaml.Node `yaml:"after-host-timeout"`
 	OTel            yaml.Node `yaml:"otel"`
 }
 
@@ -320,15 +374,21 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 			continue
 		case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
 			continue
+		case n.Kind == yaml.ScalarNode && key == "pack":
+			out[key] = rawValue{list: []string{packPath(path, n.Value)}, from: from}
 		case n.Kind == yaml.ScalarNode:
 			out[key] = rawValue{text: n.Value, from: from}
-		case n.Kind == yaml.SequenceNode && key == "models":
+		case n.Kind == yaml.SequenceNode && (key == "models" || key == "pack"):
 			list := []string{}
 			for _, item := range n.Content {
 				if item.Kind != yaml.ScalarNode {
-					return nil, invalidf("%s: every model must be a string", from)
+					return nil, invalidf("%s: every item must be a string", from)
 				}
-				list = append(list, strings.TrimSpace(item.Value))
+				v := strings.TrimSpace(item.Value)
+				if key == "pack" {
+					v = packPath(path, v)
+				}
+				list = append(list, v)
 			}
 			out[key] = rawValue{list: list, from: from}
 		default:
@@ -336,6 +396,16 @@ func readConfigFile(path string) (map[string]rawValue, error) {
 		}
 	}
 	return out, nil
+}
+
+// packPath resolves a pack file named in the config file relative to the
+// config file's directory, so the two can move together.
+func packPath(configPath, pack string) string {
+	pack = strings.TrimSpace(pack)
+	if pack == "" || filepath.IsAbs(pack) {
+		return pack
+	}
+	return filepath.Join(filepath.Dir(configPath), pack)
 }
 
 // yamlMessage rewords yaml.v3's "field x not found in type cli.fileConfig"

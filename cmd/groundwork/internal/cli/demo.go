@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 

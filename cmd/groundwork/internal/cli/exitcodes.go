@@ -9,8 +9,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 )
 
 // Exit codes: what an orchestrator (an init container, a Job, a script)
@@ -30,7 +30,9 @@ const (
 	// ExitDrift: verify or apply found drift that needs a person
 	// (groundwork will not heal it without loss); plan: changes pending.
 	ExitDrift = 3
-	// ExitPending: with --fail-on-pending, apply or verify ended pending.
+	// ExitPending: with --fail-on-pending, verify ended pending (only
+	// rows the next apply adds, core.Change.Convergence). apply never ends
+	// pending: it adds them.
 	ExitPending = 4
 	// ExitRetryable: not ready yet, try again later: the database did not
 	// answer (after --wait), another runner held the lock longer than
@@ -51,7 +53,7 @@ var exitCodes = []struct {
 	{ExitFailed, "a step or the run failed"},
 	{ExitInvalid, "invalid or missing input (flag, config file, URL, environment); nothing written"},
 	{ExitDrift, "drift that needs a person (verify, apply); plan: changes pending"},
-	{ExitPending, "pending, with --fail-on-pending (apply, verify)"},
+	{ExitPending, "verify --fail-on-pending: pending, i.e. only rows the next apply adds"},
 	{ExitRetryable, "not ready yet, retry: database unreachable, lock wait timed out, verify: host tables missing"},
 	{ExitSIGINT, "stopped by SIGINT"},
 	{ExitSIGTERM, "stopped by SIGTERM"},
@@ -145,17 +147,14 @@ func exitCodeOf(rep *core.Report, err error, failOnPending bool) int {
 	return ExitOK
 }
 
-// hostSkipped is how the organization steps say they skipped because Open
-// WebUI has not created its tables yet (steps/orgaccess).
-const hostSkipped = "does not exist yet (Open WebUI creates it)"
-
 // hostMissing returns the skip reason of the first step that skipped
-// because a host table is missing, or "". verify then exits
-// ExitRetryable: the application is not there yet, so neither is
-// readiness, and a later probe will tell.
+// because something it needs is not there yet (core.StepReport.NotReady:
+// Open WebUI's tables), or "". verify then exits ExitRetryable: the
+// application is not there yet, so neither is readiness, and a later
+// probe will tell.
 func hostMissing(rep *core.Report) string {
 	for _, st := range rep.Steps {
-		if st.Status == core.StatusSkipped && strings.Contains(st.Reason, hostSkipped) {
+		if st.Status == core.StatusSkipped && st.NotReady {
 			return st.ID + ": " + st.Reason
 		}
 	}

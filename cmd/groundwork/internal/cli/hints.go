@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
 // insufficientPrivilege is PostgreSQL's SQLSTATE for "permission denied".
@@ -20,10 +21,12 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, core.ErrStepTimeout):
 		return "a step ran longer than --step-timeout (GROUNDWORK_STEP_TIMEOUT): raise it, or look for what blocks the step (a lock held by the application, say)"
+	case errors.Is(err, sqlite.ErrBusy):
+		return "another process (the host application, say) held the SQLite database's write lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it, or look for what keeps a write transaction open; the run is recorded only if the lock is free again within " + core.RecordTimeout.String()
 	case errors.Is(err, core.ErrLockTimeout):
 		return "another runner held the lock longer than --lock-timeout (GROUNDWORK_LOCK_TIMEOUT): raise it if that runner is busy, or stop it if it is stuck"
 	case errors.Is(err, core.ErrLockLost):
-		return "the lease expired while this run held it (a pause longer than --lease-ttl?); the step was rolled back; run apply again"
+		return "the run's lock was lost (its connection ended: idle_session_timeout, a proxy, pg_terminate_backend or KILL; or the lease expired: a pause longer than --lease-ttl?); the step was stopped before it wrote or rolled back; run apply again"
 	// A refused connection arrives as text: the driver does not wrap
 	// connection errors, which carry the whole configuration.
 	case errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege,

@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 )
 
 // Backoff of --wait: the first retry after firstRetry, doubling up to maxRetry.
@@ -44,11 +44,14 @@ func (a *app) open(ctx context.Context, u dburl.URL, readOnly bool) (*database, 
 			removeIfEmpty(ephemeral)
 		}
 	}
+	if a.st.DBSchema != "" && u.Dialect != dburl.Postgres {
+		a.log.Warn("DATABASE_SCHEMA is for PostgreSQL; ignored", "dialect", u.Dialect)
+	}
 	wait := a.st.Wait
 	deadline := time.Now().Add(wait)
 	delay := firstRetry
 	for attempt := 1; ; attempt++ {
-		d, closeFn, err := openOnce(ctx, u, a.postgresOptions()...)
+		d, closeFn, err := openOnce(ctx, u, a.st.LockTimeout, append(a.postgresOptions(), postgres.WithSchema(a.st.DBSchema))...)
 		if err == nil {
 			return &database{driver: d, close: func() { closeFn(); cleanup() }}, nil
 		}
@@ -76,7 +79,9 @@ func (a *app) open(ctx context.Context, u dburl.URL, readOnly bool) (*database, 
 	}
 }
 
-func openOnce(ctx context.Context, u dburl.URL, pgOpts ...postgres.Option) (core.Driver, func(), error) {
+// openOnce opens u once. lockWait is --lock-timeout: SQLite's busy wait
+// for the host's write lock follows it.
+func openOnce(ctx context.Context, u dburl.URL, lockWait time.Duration, pgOpts ...postgres.Option) (core.Driver, func(), error) {
 	switch u.Dialect {
 	case dburl.SQLite:
 		if dir := filepath.Dir(u.Path); dir != "." {
@@ -88,7 +93,7 @@ func openOnce(ctx context.Context, u dburl.URL, pgOpts ...postgres.Option) (core
 				return nil, nil, fmt.Errorf("directory %s does not exist%s", dir, hint)
 			}
 		}
-		d, err := sqlite.Open(u.Path)
+		d, err := sqlite.Open(u.Path, sqlite.WithBusyTimeout(lockWait))
 		if err != nil {
 			return nil, nil, err
 		}

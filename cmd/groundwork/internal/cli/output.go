@@ -52,7 +52,7 @@ func (a *app) printReport(rep *core.Report) {
 // quiet reports whether a report is worth one line only: nothing
 // changed, nothing drifted, failed or pending (a converged no-op on every
 // pod start, like goose's "no migrations to run"); notes and skip
-// reasons wait for -v.
+// reasons wait for -v, but for a skip marked Notice (a held view).
 func quiet(rep *core.Report) bool {
 	if rep.Changed || rep.Error != "" || (rep.Status != core.RunConverged && !(rep.Status == core.RunPending && rep.Mode != core.ModePlan)) {
 		return false
@@ -83,6 +83,12 @@ func (a *app) printReportText(rep *core.Report) {
 			line += " (-v says why steps skipped)"
 		}
 		fmt.Fprintln(a.stdout, line)
+		// A held view is worth its line: what the operator waits for.
+		for _, st := range rep.Steps {
+			if st.Notice && st.Reason != "" {
+				fmt.Fprintf(a.stdout, "  %s: %s\n", st.ID, st.Reason)
+			}
+		}
 		return
 	}
 	if len(rep.Steps) > 0 {

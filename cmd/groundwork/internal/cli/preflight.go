@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/groundworkdb/groundwork/cmd/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/dburl"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 

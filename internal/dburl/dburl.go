@@ -5,11 +5,18 @@
 // Accepted forms:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (also postgresql://)
-//	postgresql+psycopg2://…, postgresql+asyncpg://…, postgres+…://…  (SQLAlchemy)
+//	postgresql+psycopg2://…, postgresql+psycopg://…, postgresql+asyncpg://…  (SQLAlchemy)
+//	…?ssl=require (asyncpg's spelling, read as sslmode=require; ssl=true too)
 //	mysql://user:pass@host:3306/db                       (also mariadb://, mysql+pymysql://…)
 //	sqlite://groundwork.db                               (relative path)
 //	sqlite:///relative.db                                (SQLAlchemy: relative)
 //	sqlite:////abs/path.db                               (SQLAlchemy: absolute)
+//
+// Refused: sqlite+sqlcipher:// (an encrypted database, which the pure-Go
+// SQLite driver cannot open: writing to that path would leave an
+// unencrypted file, API key included, where the host expects its
+// encrypted one), and a user name or password with an unencoded '@',
+// '/', '?' or '#' (where the host begins is then a guess).
 //
 // No error returned by Parse quotes the input: a URL whose password holds
 // an unescaped '@', '/', '?' or '#' would otherwise print it.
@@ -46,6 +53,9 @@ const (
 	msgSQLiteMemory  = "sqlite URL: in-memory databases are not supported (each connection would see its own): give a file path"
 	msgFragment      = "%s URL: '#' is not allowed; percent-encode it as %%23 if it is part of the password"
 	msgAtAfterHost   = "%s URL: '@' after the host; percent-encode '@' (%%40), '/' (%%2F), '?' (%%3F) and '#' (%%23) in the user name and password"
+	msgManyAt        = "%s URL: more than one '@' before the host, so where the password ends is ambiguous: percent-encode '@' in the user name and password as %%40 (and '/' %%2F, '?' %%3F, '#' %%23, ':' in the user name %%3A)"
+	msgSQLCipher     = "sqlite+sqlcipher URL: encrypted SQLite (SQLCipher, DATABASE_PASSWORD) is not supported: the pure-Go SQLite driver cannot open it, and would write an unencrypted file (API key included) where Open WebUI expects its encrypted database; nothing was written. Use PostgreSQL, or run without groundwork on this database"
+	msgBadSSL        = "postgres URL: ssl= must be true, false or an sslmode (disable, allow, prefer, require, verify-ca, verify-full)"
 	msgBadPort       = "%s URL: the port is not a number between 1 and 65535"
 	msgBadUserinfo   = "%s URL: the user name or password has characters that must be percent-encoded"
 	msgBadEscape     = "%s URL: malformed percent-escape (a '%%' must be followed by two hex digits)"
@@ -118,6 +128,9 @@ func Parse(s string) (URL, error) {
 	case "mysql", "mariadb":
 		return parseNetwork(MySQL, rest)
 	case "sqlite", "sqlite3":
+		if _, drv, _ := strings.Cut(scheme, "+"); drv == "sqlcipher" || drv == "pysqlcipher" {
+			return URL{}, invalid(msgSQLCipher)
+		}
 		return parseSQLite(rest)
 	}
 	return URL{}, invalid(msgUnsupported, scheme)
@@ -159,8 +172,17 @@ func parseNetwork(dialect, rest string) (URL, error) {
 	if strings.Contains(rest, "#") {
 		return URL{}, invalid(msgFragment, dialect)
 	}
-	if end := strings.IndexAny(rest, "/?"); end >= 0 && strings.Contains(rest[end:], "@") {
-		return URL{}, invalid(msgAtAfterHost, dialect)
+	authority := rest
+	if end := strings.IndexAny(rest, "/?"); end >= 0 {
+		if strings.Contains(rest[end:], "@") {
+			return URL{}, invalid(msgAtAfterHost, dialect)
+		}
+		authority = rest[:end]
+	}
+	if strings.Count(authority, "@") > 1 {
+		// "app:Tr0ub4dor@prod-Zebra99@host": a driver splitting at the
+		// first '@' would print the rest of the password as the host.
+		return URL{}, invalid(msgManyAt, dialect)
 	}
 	u, err := url.Parse(dialect + "://" + rest)
 	if err != nil {
@@ -207,7 +229,14 @@ func parseNetwork(dialect, rest string) (URL, error) {
 	}
 	switch dialect {
 	case Postgres:
+		q, err := postgresQuery(u.RawQuery)
+		if err != nil {
+			return URL{}, err
+		}
 		out.DSN = "postgres://" + rest
+		if q != u.RawQuery {
+			out.DSN = "postgres://" + strings.TrimSuffix(rest, "?"+u.RawQuery) + "?" + q
+		}
 	case MySQL:
 		dsn, err := mysqlDSN(u)
 		if err != nil {
@@ -307,4 +336,49 @@ func mysqlDSN(u *url.URL) (string, error) {
 		b.WriteString("?" + strings.ReplaceAll(u.RawQuery, "/", "%2F"))
 	}
 	return b.String(), nil
+}
+
+// postgresQuery rewrites asyncpg's ssl= (which SQLAlchemy URLs of Open
+// WebUI may carry) as the sslmode= pgx reads: pgx would send an unknown
+// parameter to the server, which refuses it. An sslmode given beside it
+// wins.
+func postgresQuery(raw string) (string, error) {
+	if raw == "" {
+		return raw, nil
+	}
+	parts := strings.Split(raw, "&")
+	hasMode := false
+	for _, p := range parts {
+		if k, _, _ := strings.Cut(p, "="); strings.EqualFold(k, "sslmode") {
+			hasMode = true
+		}
+	}
+	out := parts[:0]
+	changed := false
+	for _, p := range parts {
+		k, v, _ := strings.Cut(p, "=")
+		if k != "ssl" {
+			out = append(out, p)
+			continue
+		}
+		changed = true
+		if hasMode {
+			continue
+		}
+		val, _ := url.QueryUnescape(v)
+		switch mode := strings.ToLower(val); mode {
+		case "true", "1", "on", "yes":
+			out = append(out, "sslmode=require")
+		case "false", "0", "off", "no":
+			out = append(out, "sslmode=disable")
+		case "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+			out = append(out, "sslmode="+mode)
+		default:
+			return "", invalid(msgBadSSL)
+		}
+	}
+	if !changed {
+		return raw, nil
+	}
+	return strings.Join(out, "&"), nil
 }

@@ -41,7 +41,13 @@ func TestParse(t *testing.T) {
 			"postgres://u@db/app?password=hunter2&sslmode=require", "postgres://u@db/app?password=***&sslmode=require"},
 		{"postgres://u:pw@[::1]:5432/app", Postgres, "postgres://u:pw@[::1]:5432/app", "postgres://u:***@[::1]:5432/app"},
 		{"  postgres://u:pw@db/app  ", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
-		{"postgres://u:secr@tpw@db/x", Postgres, "postgres://u:secr@tpw@db/x", "postgres://u:***@db/x"},
+		// Every DATABASE_URL form of Open WebUI (FACTS.md).
+		{"postgresql+psycopg://u:pw@db/app", Postgres, "postgres://u:pw@db/app", "postgres://u:***@db/app"},
+		{"postgres://u:pw@db/app?ssl=require", Postgres, "postgres://u:pw@db/app?sslmode=require", "postgres://u:***@db/app?ssl=require"},
+		{"postgres://u:pw@db/app?ssl=true&application_name=x", Postgres, "postgres://u:pw@db/app?sslmode=require&application_name=x", "postgres://u:***@db/app?ssl=true&application_name=x"},
+		{"postgres://u:pw@db/app?ssl=false", Postgres, "postgres://u:pw@db/app?sslmode=disable", "postgres://u:***@db/app?ssl=false"},
+		{"postgres://u:pw@db/app?sslmode=verify-full&ssl=true", Postgres, "postgres://u:pw@db/app?sslmode=verify-full", "postgres://u:***@db/app?sslmode=verify-full&ssl=true"},
+		{"postgres://app:Tr0ub4dor%40prod-Zebra99@host/db", Postgres, "postgres://app:Tr0ub4dor%40prod-Zebra99@host/db", "postgres://app:***@host/db"},
 		{"mysql://u:pw@db:3307/app?parseTime=true", MySQL, "u:pw@tcp(db:3307)/app?parseTime=true", "mysql://u:***@db:3307/app?parseTime=true"},
 		{"mysql+pymysql://u:pw@db/app", MySQL, "u:pw@tcp(db:3306)/app", "mysql://u:***@db/app"},
 		{"mariadb://u@db/app", MySQL, "u@tcp(db:3306)/app", "mysql://u@db/app"},
@@ -92,6 +98,13 @@ func TestParseErrors(t *testing.T) {
 		{"postgres://u:12/secretpw@db/x", "'@' after the host"},
 		{"postgres://u:12?secretpw@db/x", "'@' after the host"},
 		{"postgres://u:secret#pw@db/x", "'#' is not allowed"},
+		{"postgres://u:secr@tpw@db/x", "more than one '@'"},
+		{"postgresql://app:Tr0ub4dor@prod-Zebra99@host/db", "percent-encode '@' in the user name and password as %40"},
+		{"mysql://app:Tr0ub4dor@prod-Zebra99@host/db", "more than one '@'"},
+		{"postgres://u@secretpw:pw@db/x", "more than one '@'"},
+		{"postgres://u:pw@db/x?ssl=maybe", "ssl= must be"},
+		{"sqlite+sqlcipher:///secretdb.db", "SQLCipher"},
+		{"sqlite+sqlcipher:////data/webui.db", "nothing was written"},
 		{"postgres://u:secret%zzpw@db/x", "percent-escape"},
 		{"postgres://u:pw@db/x?a=%zz", "malformed query"},
 		{"postgres://u:pw\n@db/x", "control characters"},
@@ -112,7 +125,7 @@ func TestParseErrors(t *testing.T) {
 			if !strings.HasPrefix(msg, "dburl: ") || !strings.Contains(msg, tt.want) {
 				t.Fatalf("error %q: want prefix dburl: and %q", msg, tt.want)
 			}
-			if strings.Contains(msg, "secret") || strings.Contains(msg, "pw") {
+			if strings.Contains(msg, "secret") || strings.Contains(msg, "pw") || strings.Contains(msg, "Zebra") || strings.Contains(msg, "Tr0ub") {
 				t.Fatalf("error %q shows the password", msg)
 			}
 		})

@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
+)
+
+// TestMembersAfterInterruptedRun measures the dev population of
+// GROUNDWORK_BENCH_MEMBERS users (say 200000) twice: a clean first run,
+// and a run after an interrupted one, when organization_members exists,
+// is empty and has been ANALYZEd (the statistics that made the old NOT
+// EXISTS shape a nested-loop anti join rescanning its own inserts:
+// quadratic). It logs both; it asserts no timing. Skipped without the
+// variable:
+//
+//	GROUNDWORK_BENCH_MEMBERS=200000 go test -run TestMembersAfterInterruptedRun -v ./drivers/postgres/
+func TestMembersAfterInterruptedRun(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("GROUNDWORK_BENCH_MEMBERS"))
+	if n <= 0 {
+		t.Skip("set GROUNDWORK_BENCH_MEMBERS to a number of users to measure")
+	}
+	ctx := context.Background()
+	run := func(t *testing.T, interrupted bool) (step, total time.Duration, batches int) {
+		d := openTest(t)
+		reg, err := core.NewRegistry(orgaccess.HostTables())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := core.NewRunner(d, reg, core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, d, `INSERT INTO "user" (id, name, email, role, created_at) SELECT 'u-' || md5(g::text), 'U', 'u' || g || '@example.com', 'user', 1 FROM generate_series(1, `+strconv.Itoa(n)+`) g`)
+		mustExec(t, d, `ANALYZE "user"`)
+		cfg := packtest.DevConfig()
+		if interrupted {
+			// The first run got as far as the members table; autovacuum
+			// (or vacuumdb -z) then analyzed it empty.
+			prod := cfg
+			prod.Environment = "production"
+			if _, err := core.NewRunner(d, mustRegistry(t, prod)).Apply(ctx); err != nil {
+				t.Fatal(err)
+			}
+			mustExec(t, d, `ANALYZE "organization_members"`)
+		}
+		t0 := time.Now()
+		rep, err := core.NewRunner(d, mustRegistry(t, cfg)).Apply(ctx)
+		total = time.Since(t0)
+		if err != nil || rep.Status != core.RunConverged {
+			t.Fatalf("apply: %v", err)
+		}
+		sr := rep.Step(orgaccess.MembersStepID)
+		if sr == nil || sr.RowsAffected < int64(n) {
+			t.Fatalf("members step: %+v", sr)
+		}
+		return time.Duration(sr.DurationMS * float64(time.Millisecond)), total, sr.Batches
+	}
+	cs, ct, cb := run(t, false)
+	is, it, ib := run(t, true)
+	t.Logf("%d users: clean first run: members step %s (%d batches), apply %s", n, cs.Round(time.Millisecond), cb, ct.Round(time.Millisecond))
+	t.Logf("%d users: after an interrupted run (members empty, analyzed): members step %s (%d batches), apply %s; ratio %.2f",
+		n, is.Round(time.Millisecond), ib, it.Round(time.Millisecond), float64(is)/float64(cs))
+}
+
+func mustRegistry(t *testing.T, cfg orgaccess.Config) *core.Registry {
+	t.Helper()
+	reg, err := core.NewRegistry(orgaccess.Steps(cfg)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
