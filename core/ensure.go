@@ -14,7 +14,7 @@ import (
 func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 	p := &Plan{}
 	if _, isView := cat.Views[t.Name]; isView {
-		p.AddDrift("table "+t.Name, "a view has this name; it is not replaced")
+		p.AddDrift("table:"+t.Name, "a view has this name; it is not replaced")
 		return p
 	}
 	have, ok := cat.Tables[t.Name]
@@ -22,7 +22,7 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 		p.addSchema("create table "+t.Name, tableCreated(t), d.CreateTable(t)...)
 		return p
 	}
-	obj := "table " + t.Name
+	obj := "table:" + t.Name
 	for _, c := range t.Columns {
 		hc := have.Column(c.Name)
 		switch {
@@ -112,7 +112,7 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 		p.addSchema(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")),
 			indexCreated(ix), d.CreateIndex(ix))
 	case have.Constraint:
-		p.AddDrift("index "+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
+		p.AddDrift("index:"+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
 	case !strings.EqualFold(have.Table, ix.Table) || !sameList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
 		p.addSchema(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
 			have.Table, strings.Join(have.Columns, ", "), have.Unique,
@@ -126,7 +126,7 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 func PlanView(d DDL, cat *Catalog, v View) *Plan {
 	p := &Plan{}
 	if _, isTable := cat.Tables[v.Name]; isTable {
-		p.AddDrift("view "+v.Name, "a table has this name; it is not replaced")
+		p.AddDrift("view:"+v.Name, "a table has this name; it is not replaced")
 		return p
 	}
 	have, ok := cat.Views[v.Name]

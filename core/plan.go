@@ -15,6 +15,14 @@ type Plan struct {
 	// Skip, when set, is why the step does nothing this run (for example
 	// a host table that does not exist yet).
 	Skip string
+	// NotReady marks a Skip as waiting for something that is not there
+	// yet (the host application's tables): a later run may do the step.
+	// Callers decide on it (verify is then not ready), never on Skip's
+	// text.
+	NotReady bool
+	// Notice marks a Skip worth a line even on a quiet run: a state an
+	// operator acts on (the view held back while the host migrates).
+	Notice bool
 	// Notes are harmless differences worth telling (an extra column).
 	Notes []string
 }
@@ -115,6 +123,8 @@ type Statement struct {
 
 // Drift is a difference between what a step wants and what exists.
 type Drift struct {
+	// Object is kind:name (table:x, index:y, view:z), the shape of the
+	// schema steps' ids, or the id of the step that drifted.
 	Object string `json:"object"`
 	Detail string `json:"detail"`
 }

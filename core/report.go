@@ -27,8 +27,14 @@ const (
 	ModeVerify = "verify"
 )
 
+// ReportFormatVersion is the version of the report's JSON shape
+// (docs/report.md). It changes only when a field is renamed or removed,
+// or a field's meaning changes; a new field keeps it.
+const ReportFormatVersion = 1
+
 // Report is the result of one run. It marshals to JSON with stable
-// lower-case field names and never holds a secret.
+// lower-case field names and never holds a secret. Every field is
+// documented in docs/report.md (a test keeps the two in step).
 type Report struct {
 	Mode       string       `json:"mode"`
 	Dialect    string       `json:"dialect"`
@@ -41,6 +47,12 @@ type Report struct {
 	Statements int          `json:"statements"`
 	Steps      []StepReport `json:"steps"`
 	Error      string       `json:"error,omitempty"`
+
+	// FormatVersion is ReportFormatVersion, set when the run finishes.
+	FormatVersion int `json:"format_version"`
+	// Warnings are what the caller should know though nothing failed:
+	// settings left unset that made steps skip, say.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // StepReport is what happened to one step.
@@ -52,6 +64,11 @@ type StepReport struct {
 	Drift   []Drift  `json:"drift,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
 	Reason  string   `json:"reason,omitempty"`
+	// NotReady: the step skipped because something it needs is not there
+	// yet (Plan.NotReady), not because it was not configured.
+	NotReady bool `json:"not_ready,omitempty"`
+	// Notice: the skip is worth telling even on a quiet run (Plan.Notice).
+	Notice bool `json:"notice,omitempty"`
 	// Pending is how many rows the next apply adds, when a verify found
 	// the step pending and the step counted them.
 	Pending int64 `json:"pending,omitempty"`
@@ -86,6 +103,7 @@ func (r *Report) Drift() []Drift {
 }
 
 func (r *Report) finish(start time.Time) {
+	r.FormatVersion = ReportFormatVersion
 	r.DurationMS = ms(time.Since(start))
 	r.Status = RunConverged
 	for _, s := range r.Steps {

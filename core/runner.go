@@ -240,7 +240,7 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	}
 	sr.Notes, sr.Drift = plan.Notes, plan.Drift
 	if plan.Skip != "" {
-		sr.Status, sr.Reason = StatusSkipped, plan.Skip
+		sr.Status, sr.Reason, sr.NotReady, sr.Notice = StatusSkipped, plan.Skip, plan.NotReady, plan.Notice
 		log.Info("step skipped", "reason", plan.Skip)
 		return sr, false, nil
 	}

@@ -17,7 +17,7 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go handleSignals(sigs, cancel)
+	go handleSignals(sigs, cancel, func(msg string) { cli.Notice(os.Stderr, os.Args[1:], os.Getenv, msg) })
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	signal.Stop(sigs)
 	cancel(nil)
@@ -30,13 +30,16 @@ func main() {
 // interrupted and the lock released. A second signal exits at once;
 // whatever was not committed is rolled back by the database when the
 // connection drops.
-func handleSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc) {
+//
+// notice writes each message in the --log-format asked for, so with json
+// every line stderr gets is JSON.
+func handleSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, notice func(string)) {
 	first := &cli.Interrupt{Signal: <-sigs}
-	fmt.Fprintf(os.Stderr, "groundwork: %s: stopping; a step being applied has up to %s to commit or roll back (send the signal again to exit at once)\n",
-		first, core.StepGrace)
+	notice(fmt.Sprintf("%s: stopping; a step being applied has up to %s to commit or roll back (send the signal again to exit at once)",
+		first, core.StepGrace))
 	cancel(first)
 	second := &cli.Interrupt{Signal: <-sigs}
-	fmt.Fprintf(os.Stderr, "groundwork: %s again: exiting at once (exit %d); the database rolls back what was not committed\n",
-		second, second.ExitCode())
+	notice(fmt.Sprintf("%s again: exiting at once (exit %d); the database rolls back what was not committed",
+		second, second.ExitCode()))
 	os.Exit(second.ExitCode())
 }

@@ -103,13 +103,13 @@ func TestSecretsEveryCommand(t *testing.T) {
 	c.each(orgEnv, 2, "history", "--db", pgURL(password, closed), "--limit", "0")
 
 	// An unreachable server: once, then retried with --wait.
-	c.each(orgEnv, 1, "apply", "--db", pgURL(password, closed))
-	c.each(append(orgEnv, "GROUNDWORK_DB="+pgURL(password, closed)), 1, "verify", "--wait", "700ms")
-	c.each(orgEnv, 1, "history", "--db", pgURL(password, closed))
-	c.each(orgEnv, 1, "plan", "--db", "mysql://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@127.0.0.1:"+strconv.Itoa(closed)+"/app")
+	c.each(orgEnv, 75, "apply", "--db", pgURL(password, closed))
+	c.each(append(orgEnv, "GROUNDWORK_DB="+pgURL(password, closed)), 75, "verify", "--wait", "700ms")
+	c.each(orgEnv, 75, "history", "--db", pgURL(password, closed))
+	c.each(orgEnv, 75, "plan", "--db", "mysql://gw:"+url.UserPassword("gw", password).String()[len("gw:"):]+"@127.0.0.1:"+strconv.Itoa(closed)+"/app")
 	c.writeFile("pg.yaml", "db: "+sxYAML(pgURL(password, closed))+"\napi-key: "+sxYAML(apiKey)+"\norg-id: x\norg-name: y\n")
-	c.each(nil, 1, "plan", "--config", "pg.yaml")
-	if r := c.run(orgEnv, 1, "apply", "--db", pgURL(password, closed)); !strings.Contains(r.Stderr, "gw:***@127.0.0.1") {
+	c.each(nil, 75, "plan", "--config", "pg.yaml")
+	if r := c.run(orgEnv, 75, "apply", "--db", pgURL(password, closed)); !strings.Contains(r.Stderr, "gw:***@127.0.0.1") {
 		t.Fatalf("the unreachable server's URL is not shown masked:\n%s", r)
 	}
 

@@ -107,8 +107,9 @@ func TestSignalStopsApply(t *testing.T) {
 		t.Errorf("exit code %d, want 143 (128 + SIGTERM)\n%s", r.Code, r.Stderr)
 	}
 	for _, want := range []string{
-		"groundwork: received SIGTERM: stopping; a step being applied has up to 3s to commit or roll back (send the signal again to exit at once)",
-		"error: step orgaccess:dev-members: apply: interrupted (received SIGTERM); rolled back after the 3s grace",
+		// --log-format json: the notices and the error are JSON records too.
+		`"level":"WARN","msg":"received SIGTERM: stopping; a step being applied has up to 3s to commit or roll back (send the signal again to exit at once)"`,
+		`"level":"ERROR","msg":"step orgaccess:dev-members: apply: interrupted (received SIGTERM); rolled back after the 3s grace`,
 	} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
@@ -173,7 +174,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if r.Code != 130 {
 		t.Errorf("exit code %d, want 130 (128 + SIGINT)\n%s", r.Code, r.Stderr)
 	}
-	if want := "groundwork: received SIGINT again: exiting at once (exit 130)"; !strings.Contains(r.Stderr, want) {
+	if want := `"msg":"received SIGINT again: exiting at once (exit 130)`; !strings.Contains(r.Stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 	}
 	if n := sigCount(t, db, `SELECT COUNT(*) FROM organization_members`); n != 0 {

@@ -82,8 +82,31 @@ func TestRecordAndList(t *testing.T) {
 	if firstRun.PlanHash != hex.EncodeToString(sum[:]) {
 		t.Fatalf("plan hash %s, want the sha256 of %q", firstRun.PlanHash, first.Steps[0].SQL)
 	}
-	if second.Changed || second.StepsChanged != 0 || second.Status != core.RunConverged {
-		t.Fatalf("second run recorded as %+v", second)
+	if second.Changed || second.StepsChanged != 0 || second.Status != core.RunConverged || second.PlanHash != "" {
+		t.Fatalf("second run recorded as %+v; want no plan hash for a run that planned nothing", second)
+	}
+	if len(firstRun.Steps) != 0 {
+		t.Fatalf("List returned steps: %+v", firstRun.Steps)
+	}
+
+	// Get: the steps that were not simply ok, with their changes and errors.
+	got, err := history.Get(ctx, d, firstRun.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Steps) != 1 || got.Steps[0].ID != "table:things" || got.Steps[0].Status != core.StatusApplied ||
+		len(got.Steps[0].Changes) != 1 || got.Steps[0].Changes[0] != "create table things" {
+		t.Fatalf("Get(first run).Steps = %+v", got.Steps)
+	}
+	if got, err := history.Get(ctx, d, second.ID); err != nil || len(got.Steps) != 0 {
+		t.Fatalf("Get(no-op run) = %+v, %v; want no steps", got, err)
+	}
+	got, err = history.Get(ctx, d, failed.ID)
+	if err != nil || len(got.Steps) != 1 || got.Steps[0].Status != core.StatusFailed || strings.Contains(got.Steps[0].Error, secret) || !strings.Contains(got.Steps[0].Error, "***") {
+		t.Fatalf("Get(failed run) = %+v, %v; want the failed step, its error masked", got, err)
+	}
+	if _, err := history.Get(ctx, d, 999); !errors.Is(err, history.ErrNotFound) {
+		t.Fatalf("Get(999) error %v, want ErrNotFound", err)
 	}
 	if failed.Status != core.RunFailed || !strings.Contains(failed.Error, "test:failing") {
 		t.Fatalf("failed run recorded as %+v", failed)
@@ -106,5 +129,35 @@ func TestRecordAndList(t *testing.T) {
 func TestTableValid(t *testing.T) {
 	if err := history.Table().Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOlderTableGainsSteps: a groundwork_runs table of an older version
+// (no steps column) is read as it is and gains the column on the next
+// recorded run.
+func TestOlderTableGainsSteps(t *testing.T) {
+	ctx := context.Background()
+	d, err := sqlite.Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.DB().DB.Exec(`CREATE TABLE groundwork_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+  host TEXT, version TEXT, mode TEXT NOT NULL, status TEXT NOT NULL, changed INTEGER NOT NULL DEFAULT 0, steps_changed INTEGER NOT NULL DEFAULT 0, plan_hash TEXT, error TEXT);
+INSERT INTO groundwork_runs (started_at, finished_at, mode, status) VALUES (1, 2, 'apply', 'converged')`); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := history.Get(ctx, d, 1); err != nil || r.Status != core.RunConverged || len(r.Steps) != 0 {
+		t.Fatalf("Get on the older table = %+v, %v", r, err)
+	}
+	reg, err := core.NewRegistry(schema.Table(core.Table{Name: "things", Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := core.NewRunner(d, reg, core.WithRecorder(&history.Recorder{})).Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := history.Get(ctx, d, 2); err != nil || len(r.Steps) != 1 || r.Steps[0].ID != "table:things" {
+		t.Fatalf("Get after a run on the older table = %+v, %v", r, err)
 	}
 }

@@ -144,30 +144,24 @@ func (p *project) waitExited(ctx context.Context, service string) int {
 	}
 }
 
-// buildImage builds the static groundwork binary of this tree and the
-// example's FROM scratch image around it, and returns its tag.
+// buildImage builds the image the way the README says, make image: the
+// static binary of this tree, its version stamped, in the example's FROM
+// scratch Dockerfile. It returns the tag, and checks the version in it.
 func buildImage(ctx context.Context, t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin, err := os.ReadFile(testbin.Path(t))
-	if err != nil {
-		t.Fatal(err)
+	version := "it-" + randomHex(t, 6)
+	const repo = "groundwork/groundwork"
+	bin := filepath.Join(t.TempDir(), "groundwork")
+	make := exec.CommandContext(ctx, "make", "-C", "../..", "image", "IMAGE="+repo, "VERSION="+version, "BIN="+bin)
+	if out, err := make.CombinedOutput(); err != nil {
+		t.Fatalf("make image: %v\n%s", err, out)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "groundwork"), bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	dockerfile, err := os.ReadFile(filepath.Join(exampleDir, "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), dockerfile, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tag := "groundwork/groundwork:it-" + randomHex(t, 6)
-	if out, err := exec.CommandContext(ctx, "docker", "build", "-q", "-t", tag, dir).CombinedOutput(); err != nil {
-		t.Fatalf("docker build: %v\n%s", err, out)
-	}
+	tag := repo + ":" + version
 	t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", "-f", tag).Run() })
+	out, err := exec.CommandContext(ctx, "docker", "run", "--rm", tag, "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "groundwork "+version+" ") {
+		t.Fatalf("docker run %s version: %v: %q, want the stamped version %s", tag, err, out, version)
+	}
 	return tag
 }
 

@@ -259,7 +259,7 @@ func TestApplyWithoutCreateOnSchema(t *testing.T) {
 
 	r = run(t, applyURL, orgEnv, "apply", "--lock-mode", "lease")
 	t.Logf("%s", r)
-	if want := `error: drivers/postgres: lock "groundwork": create the lease table groundwork_lock: ERROR: permission denied for schema public (SQLSTATE 42501)`; r.Code != 1 || !strings.Contains(r.Stderr, want) {
+	if want := `error: lock "groundwork": create the lease table groundwork_lock: ERROR: permission denied for schema public (SQLSTATE 42501)`; r.Code != 1 || !strings.Contains(r.Stderr, want) {
 		t.Errorf("lease mode: exit %d, stderr lacks %q", r.Code, want)
 	}
 	if after := snapshot(t, admin); after != before {

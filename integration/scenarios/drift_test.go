@@ -22,7 +22,7 @@ type driftCase struct {
 var driftCases = []driftCase{
 	{
 		// A column retyped by someone: integer → text, rows kept.
-		object: "table client_user_daily_usage", detail: "total_tokens",
+		object: "table:client_user_daily_usage", detail: "total_tokens",
 		do: func(ctx context.Context, d core.Driver) error {
 			if err := execSQL(ctx, d, `INSERT INTO client_user_daily_usage (id, client_org_id, user_id, usage_date, openrouter_user_id, total_tokens, created_at, updated_at)
   VALUES (?, ?, ?, `+typed(d, core.Date)+`, ?, ?, ?, ?)`, "cudu-1", orgID, "alice", "2025-07-28", "or-alice", 42, legacyTS, legacyTS); err != nil {
@@ -34,7 +34,7 @@ var driftCases = []driftCase{
 	{
 		// The seed's case: a foreign daily-usage table with an integer id,
 		// which the original "repaired" by dropping three tables.
-		object: "table client_daily_usage", detail: "id",
+		object: "table:client_daily_usage", detail: "id",
 		do: func(ctx context.Context, d core.Driver) error {
 			if err := dropTable(ctx, d, "client_daily_usage"); err != nil {
 				return err
@@ -50,7 +50,7 @@ var driftCases = []driftCase{
 	},
 	{
 		// A table replaced by someone else's view of the same name.
-		object: "table global_settings", detail: "view",
+		object: "table:global_settings", detail: "view",
 		do: func(ctx context.Context, d core.Driver) error {
 			if err := dropTable(ctx, d, "global_settings"); err != nil {
 				return err

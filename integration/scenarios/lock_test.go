@@ -17,7 +17,7 @@ import (
 const lockTimeout = time.Second
 
 // TestLockTimeout: a runner blocked behind a live holder gives up after
-// --lock-timeout with exit 1 and a message naming the lock and its holder,
+// --lock-timeout with exit 75 (retry later) and a message naming the lock and its holder,
 // and writes nothing. The holder is first the test itself (the driver's
 // Lock), then another groundwork process paused inside its run (waiting
 // for host tables with the lock held); once that one is SIGKILLed, the
@@ -32,7 +32,7 @@ func TestLockTimeout(t *testing.T) {
 // gaveUp checks a runner that timed out on the lock.
 func gaveUp(t *testing.T, r result, holder string) {
 	t.Helper()
-	mustExit(t, r, 1)
+	mustExit(t, r, 75) // retry later
 	if !strings.Contains(r.Stderr, `lock "groundwork`) || !strings.Contains(r.Stderr, "timed out") || !strings.Contains(r.Stderr, holder) {
 		t.Fatalf("the error does not name the lock, the timeout and the holder (%s):\n%s", holder, r)
 	}
@@ -64,7 +64,7 @@ func testLockHeldByDriver(t *testing.T, tg kit.Target) {
 		t.Fatal(err)
 	}
 	rep, _ := applyJSON(t, env, "--lock-timeout", "10s")
-	t.Logf("measure: lock timeout %s (driver holds): gave up after %s (--lock-timeout %s), exit 1: %s; after unlock the next run waited %.1f ms",
+	t.Logf("measure: lock timeout %s (driver holds): gave up after %s (--lock-timeout %s), exit 75: %s; after unlock the next run waited %.1f ms",
 		tg.Name(), r.Took.Round(time.Millisecond), lockTimeout, errorLine(r.Stderr), rep.LockWaitMS)
 }
 
@@ -93,7 +93,7 @@ func testLockHeldByProcess(t *testing.T, tg kit.Target) {
 	// The holder dies: the next runner does not wait for it.
 	holder.Kill()
 	rep, _ := applyJSON(t, env, "--lock-timeout", "10s")
-	t.Logf("measure: lock timeout %s (a paused groundwork process holds): gave up after %s, exit 1: %s; after SIGKILL of the holder the next run waited %.1f ms",
+	t.Logf("measure: lock timeout %s (a paused groundwork process holds): gave up after %s, exit 75: %s; after SIGKILL of the holder the next run waited %.1f ms",
 		tg.Name(), r.Took.Round(time.Millisecond), errorLine(r.Stderr), rep.LockWaitMS)
 }
 

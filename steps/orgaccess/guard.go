@@ -40,8 +40,10 @@ func missingHost(ctx context.Context, s *core.Session, wait time.Duration, names
 	}
 }
 
-func hostSkip(missing []string) string {
-	return fmt.Sprintf("host table %s does not exist yet (Open WebUI creates it)", strings.Join(missing, ", "))
+// hostSkip is the plan of a step that waits for host tables: NotReady,
+// so verify says the application is not there yet.
+func hostSkip(missing []string) *core.Plan {
+	return &core.Plan{Skip: fmt.Sprintf("host table %s does not exist yet (Open WebUI creates it)", strings.Join(missing, ", ")), NotReady: true}
 }
 
 // guarded skips a schema step while a host table it refers to is missing:
@@ -62,7 +64,7 @@ func (g *guarded) Check(ctx context.Context, s *core.Session) (*core.Plan, error
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return &core.Plan{Skip: hostSkip(missing)}, nil
+		return hostSkip(missing), nil
 	}
 	return g.Step.Check(ctx, s)
 }

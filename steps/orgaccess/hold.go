@@ -105,7 +105,7 @@ func (h *hostView) Check(ctx context.Context, s *core.Session) (*core.Plan, erro
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return &core.Plan{Skip: hostSkip(missing)}, nil
+		return hostSkip(missing), nil
 	}
 	cat, err := s.Catalog(ctx)
 	if err != nil {
@@ -128,7 +128,7 @@ func (h *hostView) Check(ctx context.Context, s *core.Session) (*core.Plan, erro
 		// replica, or its readiness probe): its view stays away until
 		// that upgrade is done.
 		return &core.Plan{Skip: fmt.Sprintf("waiting for the host upgrade: another groundwork holds the view back until the database reaches revision %s (since %s); it is at %s",
-			held.target, time.Unix(held.since, 0).UTC().Format(time.RFC3339), rev)}, nil
+			held.target, time.Unix(held.since, 0).UTC().Format(time.RFC3339), rev), Notice: true}, nil
 	}
 	plan, err := h.view.Check(ctx, s)
 	if err != nil || plan == nil || plan.Skip != "" {
@@ -173,7 +173,7 @@ func (h *hostView) holdBack(s *core.Session, cat *core.Catalog, held hold, why s
 			"DROP VIEW IF EXISTS "+s.Quote(ViewName))
 	}
 	if p.Empty() {
-		return &core.Plan{Skip: "waiting for the host upgrade: " + why}
+		return &core.Plan{Skip: "waiting for the host upgrade: " + why, Notice: true}
 	}
 	p.Notes = append(p.Notes, "waiting for the host upgrade: "+why)
 	return p

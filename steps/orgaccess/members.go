@@ -112,7 +112,7 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		return &core.Plan{Skip: "organization " + d.cfg.OrgID + " is not a development organization (set " + EnvEnv + "=development to populate it)"}, nil
 	}
 	if missing, err := missingHost(ctx, s, d.cfg.HostWait, "user"); err != nil || len(missing) > 0 {
-		return &core.Plan{Skip: hostSkip(missing)}, err
+		return hostSkip(missing), err
 	}
 	cat, err := s.Catalog(ctx)
 	if err != nil {

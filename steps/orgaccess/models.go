@@ -26,7 +26,7 @@ func (r *registerModels) Info() core.StepInfo {
 
 func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
 	if missing, err := missingHost(ctx, s, r.cfg.HostWait, "model"); err != nil || len(missing) > 0 {
-		return &core.Plan{Skip: hostSkip(missing)}, err
+		return hostSkip(missing), err
 	}
 	list, err := resolveModels(ctx, s, r.cfg)
 	if err != nil {

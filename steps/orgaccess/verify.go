@@ -62,7 +62,7 @@ func (l *linkModels) Verify(ctx context.Context, s *core.Session) ([]core.Drift,
 		return nil, fmt.Errorf("count view rows: %w", err)
 	}
 	if inView != expected {
-		return []core.Drift{{Object: "view " + ViewName, Detail: fmt.Sprintf("returns %d user-model pairs for the first %d members of organization %s, its tables say %d", inView, proofSample, l.cfg.OrgID, expected)}}, nil
+		return []core.Drift{{Object: "view:" + ViewName, Detail: fmt.Sprintf("returns %d user-model pairs for the first %d members of organization %s, its tables say %d", inView, proofSample, l.cfg.OrgID, expected)}}, nil
 	}
 	return nil, nil
 }

@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -22,22 +24,6 @@ import (
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/packfile"
 	"github.com/groundworkdb/groundwork/steps/usage"
-)
-
-// Exit codes.
-const (
-	// ExitOK: converged (apply, verify) or nothing to do (plan).
-	ExitOK = 0
-	// ExitFailed: a step, the lock or the connection failed.
-	ExitFailed = 1
-	// ExitInvalid: a flag, the config file, the URL or an environment
-	// variable is invalid; nothing was written.
-	ExitInvalid = 2
-	// ExitDrift: verify found drift, plan found pending changes, or apply
-	// left drift it will not heal.
-	ExitDrift = 3
-	// A run stopped by SIGINT or SIGTERM exits with ExitSIGINT (130) or
-	// ExitSIGTERM (143): see interrupt.go.
 )
 
 // exitError carries an exit code, and the error to print, through cobra.
@@ -59,6 +45,7 @@ func (e *exitError) Unwrap() error { return e.err }
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	args           []string
 	mask           *masker
 	st             *settings
 	log            *slog.Logger
@@ -67,10 +54,17 @@ type app struct {
 	stepIDs, tags, include []string
 	// --limit of history.
 	limit int
+	// --fail-on-pending of verify.
+	failOnPending bool
+	// -v: the step table even when nothing changed.
+	verbose bool
 	// errPrinted is set once the error was shown, so Main does not repeat it.
 	errPrinted bool
 	// at is the step the current run is at, for the progress line.
 	at atomic.Pointer[core.Progress]
+	// started is when the command started: the report of a run that never
+	// reached the runner (no connection) starts then.
+	started time.Time
 	// otel is the export configuration of --otel, nil when off (otel.go).
 	otel *otelConfig
 }
@@ -81,7 +75,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, mask: &masker{}, limit: 20}
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, args: args, mask: &masker{}, limit: 20, started: time.Now()}
 	defer a.stopTelemetry() // otel.go: flush before the process exits, bounded
 	root := a.rootCommand()
 	root.SetArgs(args)
@@ -99,17 +93,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return interruptCode(ctx, ee.code)
 	}
 	// cobra's own errors: an unknown command, a malformed flag.
-	a.printError(err)
-	fmt.Fprintln(stderr, "Run 'groundwork --help' for usage.")
+	a.printError(&usageError{err: err})
 	return ExitInvalid
-}
-
-func (a *app) printError(err error) {
-	fmt.Fprintf(a.stderr, "error: %s\n", a.mask.mask(err.Error()))
-	if h := hint(err); h != "" {
-		fmt.Fprintf(a.stderr, "hint: %s\n", h)
-	}
-	a.errPrinted = true
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -119,18 +104,18 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `groundwork ensures the tables, indexes, views and rows of its step packs
 (organization access, usage tracking) on PostgreSQL, MySQL/MariaDB and
 SQLite, safely when many replicas start at once, and verifies the result.
-
-Exit codes: 0 converged, 1 a step or the connection failed, 2 invalid input
-(nothing written), 3 drift found (verify, apply) or changes pending (plan).`,
+The JSON report (-o json) is documented in docs/report.md.`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.setup(cmd) },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: %w: %w", err, core.ErrInvalid)}
+		return &exitError{code: ExitInvalid, err: &usageError{err: fmt.Errorf("cli: %w: %w", err, core.ErrInvalid)}}
 	})
 	registerFlags(root.PersistentFlags())
+	a.setHelp(root)
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "text output: the step table and every skip reason even when nothing changed")
 	root.AddCommand(a.modeCommand(core.ModeApply), a.modeCommand(core.ModePlan), a.modeCommand(core.ModeVerify),
 		a.stepsCommand(), a.historyCommand(), a.demoCommand(), a.versionCommand())
 	return root
@@ -217,6 +202,11 @@ func (a *app) modeCommand(mode string) *cobra.Command {
 	fs.StringSliceVar(&a.stepIDs, "step", nil, "run only the step with this id (repeatable)")
 	fs.StringSliceVar(&a.tags, "tag", nil, "run only the steps with this tag (repeatable)")
 	fs.StringSliceVar(&a.include, "include", nil, "also run this opt-in step, by id (repeatable), e.g. "+orgaccess.HostTablesID)
+	// Only verify ends pending (rows the next apply adds); apply adds
+	// them, and what arrives while it runs is the next run's.
+	if mode == core.ModeVerify {
+		fs.BoolVar(&a.failOnPending, "fail-on-pending", false, fmt.Sprintf("exit %d when verify ends pending (rows the next apply adds) instead of 0", ExitPending))
+	}
 	return cmd
 }
 
@@ -240,16 +230,30 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		return a.fail(mode, err)
 	}
 	sel := a.selection()
-	if _, err := reg.Select(sel); err != nil {
+	selected, err := reg.Select(sel)
+	if err != nil {
 		return a.fail(mode, fmt.Errorf("cli: %w", err))
+	}
+	if err := a.requireDB(); err != nil {
+		return a.fail(mode, err)
 	}
 	u, err := a.parseDB(a.st.DB, a.st.dbFrom)
 	if err != nil {
 		return a.fail(mode, err)
 	}
-	db, err := a.open(ctx, u, mode != core.ModeApply)
+	if err := sqliteCheck(u, mode != core.ModeApply); err != nil {
+		return a.fail(mode, err)
+	}
+	warning, err := a.orgCheck(mode, selected)
 	if err != nil {
 		return a.fail(mode, err)
+	}
+	db, err := a.open(ctx, u, mode != core.ModeApply)
+	if err != nil {
+		return a.fail(mode, notReady(u, err))
+	}
+	if warning != "" {
+		a.log.Warn(warning)
 	}
 	defer db.close()
 	a.log.Debug("database open", "db", u.Redacted(), "dialect", u.Dialect)
@@ -274,6 +278,9 @@ func (a *app) runMode(ctx context.Context, mode string) error {
 		rep, err = runner.Verify(ctx)
 	}
 	stop()
+	if rep != nil && warning != "" {
+		rep.Warnings = append(rep.Warnings, warning)
+	}
 	return a.finish(rep, err)
 }
 
@@ -298,49 +305,41 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 // fail reports an error that stopped the command before or instead of a
 // run: in JSON mode stdout still gets a report, with status failed.
 func (a *app) fail(mode string, err error) error {
-	rep := &core.Report{Mode: mode, Status: core.RunFailed, Steps: []core.StepReport{}}
+	rep := &core.Report{FormatVersion: core.ReportFormatVersion, Mode: mode, Status: core.RunFailed,
+		StartedAt: a.started.UTC(), DurationMS: float64(time.Since(a.started).Microseconds()) / 1000, Steps: []core.StepReport{}}
 	if a.st.Output == "json" {
-		rep.Error = err.Error()
+		rep.Error = userMessage(err)
 		a.printReport(rep)
 	}
-	return &exitError{code: exitCode(rep, err), err: err}
+	return &exitError{code: a.exitCode(rep, err), err: err}
 }
 
 // finish prints the report and turns it into the exit code.
 func (a *app) finish(rep *core.Report, err error) error {
 	a.printReport(rep)
-	code := exitCode(rep, err)
+	code := a.exitCode(rep, err)
 	if code == ExitOK {
 		return nil
+	}
+	switch {
+	case code == ExitDrift && err == nil && rep.Mode == core.ModeApply:
+		err = errDrift
+	case code == ExitDrift && err == nil && rep.Mode == core.ModeVerify:
+		err = errVerifyDrift
+	case code == ExitRetryable && err == nil:
+		err = fmt.Errorf("%w: %s", errHostNotReady, hostMissing(rep))
 	}
 	return &exitError{code: code, err: err}
 }
 
-// exitCode maps a run's outcome to the exit code.
-func exitCode(rep *core.Report, err error) int {
-	if err != nil {
-		if errors.Is(err, core.ErrInvalid) && (rep == nil || !rep.Changed) {
-			return ExitInvalid
-		}
-		return ExitFailed
-	}
-	if rep == nil {
-		return ExitOK
-	}
-	switch rep.Status {
-	case core.RunFailed:
-		return ExitFailed
-	case core.RunPending:
-		// verify: data the next apply adds (a sign-up), ready all the same.
-		if rep.Mode == core.ModeVerify {
-			return ExitOK
-		}
-		return ExitDrift
-	case core.RunDrift:
-		return ExitDrift
-	}
-	return ExitOK
-}
+// errDrift is what apply and verify say when they end with drift: the
+// report lists it; the hint says what a person can do.
+var (
+	errDrift       = errors.New("drift that groundwork will not heal without losing data (listed above): a person must decide")
+	errVerifyDrift = errors.New("the database differs from what the steps want (listed above)")
+	// errHostNotReady: verify found Open WebUI's tables missing.
+	errHostNotReady = errors.New("not ready: Open WebUI has not created its tables yet")
+)
 
 // parseDB parses a database URL and registers its secrets with the masker.
 func (a *app) parseDB(s, from string) (dburl.URL, error) {
@@ -379,25 +378,72 @@ func (a *app) historyCommand() *cobra.Command {
 			}
 			ctx, cancel := a.commandContext(cmd.Context())
 			defer cancel()
-			u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+			db, err := a.historyDB(ctx)
 			if err != nil {
-				return &exitError{code: ExitInvalid, err: err}
-			}
-			db, err := a.open(ctx, u, true)
-			if err != nil {
-				return &exitError{code: exitCode(nil, err), err: err}
+				return err
 			}
 			defer db.close()
 			runs, err := history.List(ctx, db.driver, a.limit)
 			if err != nil {
-				return &exitError{code: exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
+				return &exitError{code: a.exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
 			}
 			a.printHistory(runs)
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&a.limit, "limit", 20, "how many runs to show, newest first")
+	cmd.AddCommand(a.historyShowCommand())
 	return cmd
+}
+
+// historyDB opens the database of a history command, read-only.
+func (a *app) historyDB(ctx context.Context) (*database, error) {
+	if err := a.requireDB(); err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	u, err := a.parseDB(a.st.DB, a.st.dbFrom)
+	if err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	if err := sqliteCheck(u, true); err != nil {
+		return nil, &exitError{code: ExitInvalid, err: err}
+	}
+	db, err := a.open(ctx, u, true)
+	if err != nil {
+		err = notReady(u, err)
+		return nil, &exitError{code: a.exitCode(nil, err), err: err}
+	}
+	return db, nil
+}
+
+func (a *app) historyShowCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one recorded run: what each step changed, drifted, skipped or failed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: history show %q: want a run id from groundwork history: %w", args[0], core.ErrInvalid)}
+			}
+			ctx, cancel := a.commandContext(cmd.Context())
+			defer cancel()
+			db, err := a.historyDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.close()
+			run, err := history.Get(ctx, db.driver, id)
+			if errors.Is(err, history.ErrNotFound) {
+				return &exitError{code: ExitInvalid, err: fmt.Errorf("cli: no run %d is recorded (groundwork history lists them): %w", id, core.ErrInvalid)}
+			}
+			if err != nil {
+				return &exitError{code: a.exitCode(nil, err), err: fmt.Errorf("cli: %w", err)}
+			}
+			a.printRun(run)
+			return nil
+		},
+	}
 }
 
 func (a *app) versionCommand() *cobra.Command {

@@ -109,9 +109,30 @@ func TestDemoTwiceThenVerify(t *testing.T) {
 		t.Fatalf("third demo (sqlite URL) changed something\n%s", r)
 	}
 
-	mustCode(t, run(t, nil, "verify", "--db", sqliteURL(db)), ExitOK)
-	mustCode(t, run(t, map[string]string{"GROUNDWORK_DB": sqliteURL(db)}, "verify"), ExitOK)
-	mustCode(t, run(t, map[string]string{"DATABASE_URL": sqliteURL(db)}, "plan"), ExitOK)
+	mustCode(t, run(t, demoEnv(nil), "verify", "--db", sqliteURL(db)), ExitOK)
+	mustCode(t, run(t, demoEnv(map[string]string{"GROUNDWORK_DB": sqliteURL(db)}), "verify"), ExitOK)
+	mustCode(t, run(t, demoEnv(map[string]string{"DATABASE_URL": sqliteURL(db)}), "plan"), ExitOK)
+	// Without the organization, verify would prove nothing of it.
+	r = run(t, nil, "verify", "--db", sqliteURL(db))
+	mustCode(t, r, ExitInvalid)
+	if !strings.Contains(r.stderr, "OPENROUTER_EXTERNAL_USER, ORGANIZATION_NAME, OPENROUTER_API_KEY are not set") {
+		t.Fatalf("verify without the organization\n%s", r)
+	}
+	mustCode(t, run(t, nil, "verify", "--db", sqliteURL(db), "--tag", "usage"), ExitOK)
+}
+
+// demoEnv is the environment of the demo's organization, plus extra.
+func demoEnv(extra map[string]string) map[string]string {
+	env := map[string]string{
+		"OPENROUTER_EXTERNAL_USER": demoOrg.OrgID,
+		"ORGANIZATION_NAME":        demoOrg.OrgName,
+		"OPENROUTER_API_KEY":       demoOrg.APIKey,
+		"GROUNDWORK_ENV":           demoOrg.Environment,
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
 }
 
 func TestDemoRefusesOtherDatabases(t *testing.T) {
@@ -141,15 +162,15 @@ func TestDriftVerifyApplyHeals(t *testing.T) {
 			db := tempDB(t)
 			u := sqliteURL(db)
 			mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
-			mustCode(t, run(t, nil, "verify", "--db", u), ExitOK)
+			mustCode(t, run(t, demoEnv(nil), "verify", "--db", u), ExitOK)
 			dropFn(t, db)
 
-			r := run(t, nil, "verify", "--db", u)
+			r := run(t, demoEnv(nil), "verify", "--db", u)
 			mustCode(t, r, ExitDrift)
 			if !strings.Contains(r.stdout, ix) || !strings.Contains(r.stdout, "drift") {
 				t.Fatalf("verify does not name the dropped index\n%s", r)
 			}
-			r = run(t, nil, "verify", "--db", u, "-o", "json")
+			r = run(t, demoEnv(nil), "verify", "--db", u, "-o", "json")
 			mustCode(t, r, ExitDrift)
 			var rep core.Report
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -170,7 +191,7 @@ func TestDriftVerifyApplyHeals(t *testing.T) {
 			if !strings.Contains(r.stdout, "apply: converged, changed") {
 				t.Fatalf("apply did not heal\n%s", r)
 			}
-			mustCode(t, run(t, nil, "verify", "--db", u), ExitOK)
+			mustCode(t, run(t, demoEnv(nil), "verify", "--db", u), ExitOK)
 		})
 	}
 }
@@ -279,7 +300,7 @@ func TestJSONOutput(t *testing.T) {
 		t.Fatalf("no organization settings, yet no step skipped: %s", r.stdout)
 	}
 
-	r = run(t, nil, "verify", "--db", u, "-o", "json")
+	r = run(t, nil, "verify", "--db", u, "-o", "json", "--tag", "usage")
 	mustCode(t, r, ExitOK)
 	var v core.Report
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Status != core.RunConverged || v.Changed {
@@ -337,7 +358,7 @@ func TestHistoryCommand(t *testing.T) {
 	}
 	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
 	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
-	mustCode(t, run(t, nil, "verify", "--db", u), ExitOK) // not recorded
+	mustCode(t, run(t, demoEnv(nil), "verify", "--db", u), ExitOK) // not recorded
 	r = run(t, nil, "history", "--db", u)
 	mustCode(t, r, ExitOK)
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 3 || !strings.Contains(lines[1], "false") || !strings.Contains(lines[2], "true") {
@@ -435,7 +456,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	} {
 		r := run(t, nil, args...)
 		check(r)
-		if r.code != ExitFailed && r.code != ExitInvalid {
+		if r.code != ExitRetryable && r.code != ExitInvalid {
 			t.Fatalf("%v: %s", args, r)
 		}
 	}
@@ -555,7 +576,7 @@ func TestResolvePrecedence(t *testing.T) {
 		t.Fatalf("--db does not beat GROUNDWORK_DB: %q", st.DB)
 	}
 	st, err = resolve(a.rootCommand().PersistentFlags(), func(string) string { return "" })
-	if err != nil || st.DB != "sqlite://groundwork.db" || st.LockTimeout.String() != "1m0s" || st.Output != "text" || st.LogLevel != "warn" {
+	if err != nil || st.DB != "" || st.LockTimeout.String() != "1m0s" || st.Output != "text" || st.LogLevel != "warn" {
 		t.Fatalf("defaults: %+v, %v", st, err)
 	}
 }
@@ -612,23 +633,42 @@ func TestPostgres(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
+	pgURL := dburl.URL{Dialect: dburl.Postgres}
 	stepErr := &core.StepError{Step: "x", Phase: core.PhaseApply, Err: errors.New("boom")}
 	tests := []struct {
-		rep  *core.Report
-		err  error
-		want int
+		rep           *core.Report
+		err           error
+		failOnPending bool
+		want          int
 	}{
-		{&core.Report{Status: core.RunConverged}, nil, ExitOK},
-		{&core.Report{Status: core.RunPending}, nil, ExitDrift},
-		{&core.Report{Status: core.RunDrift}, nil, ExitDrift},
-		{&core.Report{Status: core.RunFailed}, stepErr, ExitFailed},
-		{&core.Report{Status: core.RunFailed}, fmt.Errorf("lock: %w", core.ErrLockTimeout), ExitFailed},
-		{nil, fmt.Errorf("x: %w", core.ErrInvalid), ExitInvalid},
-		{&core.Report{Status: core.RunFailed, Changed: true}, fmt.Errorf("x: %w", core.ErrInvalid), ExitFailed},
-		{nil, errors.New("connection refused"), ExitFailed},
+		{&core.Report{Status: core.RunConverged}, nil, false, ExitOK},
+		{&core.Report{Mode: core.ModePlan, Status: core.RunPending}, nil, false, ExitDrift},
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunPending}, nil, false, ExitOK},
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunPending}, nil, true, ExitPending},
+		// Not ready is the step's typed mark, never its reason's text: a
+		// reason that reads like it (a pack's own words) is not.
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, NotReady: true, Reason: "waiting"}}}, nil, false, ExitRetryable},
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, Reason: "host table user does not exist yet (Open WebUI creates it)"}}}, nil, false, ExitOK},
+		{&core.Report{Mode: core.ModeApply, Status: core.RunConverged, Steps: []core.StepReport{{ID: "x", Status: core.StatusSkipped, NotReady: true}}}, nil, false, ExitOK},
+		{&core.Report{Mode: core.ModeVerify, Status: core.RunConverged}, nil, true, ExitOK},
+		{&core.Report{Status: core.RunDrift}, nil, false, ExitDrift},
+		{&core.Report{Status: core.RunFailed}, stepErr, false, ExitFailed},
+		{&core.Report{Status: core.RunFailed}, fmt.Errorf("lock: %w", core.ErrLockTimeout), false, ExitRetryable},
+		{nil, fmt.Errorf("x: %w", core.ErrInvalid), false, ExitInvalid},
+		{&core.Report{Status: core.RunFailed, Changed: true}, fmt.Errorf("x: %w", core.ErrInvalid), false, ExitFailed},
+		{nil, errors.New("boom"), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New("dial tcp 127.0.0.1:1: connect: connection refused")), false, ExitRetryable},
+		{nil, notReady(pgURL, errors.New("FATAL: password authentication failed for user \"x\" (SQLSTATE 28P01)")), false, ExitFailed},
+		{nil, notReady(pgURL, fmt.Errorf("x: %w", core.ErrInvalid)), false, ExitInvalid},
+		{nil, notReady(dburl.URL{Dialect: dburl.MySQL}, errors.New("connect: Error 1045 (28000): Access denied for user 'groundwork'")), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: permission denied for database "x" (SQLSTATE 42501)`)), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: database "x" does not exist (SQLSTATE 3D000)`)), false, ExitFailed},
+		{nil, notReady(pgURL, errors.New(`FATAL: the database system is starting up (SQLSTATE 57P03)`)), false, ExitRetryable},
+		{nil, notReady(pgURL, errors.New(`FATAL: sorry, too many clients already (SQLSTATE 53300)`)), false, ExitRetryable},
+		{nil, notReady(dburl.URL{Dialect: dburl.SQLite}, errors.New("directory x does not exist")), false, ExitFailed},
 	}
 	for i, tt := range tests {
-		if got := exitCode(tt.rep, tt.err); got != tt.want {
+		if got := exitCodeOf(tt.rep, tt.err, tt.failOnPending); got != tt.want {
 			t.Errorf("#%d: exitCode = %d, want %d", i, got, tt.want)
 		}
 	}
@@ -683,7 +723,11 @@ func TestBinary(t *testing.T) {
 	}
 	dir := t.TempDir()
 	exitOf := func(args ...string) (int, string) {
-		r := testbin.Run(context.Background(), t, dir, testbin.Env(dir), args...)
+		var env []string
+		for k, v := range demoEnv(nil) {
+			env = append(env, k+"="+v)
+		}
+		r := testbin.Run(context.Background(), t, dir, testbin.Env(dir, env...), args...)
 		return r.Code, r.Stdout + r.Stderr
 	}
 	if code, out := exitOf("demo"); code != 0 || !strings.Contains(out, "24 user-model pairs") {

@@ -44,8 +44,8 @@ type setting struct {
 // settingsSpec lists every setting. Precedence: flag, then environment,
 // then the config file, then the default.
 var settingsSpec = []setting{
-	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, def: "sqlite://groundwork.db", kind: kindString,
-		usage: "database URL: postgres://, postgresql://, postgresql+psycopg2://, postgresql+psycopg://, postgresql+asyncpg:// (sslmode= or ssl=), mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; sqlite+sqlcipher:// is refused; percent-encode '@', '/', '?' and '#' in the password; the password is shown as ***"},
+	{name: "db", envs: []string{"GROUNDWORK_DB", "DATABASE_URL"}, kind: kindString,
+		usage: "database URL, required by apply, plan, verify and history: postgres://, postgresql://, postgresql+psycopg2://, postgresql+psycopg://, postgresql+asyncpg:// (sslmode= or ssl=), mysql://, mariadb://, sqlite://relative.db, sqlite:///relative.db, sqlite:////absolute.db; sqlite+sqlcipher:// is refused; percent-encode '@', '/', '?' and '#' in the password; the password is shown as ***"},
 	{name: "db-schema", envs: []string{"GROUNDWORK_DB_SCHEMA", "DATABASE_SCHEMA"}, kind: kindString,
 		usage: "PostgreSQL: the schema of the host's tables (Open WebUI's DATABASE_SCHEMA); groundwork's tables, history and lock go there too; empty means the URL's or the server's search_path (public); ignored on SQLite and MySQL/MariaDB"},
 	{name: "wait", envs: []string{"GROUNDWORK_WAIT"}, def: "0s", kind: kindDuration,
@@ -60,8 +60,8 @@ var settingsSpec = []setting{
 		usage: "PostgreSQL: session (an advisory lock, released when the holder's connection ends), lease (a row in groundwork_lock with a heartbeat and fencing: safe behind PgBouncer in transaction mode) or auto (lease when the URL's port is 6432 or it has pgbouncer=true or pool_mode=transaction, else session); SQLite always locks a file, MySQL/MariaDB always take GET_LOCK"},
 	{name: "lease-ttl", envs: []string{"GROUNDWORK_LEASE_TTL"}, def: "15s", kind: kindDuration,
 		usage: "lease lock mode: how long a lease lasts without a heartbeat (renewed every third of it); a killed runner keeps the others waiting at most this long; at least 1s"},
-	{name: "output", envs: []string{"GROUNDWORK_OUTPUT"}, def: "text", kind: kindString, choices: []string{"text", "json"},
-		usage: "stdout format: text (a table and a summary line) or json (the report)"},
+	{name: "output", envs: []string{"GROUNDWORK_OUTPUT"}, def: "text", kind: kindString, choices: []string{"text", "wide", "json"},
+		usage: "stdout format: text (a summary line, and a table when something changed or with -v), wide (text with every column) or json (the report, docs/report.md)"},
 	{name: "log-level", envs: []string{"GROUNDWORK_LOG_LEVEL"}, def: "warn", kind: kindString, choices: []string{"debug", "info", "warn", "error"},
 		usage: "level of the logs written to stderr"},
 	{name: "log-format", envs: []string{"GROUNDWORK_LOG_FORMAT"}, def: "text", kind: kindString, choices: []string{"text", "json"},

@@ -136,7 +136,7 @@ type demoResult struct {
 func (a *app) demoCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Run everything on a local SQLite file with sample users: " + DemoDB + " unless --db is given",
+		Short: "Run everything on a local SQLite file with sample users (" + DemoDB + " unless --db)",
 		Long: `demo creates minimal Open WebUI host tables (user, model, config) in an SQLite
 file, inserts sample users (the system user, a pending user, alice and bob),
 configures a development organization (demo-dev, "Demo Dev Org", a fake API
@@ -196,13 +196,14 @@ func (a *app) runDemo(cmd *cobra.Command) error {
 		a.printJSON(demoResult{Database: u.Path, Report: rep, View: view})
 	} else {
 		fmt.Fprintf(a.stdout, "demo database: %s (organization %s %q, %s)\n\n", u.Path, demoOrg.OrgID, demoOrg.OrgName, demoOrg.Environment)
+		a.verbose = true // the demo shows what a run does, changed or not
 		a.printReportText(rep)
 		if view != nil {
 			a.printView(view)
-			fmt.Fprintf(a.stdout, "\nnext: groundwork verify --db %s\n", u.Redacted())
+			fmt.Fprintf(a.stdout, "\nnext: run the same command again: nothing changes, and it says so\n")
 		}
 	}
-	code := exitCode(rep, runErr)
+	code := a.exitCode(rep, runErr)
 	if code == ExitOK {
 		return nil
 	}

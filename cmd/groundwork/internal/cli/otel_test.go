@@ -131,7 +131,8 @@ func TestOTelApplyExports(t *testing.T) {
 func TestOTelOffByDefault(t *testing.T) {
 	rcv := otlptest.NewHTTP(t)
 	db := tempDB(t)
-	mustCode(t, run(t, otelEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL}), "apply", "--db", sqliteURL(db)), ExitOK)
+	// The host tables too: verify before Open WebUI made them exits 75.
+	mustCode(t, run(t, otelEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL}), "apply", "--db", sqliteURL(db), "--include", "host:openwebui-tables"), ExitOK)
 	mustCode(t, run(t, otelEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL, "OTEL_SDK_DISABLED": "TRUE"}),
 		"verify", "--db", sqliteURL(db), "--otel"), ExitOK)
 	mustCode(t, run(t, otelEnv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rcv.URL, "GROUNDWORK_OTEL": "true"}),

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/history"
@@ -48,7 +49,48 @@ func (a *app) printReport(rep *core.Report) {
 	a.printReportText(rep)
 }
 
+// quiet reports whether a report is worth one line only: nothing
+// changed, nothing drifted, failed or pending (a converged no-op on every
+// pod start, like goose's "no migrations to run"); notes and skip
+// reasons wait for -v, but for a skip marked Notice (a held view).
+func quiet(rep *core.Report) bool {
+	if rep.Changed || rep.Error != "" || (rep.Status != core.RunConverged && !(rep.Status == core.RunPending && rep.Mode != core.ModePlan)) {
+		return false
+	}
+	for _, st := range rep.Steps {
+		if len(st.Drift) > 0 || st.Error != "" || st.Status == core.StatusPending {
+			return false
+		}
+	}
+	return true
+}
+
+// skipped counts the steps that skipped.
+func skipped(rep *core.Report) int {
+	n := 0
+	for _, st := range rep.Steps {
+		if st.Status == core.StatusSkipped {
+			n++
+		}
+	}
+	return n
+}
+
 func (a *app) printReportText(rep *core.Report) {
+	if !a.verbose && a.st.Output != "wide" && quiet(rep) {
+		line := summary(rep)
+		if skipped(rep) > 0 {
+			line += " (-v says why steps skipped)"
+		}
+		fmt.Fprintln(a.stdout, line)
+		// A held view is worth its line: what the operator waits for.
+		for _, st := range rep.Steps {
+			if st.Notice && st.Reason != "" {
+				fmt.Fprintf(a.stdout, "  %s: %s\n", st.ID, st.Reason)
+			}
+		}
+		return
+	}
 	if len(rep.Steps) > 0 {
 		tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "STEP\tSTATUS\tCHANGES\tTIME")
@@ -123,6 +165,8 @@ func summary(rep *core.Report) string {
 		what = pluralize(counts[core.StatusPending], "step") + " would change; run apply to make them"
 	case rep.Mode == core.ModePlan:
 		what = "nothing to do"
+	case rep.Mode == core.ModeVerify && rep.Status != core.RunFailed && rep.Status != core.RunDrift && hostMissing(rep) != "":
+		what = "not ready: Open WebUI's tables are not there yet"
 	case rep.Mode == core.ModeVerify && rep.Status == core.RunConverged:
 		what = "everything holds"
 	case rep.Mode == core.ModeVerify && rep.Status == core.RunDrift:
@@ -164,21 +208,48 @@ func fmtMS(ms float64) string {
 	return d.Round(10 * time.Millisecond).String()
 }
 
+// stepsWidth is what the steps table fits in by default; -o wide adds
+// the dependencies and the whole descriptions.
+const stepsWidth = 100
+
 func (a *app) printSteps(infos []core.StepInfo) {
 	if a.st.Output == "json" {
 		a.printJSON(infos)
 		return
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tID\tAFTER\tTAGS\tDESCRIPTION")
+	wide := a.st.Output == "wide"
+	rows := [][]string{{"#", "ID", "TAGS", "DESCRIPTION"}}
+	if wide {
+		rows[0] = []string{"#", "ID", "AFTER", "TAGS", "DESCRIPTION"}
+	}
 	for i, in := range infos {
 		tags := append([]string(nil), in.Tags...)
 		if in.OptIn {
 			tags = append(tags, "(opt-in)")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, in.ID, orDash(strings.Join(in.After, ", ")), orDash(strings.Join(tags, ", ")), in.Description)
+		row := []string{fmt.Sprint(i + 1), in.ID, orDash(strings.Join(tags, ","))}
+		if wide {
+			row = []string{row[0], row[1], orDash(strings.Join(in.After, ", ")), orDash(strings.Join(tags, ", "))}
+		}
+		rows = append(rows, append(row, in.Description))
 	}
-	_ = tw.Flush()
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for j, c := range r[:len(r)-1] {
+			widths[j] = max(widths[j], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for j, c := range r[:len(r)-1] {
+			b.WriteString(c + strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c)+2))
+		}
+		desc := r[len(r)-1]
+		if room := stepsWidth - utf8.RuneCountInString(b.String()); !wide && utf8.RuneCountInString(desc) > room {
+			desc = string([]rune(desc)[:max(room-1, 0)]) + "…"
+		}
+		fmt.Fprintln(a.stdout, b.String()+desc)
+	}
 }
 
 func (a *app) printHistory(runs []history.Run) {
@@ -208,6 +279,41 @@ func (a *app) printHistory(runs []history.Run) {
 			r.Duration(), r.Mode, r.Status, r.Changed, r.StepsChanged, orDash(r.Host), orDash(r.Version), orDash(hash), orDash(errText))
 	}
 	_ = tw.Flush()
+}
+
+// printRun shows one recorded run and what its steps did.
+func (a *app) printRun(r *history.Run) {
+	r.Error = a.mask.mask(r.Error)
+	if a.st.Output == "json" {
+		a.printJSON(r)
+		return
+	}
+	fmt.Fprintf(a.stdout, "run %d: %s %s, changed %t (%s), started %s UTC, took %s\n", r.ID, r.Mode, r.Status, r.Changed,
+		pluralize(r.StepsChanged, "step")+" changed", r.StartedAt.UTC().Format("2006-01-02 15:04:05"), r.Duration())
+	fmt.Fprintf(a.stdout, "host %s, groundwork %s, plan hash %s\n", orDash(r.Host), orDash(r.Version), orDash(r.PlanHash))
+	if r.Error != "" {
+		fmt.Fprintln(a.stdout, "error: "+r.Error)
+	}
+	if len(r.Steps) == 0 {
+		fmt.Fprintln(a.stdout, "every step was ok")
+		return
+	}
+	fmt.Fprintln(a.stdout)
+	for _, st := range r.Steps {
+		fmt.Fprintf(a.stdout, "%s: %s\n", st.ID, st.Status)
+		for _, c := range st.Changes {
+			fmt.Fprintln(a.stdout, "  + "+c)
+		}
+		for _, d := range st.Drift {
+			fmt.Fprintln(a.stdout, "  drift: "+a.mask.mask(d.String()))
+		}
+		if st.Reason != "" {
+			fmt.Fprintln(a.stdout, "  skipped: "+a.mask.mask(st.Reason))
+		}
+		if st.Error != "" {
+			fmt.Fprintln(a.stdout, "  error: "+a.mask.mask(st.Error))
+		}
+	}
 }
 
 func orDash(s string) string {

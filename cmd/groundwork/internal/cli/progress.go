@@ -16,7 +16,7 @@ const progressDelay = 300 * time.Millisecond
 // see it. It returns the stop func, which erases the line.
 func (a *app) progress(label string) func() {
 	a.at.Store(nil)
-	if a.st.Output != "text" || !isTerminal(a.stdout) {
+	if a.st.Output == "json" || !isTerminal(a.stdout) {
 		return func() {}
 	}
 	done := make(chan struct{})

@@ -103,7 +103,7 @@ func TestLockTimeoutMessage(t *testing.T) {
 	}
 	defer held.Unlock(context.Background())
 	r := run(t, nil, "apply", "--db", u, "--lock-timeout", "300ms")
-	mustCode(t, r, ExitFailed)
+	mustCode(t, r, ExitRetryable)
 	t.Logf("stderr:\n%s", r.stderr)
 	host, _ := os.Hostname()
 	want := regexp.MustCompile(`error: lock "groundwork \(` + regexp.QuoteMeta(db) + `\.groundwork\.lock\)" held by pid ` +
@@ -128,9 +128,9 @@ func TestWaitBoundMessage(t *testing.T) {
 	l.Close() // nothing listens there now
 	u := fmt.Sprintf("postgres://app:%s@127.0.0.1:%d/app?sslmode=disable", password, port)
 	r := run(t, map[string]string{"DATABASE_URL": u}, "apply", "--wait", "1s")
-	mustCode(t, r, ExitFailed)
+	mustCode(t, r, ExitRetryable)
 	t.Logf("stderr:\n%s", r.stderr)
-	want := regexp.MustCompile(fmt.Sprintf(`error: cli: postgres://app:\*\*\*@127\.0\.0\.1:%d/app\?sslmode=disable still unreachable after waiting 1s \(\d+ attempts\): drivers/postgres: connect to host=127\.0\.0\.1 port=%d user=app database=app: .*connection refused`, port, port))
+	want := regexp.MustCompile(fmt.Sprintf(`error: postgres://app:\*\*\*@127\.0\.0\.1:%d/app\?sslmode=disable still unreachable after waiting 1s \(\d+ attempts\): connect to host=127\.0\.0\.1 port=%d user=app database=app: .*connection refused`, port, port))
 	if !want.MatchString(r.stderr) {
 		t.Errorf("stderr does not match %s\n%s", want, r)
 	}
