@@ -211,15 +211,19 @@ const (
 	index011     = "uq_user_email_lower"
 )
 
-// groupSkip is the common reason to skip a groups step: not configured, or
-// the host has no groups.
-func groupSkip(ctx context.Context, s *core.Session, cfg Config, hosts ...string) (string, error) {
+// groupSkip is the plan that skips a groups step (nil when it runs): not
+// configured, or the host has no groups yet (not ready: Open WebUI
+// creates them).
+func groupSkip(ctx context.Context, s *core.Session, cfg Config, hosts ...string) (*core.Plan, error) {
 	if missing := cfg.Missing(); len(missing) > 0 {
-		return strings.Join(missing, ", ") + " not set: no organization to give a group", nil
+		return &core.Plan{Skip: strings.Join(missing, ", ") + " not set: no organization to give a group"}, nil
 	}
 	missing, err := missingHost(ctx, s, cfg.HostWait, append([]string{"group"}, hosts...)...)
-	if err != nil || len(missing) > 0 {
-		return hostSkip(missing), err
+	if err != nil {
+		return nil, err
 	}
-	return "", nil
+	if len(missing) > 0 {
+		return hostSkip(missing), nil
+	}
+	return nil, nil
 }

@@ -35,8 +35,8 @@ type linkedModel struct {
 }
 
 func (g *grantModels) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
-	if skip, err := groupSkip(ctx, s, g.cfg, "model"); err != nil || skip != "" {
-		return &core.Plan{Skip: skip}, err
+	if skip, err := groupSkip(ctx, s, g.cfg, "model"); err != nil || skip != nil {
+		return skip, err
 	}
 	exists, ours, err := ourGroup(ctx, s, g.cfg.OrgID)
 	if err != nil {

@@ -28,8 +28,8 @@ func (g *ensureGroup) Info() core.StepInfo {
 }
 
 func (g *ensureGroup) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
-	if skip, err := groupSkip(ctx, s, g.cfg); err != nil || skip != "" {
-		return &core.Plan{Skip: skip}, err
+	if skip, err := groupSkip(ctx, s, g.cfg); err != nil || skip != nil {
+		return skip, err
 	}
 	gid := GroupID(g.cfg.OrgID)
 	made, err := ledger(ctx, s, LedgerGroup, gid)
@@ -101,8 +101,8 @@ func (m *groupMembers) Info() core.StepInfo {
 }
 
 func (m *groupMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
-	if skip, err := groupSkip(ctx, s, m.cfg, "user"); err != nil || skip != "" {
-		return &core.Plan{Skip: skip}, err
+	if skip, err := groupSkip(ctx, s, m.cfg, "user"); err != nil || skip != nil {
+		return skip, err
 	}
 	if !m.cfg.IsDevelopment() {
 		return &core.Plan{Skip: "organization " + m.cfg.OrgID + " is not a development organization: groundwork adds no members to its group"}, nil
