@@ -22,6 +22,7 @@ type options struct {
 	selection   Selection
 	environment string
 	recorder    Recorder
+	recordAll   bool
 	progress    func(Progress)
 
 	// Telemetry (see telemetry.go): nil providers record nothing.
@@ -69,8 +70,15 @@ func WithSelection(sel Selection) Option { return func(o *options) { o.selection
 // WithEnvironment tells steps which environment this is.
 func WithEnvironment(env string) Option { return func(o *options) { o.environment = env } }
 
-// WithRecorder records each apply run (see Recorder).
+// WithRecorder records apply runs (see Recorder): by default each one
+// that changed something, failed, found drift or was interrupted. A run
+// that found everything in place is not recorded, so a converged start
+// writes nothing (see WithRecordAll).
 func WithRecorder(r Recorder) Option { return func(o *options) { o.recorder = r } }
+
+// WithRecordAll records every apply run, also the converged ones that
+// changed nothing: such a run then takes the lock to write its row.
+func WithRecordAll(on bool) Option { return func(o *options) { o.recordAll = on } }
 
 // WithTracerProvider traces each run with tp: a span per run, per phase
 // and per step (see README, "Observability"). Without it, and without

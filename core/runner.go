@@ -78,37 +78,71 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	}
 	sess.scopeCatalog(steps, r.o.recorder)
 
-	var held *heldLock
-	if mode == ModeApply {
-		lockStart := time.Now()
-		// lerr, not err: the deferred recorder below must see the run's
-		// final error, the named result.
-		lctx, lockDone := r.tel.phase(ctx, phaseLock) // telemetry
-		lock, lerr := r.driver.Lock(lctx, r.o.lockName, r.o.lockWait)
-		lockDone(lerr) // telemetry
-		rep.LockWaitMS = ms(time.Since(lockStart))
-		if lerr != nil {
-			if ctx.Err() != nil {
-				lerr = interrupted(ctx, lerr)
-			}
-			return rep, lerr
+	if mode != ModeApply {
+		// Plan and verify (the readiness probe) take no lock.
+		err = r.runSteps(ctx, sess, steps, mode, rep, nil)
+		if err != nil && ctx.Err() != nil {
+			err = interrupted(ctx, err)
 		}
-		held = newHeldLock(lock)
-		sess.memo[heldLockKey{}] = held
-		log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
+		return rep, err
+	}
+
+	// Check, lock, re-check: the checks run first without the lock, and
+	// only a run that finds work (or drift) takes the lock and checks
+	// again under it; those checks are the authority. A converged start
+	// thus takes no lock and writes nothing; a run to record anyway
+	// (failed, interrupted, or WithRecordAll) takes it to record.
+	work, perr := r.probe(ctx, sess, steps, rep)
+	if !work {
+		err = perr
+		if err == nil {
+			if ctx.Err() != nil {
+				err = fmt.Errorf("core: %w (%w) before the verify phase; every step ran; run verify to check", ErrInterrupted, context.Cause(ctx))
+			} else {
+				vctx, verifyDone := r.tel.verifyPhase(ctx, rep) // telemetry
+				err = r.verifyAll(vctx, sess, steps, rep, false)
+				verifyDone(err) // telemetry
+			}
+		}
+		if err != nil && ctx.Err() != nil {
+			err = interrupted(ctx, err)
+		}
+		settle(rep, start, counter, err)
+		if r.recordable(rep) {
+			r.recordUnlocked(ctx, sess, rep, start, counter, err)
+		}
+		return rep, err
+	}
+	// The probe's snapshot and reports are not the authority: check again
+	// under the lock, from a fresh catalog. The session's memo is kept:
+	// it is once per run (the host's revision, a host wait already spent).
+	rep.Steps = []StepReport{}
+	sess.Refresh()
+
+	lockStart := time.Now()
+	// lerr, not err: the deferred recorder below must see the run's
+	// final error, the named result.
+	lctx, lockDone := r.tel.phase(ctx, phaseLock) // telemetry
+	lock, lerr := r.driver.Lock(lctx, r.o.lockName, r.o.lockWait)
+	lockDone(lerr) // telemetry
+	rep.LockWaitMS = ms(time.Since(lockStart))
+	if lerr != nil {
+		if ctx.Err() != nil {
+			lerr = interrupted(ctx, lerr)
+		}
+		return rep, lerr
+	}
+	held := newHeldLock(lock)
+	sess.memo[heldLockKey{}] = held
+	log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
+	defer r.unlock(ctx, lock)
+	if r.o.recorder != nil {
 		defer func() {
-			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if uerr := lock.Unlock(uctx); uerr != nil {
-				log.Warn("lock release failed; the database releases it when the connection closes", "lock", r.o.lockName, "err", uerr)
+			settle(rep, start, counter, err)
+			if r.recordable(rep) {
+				r.record(ctx, sess, rep, log)
 			}
 		}()
-		if r.o.recorder != nil {
-			defer func() {
-				settle(rep, start, counter, err)
-				r.record(ctx, sess, rep, log)
-			}()
-		}
 	}
 
 	err = r.runSteps(ctx, sess, steps, mode, rep, held)
@@ -136,6 +170,93 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 	rep.finish(start)
 	if errors.Is(err, ErrInterrupted) {
 		rep.Status = RunInterrupted
+	}
+}
+
+// probe is the optimistic pass of an apply run: it checks the steps in
+// order without the lock, as a plan would, and stops at the first step
+// that has work or found drift, which it reports as work: those are
+// decided again under the lock. A check that fails ends the run. Without
+// work, rep holds the checks the verify phase builds on, exactly as an
+// apply under the lock would.
+func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Report) (work bool, err error) {
+	skipped := map[string]bool{}
+	for i, st := range steps {
+		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("core: %w (%w) before step %s; nothing was written", ErrInterrupted, context.Cause(ctx), st.Info().ID)
+		}
+		if dep := firstSkipped(st.Info().After, skipped); dep != "" {
+			skipped[st.Info().ID] = true
+			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
+			continue
+		}
+		sr, _, err := r.runStep(ctx, sess, st, ModePlan, nil)
+		if err != nil {
+			// Final, as under the lock: a check reads whatever state a
+			// crash or a concurrent runner leaves (that is what makes a run
+			// resumable), so the lock would not change its outcome, and a
+			// check that timed out would only time out twice.
+			rep.Steps = append(rep.Steps, sr)
+			return false, err
+		}
+		if sr.Status == StatusPending || sr.Status == StatusDrift {
+			return true, nil
+		}
+		skipped[st.Info().ID] = sr.Status == StatusSkipped
+		rep.Steps = append(rep.Steps, sr)
+	}
+	return false, nil
+}
+
+// recordable tells whether a finished apply run goes to the recorder:
+// every run with WithRecordAll, otherwise only one that changed
+// something, failed, found drift or was interrupted.
+func (r *Runner) recordable(rep *Report) bool {
+	if r.o.recorder == nil {
+		return false
+	}
+	return r.o.recordAll || rep.Changed || rep.Status != RunConverged
+}
+
+// recordUnlocked records a run that needed no lock to do its work (it
+// found nothing to do) but must be recorded: it takes the lock for the
+// recorder alone, as the recorder may create its table, waiting at most
+// the lock timeout, and not longer than recordWait once the run is
+// stopped. Like a failure to record, a lock it cannot take is logged and
+// does not fail the run.
+func (r *Runner) recordUnlocked(ctx context.Context, sess *Session, rep *Report, start time.Time, counter *Counter, err error) {
+	wait := r.o.lockWait
+	lctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), recordWait)
+		defer cancel()
+		wait = min(wait, recordWait)
+	}
+	lockStart := time.Now()
+	lctx, lockDone := r.tel.phase(lctx, phaseLock) // telemetry
+	lock, lerr := r.driver.Lock(lctx, r.o.lockName, wait)
+	lockDone(lerr) // telemetry
+	rep.LockWaitMS = ms(time.Since(lockStart))
+	if lerr != nil {
+		r.o.logger.Warn("run history not recorded: lock not taken", "err", lerr)
+		return
+	}
+	defer r.unlock(ctx, lock)
+	settle(rep, start, counter, err) // count the lock's round trips too
+	r.record(ctx, sess, rep, r.o.logger)
+}
+
+// recordWait bounds the lock wait and the write of a stopped run's
+// history row.
+const recordWait = 5 * time.Second
+
+func (r *Runner) unlock(ctx context.Context, lock Lock) {
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if uerr := lock.Unlock(uctx); uerr != nil {
+		r.o.logger.Warn("lock release failed; the database releases it when the connection closes", "lock", r.o.lockName, "err", uerr)
 	}
 }
 

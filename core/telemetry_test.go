@@ -196,8 +196,8 @@ func TestTelemetryApplySQLite(t *testing.T) {
 		t.Fatal("a cold apply applied nothing")
 	}
 	inspects := ix.named("groundwork.inspect")
-	if len(inspects) != 2 {
-		t.Fatalf("%d inspect spans, want 2 (plan, verify):\n%s", len(inspects), otlptest.Tree(ix.spans))
+	if len(inspects) != 3 {
+		t.Fatalf("%d inspect spans, want 3 (the check without the lock, plan under it, verify):\n%s", len(inspects), otlptest.Tree(ix.spans))
 	}
 	for _, s := range inspects {
 		if p := ix.parent(s).Name; p != "groundwork.check" && !strings.HasPrefix(p, "step ") {

@@ -32,6 +32,8 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"LockTimeout", testLockTimeout},
 		{"CancelReleasesLock", testCancelReleasesLock},
 		{"UpsertOnlyWhenChanged", testUpsert},
+		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
+		{"DriftIsRecorded", testDriftIsRecorded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)) })

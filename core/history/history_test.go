@@ -49,7 +49,15 @@ func TestRecordAndList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A converged run is recorded only when asked to; by default it
+	// writes nothing.
 	if _, err := core.NewRunner(d, reg, core.WithRecorder(rec)).Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := history.List(ctx, d, 10); err != nil || len(runs) != 1 {
+		t.Fatalf("a converged run was recorded: %v, %v", runs, err)
+	}
+	if _, err := core.NewRunner(d, reg, core.WithRecorder(rec), core.WithRecordAll(true)).Apply(ctx); err != nil {
 		t.Fatal(err)
 	}
 	_, err = core.NewRunner(d, reg, core.WithRecorder(rec), core.WithSelection(core.Selection{IDs: []string{"test:failing"}})).Apply(ctx)

@@ -76,3 +76,61 @@ func mustRegistry(t *testing.T, cfg orgaccess.Config) *core.Registry {
 	}
 	return reg
 }
+
+// BenchmarkConvergedRestart measures a converged apply (the restart of
+// every replica) and a verify over GROUNDWORK_BENCH_MEMBERS users (default
+// 100000), all of them members of the development organization; with
+// GROUNDWORK_BENCH_STEPS set it logs the steps over 5 ms:
+//
+//	go test -run '^$' -bench BenchmarkConvergedRestart -benchtime 20x ./drivers/postgres/
+func BenchmarkConvergedRestart(b *testing.B) {
+	n, _ := strconv.Atoi(os.Getenv("GROUNDWORK_BENCH_MEMBERS"))
+	if n <= 0 {
+		n = 100000
+	}
+	ctx := context.Background()
+	d := openTest(b)
+	reg, err := core.NewRegistry(orgaccess.HostTables())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := core.NewRunner(d, reg, core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.DB().DB.ExecContext(ctx, `INSERT INTO "user" (id, name, email, role, created_at) SELECT 'u-' || md5(g::text), 'U', 'u' || g || '@example.com', 'user', 1 FROM generate_series(1, `+strconv.Itoa(n)+`) g`); err != nil {
+		b.Fatal(err)
+	}
+	full, err := core.NewRegistry(orgaccess.Steps(packtest.DevConfig())...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rep, err := core.NewRunner(d, full).Apply(ctx); err != nil || !rep.Changed {
+		b.Fatalf("first apply: %v", err)
+	}
+	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
+		b.Run(mode, func(b *testing.B) {
+			var queries int64
+			for b.Loop() {
+				r := core.NewRunner(d, full)
+				run := r.Apply
+				if mode == core.ModeVerify {
+					run = r.Verify
+				}
+				rep, err := run(ctx)
+				if err != nil || rep.Changed || rep.Status != core.RunConverged {
+					b.Fatalf("%s: %v, changed %t, %s", mode, err, rep.Changed, rep.Status)
+				}
+				queries = rep.Queries
+				if os.Getenv("GROUNDWORK_BENCH_STEPS") != "" {
+					for _, st := range rep.Steps {
+						if st.DurationMS > 5 {
+							b.Logf("%s: step %s %.1f ms", mode, st.ID, st.DurationMS)
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(queries), "queries/op")
+			b.ReportMetric(float64(n), "users")
+		})
+	}
+}

@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func requireServer(t *testing.T) {
+func requireServer(t testing.TB) {
 	t.Helper()
 	if serverURL == "" {
 		t.Skip("no PostgreSQL server: " + serverWhy)
@@ -68,7 +68,7 @@ var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
 
 // newSchema creates an empty schema for one test, dropped when it ends,
 // and returns a connection URL whose search_path puts it first.
-func newSchema(t *testing.T) string {
+func newSchema(t testing.TB) string {
 	t.Helper()
 	requireServer(t)
 	name := nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_")
@@ -101,7 +101,7 @@ func withParam(connString, key, value string) string {
 }
 
 // openURL opens a driver on url, closed when the test ends.
-func openURL(t *testing.T, url string) *Driver {
+func openURL(t testing.TB, url string) *Driver {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -114,7 +114,7 @@ func openURL(t *testing.T, url string) *Driver {
 }
 
 // openTest opens a driver on a fresh schema.
-func openTest(t *testing.T) *Driver {
+func openTest(t testing.TB) *Driver {
 	t.Helper()
 	return openURL(t, newSchema(t))
 }

@@ -189,8 +189,10 @@ func TestLibraryPostgres(t *testing.T) {
 			}
 		}
 	}
-	if lock != 1 || steps != len(rep.Steps) || statements == 0 || !driftStep {
-		t.Fatalf("lock spans %d, step spans %d (want %d), statement spans %d, drifted step %t:\n%s",
+	// The check without the lock adds the spans of the steps it looked at
+	// until the first with work (a cold start: the first step).
+	if lock != 1 || steps <= len(rep.Steps) || steps > 2*len(rep.Steps) || statements == 0 || !driftStep {
+		t.Fatalf("lock spans %d, step spans %d (want %d under the lock, plus those checked before it), statement spans %d, drifted step %t:\n%s",
 			lock, steps, len(rep.Steps), statements, driftStep, otlptest.Tree(spans))
 	}
 	m := rcv.Metrics()

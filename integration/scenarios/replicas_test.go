@@ -21,7 +21,9 @@ const replicas = 16
 // TestManyReplicas: 16 `groundwork apply` processes start at once against
 // one fresh database → all exit 0; exactly one changes anything (each
 // object is created once, by that one); no link or membership twice;
-// groundwork_runs records 16 runs of which exactly one changed something.
+// groundwork_runs records exactly one run, the one that changed something:
+// the others either found nothing to do before the lock, or waited for it
+// and found nothing on the re-check under it, and record nothing.
 func TestManyReplicas(t *testing.T) {
 	eachTargetInTurn(t, func(t *testing.T, tg kit.Target) {
 		db := hostDB(t, tg)
@@ -95,8 +97,8 @@ func TestManyReplicas(t *testing.T) {
 				recordedChanged++
 			}
 		}
-		if len(runs) != replicas || recordedChanged != 1 {
-			t.Errorf("groundwork_runs: %d runs, %d changed; want %d runs, 1 changed", len(runs), recordedChanged, replicas)
+		if len(runs) != 1 || recordedChanged != 1 {
+			t.Errorf("groundwork_runs: %d runs, %d changed; want the 1 run that changed something", len(runs), recordedChanged)
 		}
 		t.Logf("measure: %d replicas on %s: %d exit 0, %d applied, %d recorded as changed, wall %s, longest lock wait %.0f ms",
 			replicas, tg.Name(), replicas, changed, recordedChanged, wall.Round(time.Millisecond), maxWait)

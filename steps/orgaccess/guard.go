@@ -12,10 +12,17 @@ import (
 // hostWaitPoll is how often a step waiting for host tables looks again.
 const hostWaitPoll = time.Second
 
+// hostWaitKey memoizes the run's host wait deadline.
+type hostWaitKey struct{}
+
 // missingHost returns the host tables of names that do not exist, after
-// waiting up to wait for the host application to create them.
+// waiting for the host application to create them until wait after the
+// run first looked: one wait per run, however many steps look and
+// whether they look again under the lock (the runner checks first
+// without it), so a host that is not there yet costs wait once.
 func missingHost(ctx context.Context, s *core.Session, wait time.Duration, names ...string) ([]string, error) {
-	deadline := time.Now().Add(wait)
+	v, _ := s.Memo(hostWaitKey{}, func() (any, error) { return time.Now().Add(wait), nil })
+	deadline := v.(time.Time)
 	for {
 		cat, err := s.Catalog(ctx)
 		if err != nil {

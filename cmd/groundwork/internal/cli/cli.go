@@ -298,6 +298,7 @@ func (a *app) runnerOptions(sel core.Selection) []core.Option {
 		core.WithSelection(sel),
 		core.WithEnvironment(a.st.Org.Environment),
 		core.WithRecorder(history.NewRecorder(version().Version, a.mask.mask)),
+		core.WithRecordAll(a.st.RecordAll),
 		core.WithProgress(func(p core.Progress) { a.at.Store(&p) }),
 	}, a.telemetryOptions()...) // otel.go
 }

@@ -357,12 +357,18 @@ func TestHistoryCommand(t *testing.T) {
 		t.Fatal("history on a missing SQLite file left a file behind")
 	}
 	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
-	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)
+	mustCode(t, run(t, nil, "demo", "--db", db), ExitOK)           // converged: not recorded
 	mustCode(t, run(t, demoEnv(nil), "verify", "--db", u), ExitOK) // not recorded
 	r = run(t, nil, "history", "--db", u)
 	mustCode(t, r, ExitOK)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "true") {
+		t.Fatalf("history: want a header and the one run that changed something\n%s", r)
+	}
+	mustCode(t, run(t, nil, "apply", "--db", u, "--record-all"), ExitOK)
+	r = run(t, nil, "history", "--db", u)
+	mustCode(t, r, ExitOK)
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 3 || !strings.Contains(lines[1], "false") || !strings.Contains(lines[2], "true") {
-		t.Fatalf("history: want a header and two runs, newest (unchanged) first\n%s", r)
+		t.Fatalf("history after apply --record-all: want a header and two runs, newest (unchanged) first\n%s", r)
 	}
 	r = run(t, nil, "history", "--db", u, "--limit", "1", "-o", "json")
 	mustCode(t, r, ExitOK)
@@ -784,7 +790,9 @@ func TestConcurrentApply(t *testing.T) {
 	}
 	r := run(t, nil, "history", "--db", u, "-o", "json")
 	var runs []history.Run
-	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != n {
-		t.Fatalf("history (%v): %s", err, r.stdout)
+	// The others found nothing to do once they held the lock: a run that
+	// changed nothing is not recorded.
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || !runs[0].Changed {
+		t.Fatalf("history (%v): want the one run that changed something: %s", err, r.stdout)
 	}
 }

@@ -60,6 +60,8 @@ var settingsSpec = []setting{
 		usage: "PostgreSQL: session (an advisory lock, released when the holder's connection ends), lease (a row in groundwork_lock with a heartbeat and fencing: safe behind PgBouncer in transaction mode) or auto (lease when the URL's port is 6432 or it has pgbouncer=true or pool_mode=transaction, else session); SQLite always locks a file, MySQL/MariaDB always take GET_LOCK"},
 	{name: "lease-ttl", envs: []string{"GROUNDWORK_LEASE_TTL"}, def: "15s", kind: kindDuration,
 		usage: "lease lock mode: how long a lease lasts without a heartbeat (renewed every third of it); a killed runner keeps the others waiting at most this long; at least 1s"},
+	{name: "record-all", envs: []string{"GROUNDWORK_RECORD_ALL"}, def: "false", kind: kindBool,
+		usage: "apply: record every run in groundwork_runs, also one that found everything in place (it then takes the lock to write its row); by default a run that changed nothing and found no drift writes nothing, and runs that changed something, failed, found drift or were interrupted are always recorded"},
 	{name: "output", envs: []string{"GROUNDWORK_OUTPUT"}, def: "text", kind: kindString, choices: []string{"text", "wide", "json"},
 		usage: "stdout format: text (a summary line, and a table when something changed or with -v), wide (text with every column) or json (the report, docs/report.md)"},
 	{name: "log-level", envs: []string{"GROUNDWORK_LOG_LEVEL"}, def: "warn", kind: kindString, choices: []string{"debug", "info", "warn", "error"},
@@ -112,6 +114,7 @@ type settings struct {
 	StepTimeout time.Duration
 	LockMode    string
 	LeaseTTL    time.Duration
+	RecordAll   bool
 	Output      string
 	LogLevel    string
 	LogFormat   string
@@ -266,6 +269,11 @@ func parseSettings(raw map[string]rawValue) (*settings, error) {
 		errs = append(errs, invalidf("%s: waiting for the host needs the revision it migrates to: set --host-revision (%s) or --host-migrations (%s); %s does not exist here",
 			raw["after-host"].from, orgaccess.EnvHostRevision, orgaccess.EnvHostMigrations, orgaccess.OpenWebUIMigrations))
 	}
+	if b, err := strconv.ParseBool(strings.TrimSpace(raw["record-all"].text)); err != nil {
+		errs = append(errs, invalidf("%s: %q is not true or false", raw["record-all"].from, raw["record-all"].text))
+	} else {
+		st.RecordAll = b
+	}
 	if b, err := strconv.ParseBool(strings.TrimSpace(raw["otel"].text)); err != nil {
 		errs = append(errs, invalidf("%s: %q is not true or false", raw["otel"].from, raw["otel"].text))
 	} else {
@@ -332,6 +340,7 @@ type fileConfig struct {
 	StepTimeout     yaml.Node `yaml:"step-timeout"`
 	LockMode        yaml.Node `yaml:"lock-mode"`
 	LeaseTTL        yaml.Node `yaml:"lease-ttl"`
+	RecordAll       yaml.Node `yaml:"record-all"`
 	Output          yaml.Node `yaml:"output"`
 	LogLevel        yaml.Node `yaml:"log-level"`
 	LogFormat       yaml.Node `yaml:"log-format"`

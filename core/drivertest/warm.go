@@ -1,0 +1,99 @@
+package drivertest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/history"
+)
+
+// testWarmStartTakesNoLock: a converged apply checks without the lock,
+// takes none (it succeeds while another process holds it) and writes no
+// history row; with WithRecordAll it takes the lock for the row alone.
+// The query counts of both are the before/after of "check, lock,
+// re-check" on this dialect.
+func testWarmStartTakesNoLock(t *testing.T, open Opener) {
+	ctx := context.Background()
+	d := open(t)
+	rec := history.NewRecorder("test", nil)
+	run := func(opts ...core.Option) (*core.Report, error) {
+		t.Helper()
+		return runner(t, d, registrySteps(), append([]core.Option{core.WithRecorder(rec)}, opts...)...).Apply(ctx)
+	}
+	runs := func() int {
+		t.Helper()
+		rs, err := history.List(ctx, d, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	if cold, err := run(); err != nil || !cold.Changed || runs() != 1 {
+		t.Fatalf("cold apply: %v, changed %t, %d runs recorded; want 1\n%s", err, cold.Changed, runs(), Dump(cold))
+	}
+
+	holder := open(t)
+	held, err := holder.Lock(ctx, "groundwork", 10*time.Second)
+	if err != nil {
+		t.Fatalf("lock: %v", err)
+	}
+	warm, err := run(core.WithLockTimeout(50 * time.Millisecond))
+	if err != nil {
+		t.Fatalf("warm apply while another holds the lock: %v\n%s", err, Dump(warm))
+	}
+	wantStatus(t, warm, core.RunConverged)
+	if warm.Changed || warm.Statements != 0 || warm.LockWaitMS != 0 {
+		t.Fatalf("warm apply: changed %t, %d statements, lock wait %.1f ms; want none", warm.Changed, warm.Statements, warm.LockWaitMS)
+	}
+	if n := runs(); n != 1 {
+		t.Fatalf("warm apply recorded a run: %d in history, want 1", n)
+	}
+	if err := held.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	all, err := run(core.WithRecordAll(true))
+	if err != nil || runs() != 2 {
+		t.Fatalf("warm apply with WithRecordAll: %v, %d runs recorded; want 2", err, runs())
+	}
+	if all.Queries <= warm.Queries {
+		t.Fatalf("warm apply: %d queries, recording it %d: want recording to cost more", warm.Queries, all.Queries)
+	}
+	t.Logf("measure: %s warm apply: %d queries without lock or history; %d recording it (lock, history row)", d.Dialect(), warm.Queries, all.Queries)
+}
+
+// driftStep reports drift it cannot heal, as a step that found a
+// column of the wrong type does.
+type driftStep struct{}
+
+func (driftStep) Info() core.StepInfo {
+	return core.StepInfo{ID: "test:drift", Description: "always drifts"}
+}
+
+func (driftStep) Check(context.Context, *core.Session) (*core.Plan, error) {
+	return &core.Plan{Drift: []core.Drift{{Object: "test", Detail: "differs"}}}, nil
+}
+
+// testDriftIsRecorded: a run that found drift is recorded even when it
+// changed nothing; it decided so under the lock.
+func testDriftIsRecorded(t *testing.T, open Opener) {
+	d := open(t)
+	steps := append(registrySteps(), driftStep{})
+	rec := history.NewRecorder("test", nil)
+	for i := range 2 {
+		rep, err := runner(t, d, steps, core.WithRecorder(rec)).Apply(context.Background())
+		if err != nil {
+			t.Fatalf("apply %d: %v\n%s", i, err, Dump(rep))
+		}
+		wantStatus(t, rep, core.RunDrift)
+	}
+	rs, err := history.List(context.Background(), d, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Status != core.RunDrift || rs[0].Changed {
+		t.Fatalf("%d runs recorded (%+v): want both drift runs", len(rs), rs)
+	}
+}
