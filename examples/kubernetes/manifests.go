@@ -201,6 +201,10 @@ func commands(c container, where string, data map[string]map[string]string) ([]C
 	switch {
 	case len(c.Command) > 0 && isGroundwork(c.Command[0]):
 		add("", append(append([]string(nil), c.Command[1:]...), c.Args...), false)
+	case len(c.Command) == 3 && filepath.Base(c.Command[0]) == "sh" && c.Command[1] == "-c":
+		for _, args := range shellCommands(c.Command[2]) {
+			add("", args, false)
+		}
 	case len(c.Command) == 0 && strings.HasPrefix(c.Image, image+":"):
 		add("", c.Args, false)
 	}
@@ -216,3 +220,16 @@ func commands(c container, where string, data map[string]map[string]string) ([]C
 }
 
 func isGroundwork(prog string) bool { return filepath.Base(prog) == "groundwork" }
+
+// shellCommands are the groundwork invocations of a `sh -c` script: the
+// commands between &&, || and ; whose program is groundwork, split into
+// words (the manifests quote nothing inside the script).
+func shellCommands(script string) [][]string {
+	var out [][]string
+	for _, part := range strings.FieldsFunc(strings.NewReplacer("&&", ";", "||", ";").Replace(script), func(r rune) bool { return r == ';' }) {
+		if f := strings.Fields(part); len(f) > 0 && isGroundwork(f[0]) {
+			out = append(out, f[1:])
+		}
+	}
+	return out
+}

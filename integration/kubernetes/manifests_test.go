@@ -66,6 +66,10 @@ func TestManifestsOnPostgres(t *testing.T) {
 			probe = c
 		}
 	}
+	var view bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('user_available_models') IS NOT NULL`).Scan(&view); err != nil || !view {
+		t.Fatalf("the view is not there after the manifests' commands (%t, %v)", view, err)
+	}
 	if _, err := db.ExecContext(ctx, `DELETE FROM organization_models; DELETE FROM organization_members; DELETE FROM client_organizations`); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +88,9 @@ func environ(home string, env map[string]string, dsn string) []string {
 		}
 		out = append(out, k+"="+v)
 	}
+	// In the application's image groundwork reads the host's target from
+	// Open WebUI's migrations; here the fixture is at its head.
+	out = append(out, "GROUNDWORK_HOST_REVISION=current")
 	sort.Strings(out)
 	return testbin.Env(home, out...)
 }

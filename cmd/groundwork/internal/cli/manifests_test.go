@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,12 +47,21 @@ func TestKubernetesManifests(t *testing.T) {
 	for _, c := range cmds {
 		env := maps.Clone(c.Env)
 		env["DATABASE_URL"] = url
+		// In the application's image groundwork reads the host's target
+		// from Open WebUI's migrations; here the fixture is at its head.
+		env["GROUNDWORK_HOST_REVISION"] = "current"
 		r := run(t, env, c.Args...)
 		t.Logf("%s: groundwork %s → exit %d\n%s%s", c.Where, strings.Join(c.Args, " "), r.code, r.stdout, r.stderr)
 		mustCode(t, r, ExitOK)
 		if c.Probe && strings.Contains(c.Where, "readinessProbe") {
 			probe = c
 		}
+	}
+
+	// Both phases ran: nothing is held back, the view is there.
+	var views int
+	if err := d.DB().DB.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'view' AND name = 'user_available_models'`).Scan(&views); err != nil || views != 1 {
+		t.Fatalf("the view is not there after the manifests' commands (%d, %v)", views, err)
 	}
 
 	// Problem 1 of issue 15: with every organization row gone, the
@@ -86,9 +96,19 @@ func checkManifestShape(t *testing.T, cmds []kubernetes.Command) {
 	ready := find("Deployment/open-webui: container app: readinessProbe")
 	job := find("job.yaml: Job/groundwork: container groundwork")
 	sync := find("argocd.yaml: Job/groundwork-sync: container groundwork")
-	for _, c := range []*kubernetes.Command{init, job, sync} {
+	sidecar := find("Deployment/open-webui: initContainer groundwork-after-host")
+	postSync := find("argocd.yaml: Job/groundwork-after-host: container groundwork")
+	for _, c := range []*kubernetes.Command{init, job, sync, sidecar, postSync} {
 		if c.Args[0] != "apply" {
 			t.Errorf("%s runs %v, want apply", c.Where, c.Args)
+		}
+	}
+	for _, c := range []*kubernetes.Command{sidecar, postSync} {
+		if !slices.Contains(c.Args, "--after-host") {
+			t.Errorf("%s runs %v, want the after-host phase", c.Where, c.Args)
+		}
+		if !reflect.DeepEqual(c.Env, init.Env) {
+			t.Errorf("%s has environment %v, the init container %v", c.Where, keys(c.Env), keys(init.Env))
 		}
 	}
 	for _, c := range []*kubernetes.Command{startup, ready} {
