@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -11,16 +12,7 @@ import (
 // row with that row's Scan. Drivers read the catalog with it.
 func EachRow(ctx context.Context, db bun.IDB, query string, row func(scan func(...any) error) error) error {
 	rows, err := db.QueryContext(ctx, query)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, err, row)
 }
 
 // EachRowArgs is EachRow with arguments, bound natively by the database
@@ -45,6 +37,10 @@ func EachRowArgs(ctx context.Context, db bun.IDB, query string, args []any, row 
 	}
 	countQuery(ctx)
 	rows, err := raw.QueryContext(ctx, query, args...)
+	return eachRow(rows, err, row)
+}
+
+func eachRow(rows *sql.Rows, err error, row func(scan func(...any) error) error) error {
 	if err != nil {
 		return err
 	}

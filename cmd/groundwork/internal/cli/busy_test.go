@@ -18,24 +18,7 @@ import (
 // wait for it follows --lock-timeout, and the error names what it waited
 // for and who holds it.
 func TestSQLiteBusyFollowsLockTimeout(t *testing.T) {
-	shell, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("no sqlite3 shell to hold the write lock from another process")
-	}
-	db := filepath.Join(t.TempDir(), "webui.db")
-	mustCode(t, run(t, nil, "apply", "--db", sqliteURL(db), "--include", "host:openwebui-tables"), ExitOK)
-
-	cmd := exec.Command(shell, db)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
-	_, _ = io.WriteString(stdin, "BEGIN IMMEDIATE;\nDROP INDEX idx_org_members_user_active;\nSELECT 'ready';\n")
-	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || strings.TrimSpace(line) != "ready" {
-		t.Fatalf("the shell did not take the write lock: %q %v", line, err)
-	}
+	db, _ := shellHoldsWriteLock(t)
 	// The organization steps must write: they wait for the write lock.
 	r := run(t, map[string]string{"OPENROUTER_EXTERNAL_USER": "acme", "ORGANIZATION_NAME": "Acme", "OPENROUTER_API_KEY": "sk-or-v1-busy"},
 		"apply", "--db", sqliteURL(db), "--lock-timeout", "300ms")
@@ -54,24 +37,7 @@ func TestSQLiteBusyFollowsLockTimeout(t *testing.T) {
 // soon as the run logs its failure, while the runner records the run
 // (the history write waits for the same lock).
 func TestSQLiteBusyRunRecorded(t *testing.T) {
-	shell, err := exec.LookPath("sqlite3")
-	if err != nil {
-		t.Skip("no sqlite3 shell to hold the write lock from another process")
-	}
-	db := filepath.Join(t.TempDir(), "webui.db")
-	mustCode(t, run(t, nil, "apply", "--db", sqliteURL(db), "--include", "host:openwebui-tables"), ExitOK)
-
-	cmd := exec.Command(shell, db)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
-	_, _ = io.WriteString(stdin, "BEGIN IMMEDIATE;\nDROP INDEX idx_org_members_user_active;\nSELECT 'ready';\n")
-	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || strings.TrimSpace(line) != "ready" {
-		t.Fatalf("the shell did not take the write lock: %q %v", line, err)
-	}
+	db, stdin := shellHoldsWriteLock(t)
 	failed := make(chan struct{})
 	stderr := &watchWriter{want: "step failed", hit: failed}
 	released := make(chan struct{})
@@ -130,4 +96,31 @@ func (w *watchWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// shellHoldsWriteLock makes a database with the host tables and has the
+// sqlite3 shell (another process, standing in for Open WebUI) take its
+// write lock; writing "ROLLBACK;\n" to stdin releases it. It skips
+// without the shell.
+func shellHoldsWriteLock(t *testing.T) (string, io.Writer) {
+	t.Helper()
+	shell, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Skip("no sqlite3 shell to hold the write lock from another process")
+	}
+	db := filepath.Join(t.TempDir(), "webui.db")
+	mustCode(t, run(t, nil, "apply", "--db", sqliteURL(db), "--include", "host:openwebui-tables"), ExitOK)
+
+	cmd := exec.Command(shell, db)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
+	_, _ = io.WriteString(stdin, "BEGIN IMMEDIATE;\nDROP INDEX idx_org_members_user_active;\nSELECT 'ready';\n")
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("the shell did not take the write lock: %q %v", line, err)
+	}
+	return db, stdin
 }
