@@ -4,6 +4,7 @@ package mariadb_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,6 +38,22 @@ func TestLockContract(t *testing.T) {
 			}
 			if _, err := root.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", holder)); err != nil {
 				t.Fatalf("kill the holder: %v", err)
+			}
+			// KILL only marks the connection: its thread ends, releasing
+			// the lock, a moment later. Wait for that (bounded), so the
+			// next check sees the lock gone, not still held.
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				var now sql.NullInt64
+				if err := root.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", key).Scan(&now); err != nil {
+					t.Fatalf("look for the holder: %v", err)
+				}
+				if !now.Valid || now.Int64 != holder {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("connection %d still holds %s 10s after KILL", holder, key)
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 		},
 	})

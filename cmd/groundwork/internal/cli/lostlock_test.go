@@ -60,7 +60,7 @@ func TestLostLockStopsApply(t *testing.T) {
 		}
 		// The session lock's connection is the one outside a transaction; a batch
 		// holding the fence key shared is inside its own.
-		if err := admin.QueryRowContext(ctx, `SELECT COALESCE(bool_and(pg_terminate_backend(pid)), false) FROM pg_locks
+		if err := admin.QueryRowContext(ctx, `SELECT COALESCE(bool_and(pg_terminate_backend(pid, 10000)), false) FROM pg_locks
 			WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid <> pg_backend_pid()
 			AND pid IN (SELECT pid FROM pg_stat_activity WHERE xact_start IS NULL)`).Scan(&killed); err != nil {
 			t.Fatal(err)
