@@ -15,31 +15,29 @@ const RecordTimeout = 10 * time.Second
 // database once more: when the run failed because another process (the
 // host application) held SQLite's write lock past the lock timeout, that
 // lock is often still held. A lock timeout is tried again, with backoff,
-// until RecordTimeout, so such a run is recorded once the holder lets go;
-// any other failure, or a holder that keeps the lock, is logged and does
-// not change the run's outcome.
+// until RecordTimeout (through LockPoll, the drivers' lock wait), so such
+// a run is recorded once the holder lets go; any other failure, or a
+// holder that keeps the lock, is logged and does not change the run's
+// outcome.
 func (r *Runner) record(ctx context.Context, sess *Session, rep *Report, log *slog.Logger) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), RecordTimeout)
 	defer cancel()
-	wait := 100 * time.Millisecond
-	for tries := 1; ; tries++ {
-		err := explainError(r.driver, r.o.recorder.Record(rctx, sess, rep))
-		if err == nil {
-			if tries > 1 {
-				log.Info("run history recorded after waiting for the database", "tries", tries)
-			}
-			return
+	var last error
+	tries := 0
+	err := LockPoll{Name: "the history write", Wait: RecordTimeout, Try: func(ctx context.Context) (bool, error) {
+		tries++
+		last = explainError(r.driver, r.o.recorder.Record(ctx, sess, rep))
+		if errors.Is(last, ErrLockTimeout) {
+			return false, nil // the holder may let go: try again
 		}
-		if !errors.Is(err, ErrLockTimeout) || rctx.Err() != nil {
-			log.Warn("run history not recorded", "err", err, "tries", tries)
-			return
-		}
-		select {
-		case <-rctx.Done():
-			log.Warn("run history not recorded", "err", err, "tries", tries)
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, time.Second)
+		return last == nil, last
+	}}.Poll(rctx)
+	switch {
+	case err != nil && last != nil:
+		log.Warn("run history not recorded", "err", last, "tries", tries)
+	case err != nil:
+		log.Warn("run history not recorded", "err", err, "tries", tries)
+	case tries > 1:
+		log.Info("run history recorded after waiting for the database", "tries", tries)
 	}
 }

@@ -248,8 +248,8 @@ func (r *Runner) recordUnlocked(ctx context.Context, sess *Session, rep *Report,
 	r.record(ctx, sess, rep, r.o.logger)
 }
 
-// recordWait bounds the lock wait and the write of a stopped run's
-// history row.
+// recordWait bounds the lock wait of a stopped run's history row (the
+// write itself is bounded by RecordTimeout).
 const recordWait = 5 * time.Second
 
 func (r *Runner) unlock(ctx context.Context, lock Lock) {
