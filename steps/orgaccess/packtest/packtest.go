@@ -61,6 +61,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 	}
 	runHosts(t, h)
 	runGroups(t, h)
+	runLiveHost(t, h)
 }
 
 func registry(t *testing.T, cfg orgaccess.Config, host bool) *core.Registry {
