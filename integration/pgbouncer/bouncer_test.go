@@ -54,27 +54,76 @@ const (
 	singleDB = "gw_single"
 )
 
-// bouncerState is a running PgBouncer.
+// bouncerState is the package's PgBouncer: its configuration and, while
+// it runs, its process. The tests share it; a test that finds it gone
+// restarts it (see requireBouncer).
 type bouncerState struct {
-	once sync.Once
-	err  error
-	port int
-	dir  string
-	cmd  *exec.Cmd
+	mu       sync.Mutex
+	started  bool
+	err      error
+	bin      string
+	port     int
+	dir      string
+	proc     *bouncerProc
+	restarts int
 }
+
+// bouncerProc is one PgBouncer process: exited is closed once it has
+// exited, with state then set; out is what it wrote to stdout/stderr.
+type bouncerProc struct {
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{}
+	state  *os.ProcessState
+	err    error
+}
+
+// alive tells whether the process still runs.
+func (p *bouncerProc) alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the copying goroutine of
+// exec.Cmd and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// maxRestarts bounds how often the package restarts a PgBouncer that
+// died: more is not a flake of the pooler but something to look at.
+const maxRestarts = 3
 
 // bouncer is the package's one PgBouncer.
 var bouncer bouncerState
 
 func (b *bouncerState) stop() {
-	if b.cmd != nil && b.cmd.Process != nil {
-		_ = b.cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan struct{})
-		go func() { _ = b.cmd.Wait(); close(done) }()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p := b.proc; p != nil && p.alive() {
+		_ = p.cmd.Process.Signal(syscall.SIGINT)
 		select {
-		case <-done:
+		case <-p.exited:
 		case <-time.After(5 * time.Second):
-			_ = b.cmd.Process.Kill()
+			_ = p.cmd.Process.Kill()
+			<-p.exited
 		}
 	}
 	if b.dir != "" {
@@ -82,18 +131,75 @@ func (b *bouncerState) stop() {
 	}
 }
 
+// logText is the bouncer's log file and its own output, for a failure.
+func (b *bouncerState) logText() string {
+	var out string
+	if b.proc != nil {
+		out = b.proc.out.String()
+		if !b.proc.alive() {
+			out = fmt.Sprintf("process %d exited: %v (%v)\n%s", b.proc.cmd.Process.Pid, b.proc.state, b.proc.err, out)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(b.dir, "pgbouncer.log"))
+	return fmt.Sprintf("--- pgbouncer output\n%s--- pgbouncer.log (tail)\n%s", out, tail(string(log), 60))
+}
+
+func tail(s string, lines int) string {
+	parts := strings.SplitAfter(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "")
+}
+
 // requireBouncer returns the PgBouncer in transaction mode in front of
-// the shared PostgreSQL server, starting both on first use.
+// the shared PostgreSQL server, starting both on first use. A bouncer
+// that died since (PgBouncer 1.18, Debian bookworm's, can exit on a
+// FATAL assertion while a cancel request races a server connection's
+// release: pgbouncer issues #801 and #822, fixed in 1.19) is restarted
+// on its port, its log shown, at most maxRestarts times; past that, or
+// when it does not come back, the test fails with the log. A test that
+// leaves it dead says so when it ends.
 func requireBouncer(t *testing.T) (*kit.Server, int) {
 	t.Helper()
 	srv := kit.SharedPostgres(t)
-	bouncer.once.Do(func() { bouncer.err = startBouncer(srv) })
+	bouncer.mu.Lock()
+	defer bouncer.mu.Unlock()
+	if !bouncer.started {
+		bouncer.started = true
+		bouncer.err = startBouncer(srv)
+	}
 	if bouncer.err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("pgbouncer: %v", bouncer.err)
 		}
 		t.Skipf("pgbouncer: %v (set CI=true to make this a failure)", bouncer.err)
 	}
+	if !bouncer.proc.alive() {
+		log := bouncer.logText()
+		if bouncer.restarts >= maxRestarts {
+			t.Fatalf("pgbouncer died again after %d restarts:\n%s", bouncer.restarts, log)
+		}
+		bouncer.restarts++
+		t.Logf("pgbouncer on port %d had exited; restarting it (%d of %d):\n%s", bouncer.port, bouncer.restarts, maxRestarts, log)
+		if err := bouncer.launch(); err != nil {
+			t.Fatalf("pgbouncer: restart: %v", err)
+		}
+	}
+	proc := bouncer.proc
+	t.Cleanup(func() {
+		if !proc.alive() {
+			// Not this test's failure by itself (the next test restarts
+			// it), but its log belongs here: the pooler died during it.
+			bouncer.mu.Lock()
+			defer bouncer.mu.Unlock()
+			t.Logf("pgbouncer exited during %s:\n%s", t.Name(), bouncer.logText())
+		} else if t.Failed() {
+			bouncer.mu.Lock()
+			defer bouncer.mu.Unlock()
+			t.Logf("pgbouncer's log at the failure:\n%s", bouncer.logText())
+		}
+	})
 	return srv, bouncer.port
 }
 
@@ -167,6 +273,7 @@ func startBouncer(srv *kit.Server) error {
 	if err != nil {
 		return err
 	}
+	bouncer.port = port
 	backend := fmt.Sprintf("host=%s port=%s", srv.Host(), srv.Port())
 	ini := fmt.Sprintf(`[databases]
 %[1]s = %[2]s dbname=%[1]s pool_size=1
@@ -192,7 +299,7 @@ pidfile = %[4]s/pgbouncer.pid
 	if err := os.WriteFile(filepath.Join(dir, "userlist.txt"), []byte(users), 0o600); err != nil {
 		return err
 	}
-	cmd := exec.Command(bin, filepath.Join(dir, "pgbouncer.ini"))
+	bouncer.bin = bin
 	if os.Geteuid() == 0 {
 		uid, gid, err := unprivileged()
 		if err != nil {
@@ -203,19 +310,42 @@ pidfile = %[4]s/pgbouncer.pid
 				return err
 			}
 		}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	return bouncer.launch()
+}
+
+// launch starts the PgBouncer process on b's configuration and returns
+// once a query goes through it to the server. Its own process group: a
+// signal to the test's group (a terminal's ^C) does not reach it, only
+// stop does.
+func (b *bouncerState) launch() error {
+	cmd := exec.Command(b.bin, filepath.Join(b.dir, "pgbouncer.ini"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if os.Geteuid() == 0 {
+		uid, gid, err := unprivileged()
+		if err != nil {
+			return err
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", bin, err)
+		return fmt.Errorf("start %s: %w", b.bin, err)
 	}
-	bouncer.cmd, bouncer.port = cmd, port
+	p := &bouncerProc{cmd: cmd, out: out, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		p.state = cmd.ProcessState
+		close(p.exited)
+	}()
+	b.proc = p
 	// Ready when a query goes through it to the server.
+	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		conn, err := pgx.Connect(cctx, bouncerURL(port, singleDB, ""))
+		conn, err := pgx.Connect(cctx, bouncerURL(b.port, singleDB, ""))
 		if err == nil {
 			_, err = conn.Exec(cctx, "SELECT 1", pgx.QueryExecModeSimpleProtocol)
 			_ = conn.Close(cctx)
@@ -224,9 +354,8 @@ pidfile = %[4]s/pgbouncer.pid
 		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "pgbouncer.log"))
-			return fmt.Errorf("pgbouncer did not come up: %v\n%s\n%s", err, out.String(), log)
+		if !p.alive() || time.Now().After(deadline) {
+			return fmt.Errorf("pgbouncer did not come up: %v\n%s", err, b.logText())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
