@@ -131,17 +131,22 @@ func (b *bouncerState) stop() {
 	}
 }
 
-// logText is the bouncer's log file and its own output, for a failure.
+// logText is the bouncer's exit status and the tail of its log file
+// (its own output when the file is empty: a failure before it opened it),
+// for a failure.
 func (b *bouncerState) logText() string {
-	var out string
+	var status, out string
 	if b.proc != nil {
 		out = b.proc.out.String()
 		if !b.proc.alive() {
-			out = fmt.Sprintf("process %d exited: %v (%v)\n%s", b.proc.cmd.Process.Pid, b.proc.state, b.proc.err, out)
+			status = fmt.Sprintf("process %d exited: %v\n", b.proc.cmd.Process.Pid, b.proc.state)
 		}
 	}
 	log, _ := os.ReadFile(filepath.Join(b.dir, "pgbouncer.log"))
-	return fmt.Sprintf("--- pgbouncer output\n%s--- pgbouncer.log (tail)\n%s", out, tail(string(log), 60))
+	if len(log) == 0 {
+		log = []byte(out)
+	}
+	return status + "--- pgbouncer.log (tail)\n" + tail(string(log), 40)
 }
 
 func tail(s string, lines int) string {
@@ -452,4 +457,35 @@ func command(t *testing.T, env []string, args ...string) *testbin.Cmd {
 	t.Helper()
 	dir := t.TempDir()
 	return testbin.Command(context.Background(), t, dir, testbin.Env(dir, env...), args...)
+}
+
+// TestBouncerRestartsAfterDeath: the suite's supervision itself. The
+// bouncer is killed (as a FATAL exit of PgBouncer would end it); the next
+// test that needs it finds it dead, restarts it on the same port, and
+// queries go through again.
+func TestBouncerRestartsAfterDeath(t *testing.T) {
+	_, port := requireBouncer(t)
+	bouncer.mu.Lock()
+	p := bouncer.proc
+	bouncer.mu.Unlock()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+	t.Run("next test", func(t *testing.T) {
+		_, again := requireBouncer(t)
+		if again != port {
+			t.Fatalf("restarted on port %d, want %d: the tests' URLs name the port", again, port)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, bouncerURL(again, singleDB, ""))
+		if err != nil {
+			t.Fatalf("through the restarted bouncer: %v", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "SELECT 1", pgx.QueryExecModeSimpleProtocol); err != nil {
+			t.Fatalf("through the restarted bouncer: %v", err)
+		}
+	})
 }
