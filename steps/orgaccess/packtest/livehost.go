@@ -17,13 +17,15 @@ import (
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
-// Bounds of the live-host tests: every loop stops at a count and at a
-// deadline, whichever comes first.
+// Bounds of the live-host tests: every loop stops at a count, and the
+// whole test at a deadline. The writer's count bounds the time: once it
+// stops, one more run takes its last users and the rest find nothing.
 const (
-	liveRunners   = 16   // concurrent runners, each with its own driver
-	liveRounds    = 2    // applies per runner
-	liveWriterOps = 2000 // host writes at most; the writer stops with the runners
-	liveDeadline  = 20 * time.Second
+	liveRunners   = 16  // concurrent runners, each with its own driver
+	liveRounds    = 2   // applies per runner
+	liveWriterOps = 300 // host writes, one every liveWriterGap or so
+	liveWriterGap = 3 * time.Millisecond
+	liveDeadline  = 2 * time.Minute
 )
 
 // runLiveHost runs the pack beside Open WebUI writing, on the real
@@ -48,6 +50,14 @@ func runLiveHost(t *testing.T, h drivertest.Harness) {
 				testRunnersBesideWriter(t, h.NewDatabase(t), gen, true)
 			})
 		}
+		if dialect == "postgres" {
+			t.Run("HostDeletesUserDuringBatch", func(t *testing.T) {
+				if bug != "" {
+					t.Skip(bug)
+				}
+				testHostDeletesDuringBatch(t, h.NewDatabase(t), gen)
+			})
+		}
 		if dialect == "sqlite" {
 			t.Run("HostHoldsWriteLockDuringProbe", func(t *testing.T) { testHostHoldsWriteLock(t, h.NewDatabase(t), gen) })
 		}
@@ -60,8 +70,9 @@ func runLiveHost(t *testing.T, h drivertest.Harness) {
 // user the host deletes meanwhile (DELETE FROM "user", the membership
 // going by ON DELETE CASCADE) fails with SQLSTATE 40001, "could not
 // serialize access due to concurrent update", and the run fails (exit 1
-// from the CLI). Remove the entry once core retries a batch that failed
-// with a serialization failure.
+// from the CLI). HostDeletesUserDuringBatch reproduces it every time.
+// Remove the entry once core retries a batch that failed with a
+// serialization failure.
 var hostDeleteBug = map[string]string{
 	"postgres": "known bug: a dev-members batch fails with SQLSTATE 40001 when the host deletes a user it inserts (core.applyBatch does not retry a serialization failure)",
 }
@@ -162,7 +173,7 @@ func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, d
 				}
 				return
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(liveWriterGap)
 		}
 	}()
 
@@ -329,6 +340,71 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 		if n := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)+" WHERE user_id = '"+id+"'"); n != 1 {
 			t.Errorf("%s: %d memberships, want 1", id, n)
 		}
+	}
+	verifyClean(t, d, DevConfig())
+}
+
+// testHostDeletesDuringBatch is the race of RunnersBesideHostDeletes made
+// deterministic (PostgreSQL): a user signs up; the host holds a SHARE
+// lock on organization_members, so the runner's batch takes its snapshot
+// (the proof) and then waits at its INSERT; the host deletes that user
+// and commits; the batch goes on, inserting the membership of a user its
+// snapshot still sees. The apply must converge (the user is gone, nothing
+// is missing), not fail.
+func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string) {
+	d := open(t)
+	load(t, d, gen)
+	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
+		t.Fatalf("first apply: %v\n%s", err, drivertest.Dump(rep))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), liveDeadline)
+	defer cancel()
+	const gone = "00000000-0000-4000-8000-00000000dead"
+	exec(t, d, `INSERT INTO "user" (id, name, email, role, created_at, updated_at, last_active_at) VALUES ('`+gone+`', 'Gone', 'gone@example.com', 'user', 1, 1, 1)`)
+
+	host, err := open(t).DB().DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = host.Rollback() }()
+	if _, err := host.ExecContext(ctx, "LOCK TABLE "+d.Quote(orgaccess.MembersTable)+" IN SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		rep *core.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := liveRunner(t, open(t)).Apply(ctx)
+		done <- result{rep, err}
+	}()
+	// The batch waits at its INSERT, its snapshot taken.
+	for i := 0; ; i++ {
+		if n := scalar(t, d, `SELECT COUNT(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relname = '`+orgaccess.MembersTable+`'`); n > 0 {
+			break
+		}
+		if i == 600 {
+			t.Fatal("the runner's batch never waited for the host's lock")
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the runner finished before its batch met the host's lock: %v\n%s", r.err, drivertest.Dump(r.rep))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if _, err := host.ExecContext(ctx, `DELETE FROM "user" WHERE id = $1`, gone); err != nil {
+		t.Fatalf("the host's delete failed (invariant 7): %v", err)
+	}
+	if err := host.Commit(); err != nil {
+		t.Fatalf("the host's commit failed (invariant 7): %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.rep.Status != core.RunConverged {
+		t.Fatalf("apply while the host deleted a user it was adding: %v\n%s", r.err, drivertest.Dump(r.rep))
+	}
+	if n := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)+" WHERE user_id = '"+gone+"'"); n != 0 {
+		t.Errorf("the deleted user has %d memberships", n)
 	}
 	verifyClean(t, d, DevConfig())
 }
