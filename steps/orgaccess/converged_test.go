@@ -309,3 +309,38 @@ func TestMembersWatermarkEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestScopedCatalogIgnoresHostTables: 500 tables of the host's own change
+// a warm start's query count by zero on SQLite and PostgreSQL, and every
+// catalog read of the pack is the scoped one (its names bound).
+func TestScopedCatalogIgnoresHostTables(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			d, host, _ := membersHost(t, dialect)
+			r := &reads{}
+			var spy core.Driver
+			switch d := d.(type) {
+			case *sqlite.Driver:
+				spy = sqliteSpy{d, r}
+			case *postgres.Driver:
+				spy = pgSpy{d, r}
+			}
+			cfg := hostsafetest.Config()
+			hostsafetest.Apply(t, spy, cfg)
+			before := hostsafetest.Apply(t, spy, cfg)
+			for i := range 500 {
+				if _, err := host.Exec(fmt.Sprintf(`CREATE TABLE host_extra_%d (id INTEGER PRIMARY KEY, note TEXT)`, i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r.scoped.Store(0)
+			after := hostsafetest.Apply(t, spy, cfg)
+			if before.Changed || after.Changed || after.Queries != before.Queries {
+				t.Fatalf("warm start: %d queries before the host's 500 tables, %d after (changed %t, %t)", before.Queries, after.Queries, before.Changed, after.Changed)
+			}
+			if r.whole.Load() != 0 || r.scoped.Load() == 0 {
+				t.Fatalf("%d scoped and %d whole catalog reads", r.scoped.Load(), r.whole.Load())
+			}
+		})
+	}
+}

@@ -12,7 +12,8 @@ import (
 // WatermarkTable is groundwork's record of the last full proof that every
 // eligible user is a member of a development organization: a summary row
 // per organization (user_id ""), with what the proof saw (how many users,
-// how many members) and when, and one row per user who was not eligible
+// how many membership rows, of every organization: a count without a
+// filter, which SQLite answers from the b-tree's page counts) and when, and one row per user who was not eligible
 // then (the system user, pending users). It is groundwork's own, with no
 // foreign key to the host's tables (invariant 7); dropping it only costs
 // the next start one full check.
@@ -22,7 +23,8 @@ import (
 // was not eligible becomes eligible (an approval, an email changed away
 // from the system's: that user leaves the recorded set). So a converged
 // start reads the current values beside the recorded ones in one query,
-// O(log users + members of the organization's index + recorded users),
+// two whole-table counts (cheap on SQLite, an index-only scan elsewhere)
+// and a lookup per recorded user,
 // and counts over all users only when one of them moved. What the counts
 // cannot tell (a sign-up and a deletion between two runs, a membership an
 // admin deletes while another is added) is caught by a full proof at
@@ -81,10 +83,10 @@ func (d *devMembers) readWatermark(ctx context.Context, s *core.Session) (waterm
 	var wu, wm2, wi, wp sql.NullInt64
 	err := s.QueryRow(ctx, `SELECT
  (SELECT COUNT(*) FROM `+q("user")+`),
- (SELECT COUNT(*) FROM `+q(MembersTable)+` WHERE organization_id = ?),
+ (SELECT COUNT(*) FROM `+q(MembersTable)+`),
  (SELECT COUNT(*) FROM `+wm+` p JOIN `+q("user")+` u ON u.id = p.user_id WHERE p.organization_id = ? AND p.user_id <> '' AND NOT (`+eligible(s, "u")+`)),
  `+summary("users")+`, `+summary("members")+`, `+summary("ineligible")+`, `+summary("proven_at"),
-		org, org, SystemUserID, SystemUserEmail, org, org, org, org).Scan(&w.users, &w.members, &w.stillIneligible, &wu, &wm2, &wi, &wp)
+		org, SystemUserID, SystemUserEmail, org, org, org, org).Scan(&w.users, &w.members, &w.stillIneligible, &wu, &wm2, &wi, &wp)
 	if err != nil {
 		return w, fmt.Errorf("read %s: %w", WatermarkTable, err)
 	}
@@ -107,8 +109,8 @@ func (d *devMembers) watermarkStart(s *core.Session, data core.DataSQL, users in
 	return []core.Statement{
 		{SQL: "DELETE FROM " + wm + " WHERE organization_id = ?", Args: []any{org}},
 		{SQL: "INSERT INTO " + wm + " (organization_id, user_id, users, members, ineligible, proven_at) VALUES (?, '', ?, (SELECT COUNT(*) FROM " +
-			s.Quote(MembersTable) + " WHERE organization_id = ?), (SELECT COUNT(*) FROM " + s.Quote("user") + " u WHERE " + notEligible + "), 0)",
-			Args: []any{org, users, org, SystemUserID, SystemUserEmail}},
+			s.Quote(MembersTable) + "), (SELECT COUNT(*) FROM " + s.Quote("user") + " u WHERE " + notEligible + "), 0)",
+			Args: []any{org, users, SystemUserID, SystemUserEmail}},
 		{SQL: "INSERT INTO " + wm + " (organization_id, user_id, users, members, ineligible, proven_at) SELECT " + data.Cast("?", core.Text) +
 			", u.id, 0, 0, 0, 0 FROM " + s.Quote("user") + " u WHERE " + notEligible,
 			Args: []any{org, SystemUserID, SystemUserEmail}},
