@@ -12,23 +12,22 @@ import (
 // WatermarkTable is groundwork's record of the last full proof that every
 // eligible user is a member of a development organization: a summary row
 // per organization (user_id ""), with what the proof saw (how many users,
-// how many membership rows, of every organization: a count without a
-// filter, which SQLite answers from the b-tree's page counts) and when, and one row per user who was not eligible
-// then (the system user, pending users). It is groundwork's own, with no
-// foreign key to the host's tables (invariant 7); dropping it only costs
-// the next start one full check.
+// how many membership rows of every organization: counts without a
+// filter) and when, and one row per user who was not eligible then (the
+// system user, pending users). It is groundwork's own, with no foreign key
+// to the host's tables (invariant 7); dropping it only costs the next
+// start one full check.
 //
 // A member can only go missing when a user is added (the user count
 // moves), a membership is deleted (the member count moves), or a user who
 // was not eligible becomes eligible (an approval, an email changed away
 // from the system's: that user leaves the recorded set). So a converged
-// start reads the current values beside the recorded ones in one query,
-// two whole-table counts (cheap on SQLite, an index-only scan elsewhere)
-// and a lookup per recorded user,
-// and counts over all users only when one of them moved. What the counts
-// cannot tell (a sign-up and a deletion between two runs, a membership an
-// admin deletes while another is added) is caught by a full proof at
-// least every FullProofEvery.
+// start reads the current values beside the recorded ones in one query
+// returning one row (two whole-table counts and a lookup per recorded
+// user), and counts the missing members over all users only when one of
+// them moved. What the counts cannot tell (a sign-up and a deletion
+// between two runs, a membership an admin deletes while another is added)
+// is caught by a full proof at least every FullProofEvery.
 const WatermarkTable = "groundwork_member_proofs"
 
 // FullProofEvery bounds how stale the watermark may get: a start after it
