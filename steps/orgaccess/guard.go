@@ -62,7 +62,11 @@ type guarded struct {
 }
 
 func hostGuard(st core.Step, wait time.Duration, hosts ...string) core.Step {
-	return &guarded{Step: st, wait: wait, hosts: hosts}
+	g := &guarded{Step: st, wait: wait, hosts: hosts}
+	if _, ok := st.(core.CatalogScoper); ok {
+		return scopedGuard{g}
+	}
+	return g
 }
 
 func (g *guarded) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
