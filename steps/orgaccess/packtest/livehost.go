@@ -341,6 +341,12 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 			t.Errorf("%s: %d memberships, want 1", id, n)
 		}
 	}
+	// The host is done: one more apply (it may record the members'
+	// proof, which the run beside the host's commit read too early to
+	// record), then verify is clean.
+	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
+		t.Fatalf("apply after the host committed: %v\n%s", err, drivertest.Dump(rep))
+	}
 	verifyClean(t, d, DevConfig())
 }
 
