@@ -44,6 +44,7 @@ type group struct {
 	held *heldLock
 
 	tx     *bun.Tx
+	began  time.Time
 	sess   *Session // the run's session on tx: the checks' and the applies'
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -65,10 +66,25 @@ type groupErr struct{ err error }
 func (e *groupErr) Error() string { return e.err.Error() }
 func (e *groupErr) Unwrap() error { return e.err }
 
+// WithStepTransactions applies every step in a transaction of its own,
+// as releases before shared transactions did: each step's locks (its
+// writes to a table the application shares, on SQLite the database's
+// write lock) are then held for that step alone, at the price of a
+// commit (an fsync on SQLite) per step. By default consecutive steps
+// share one, for at most groupBudget (see group).
+func WithStepTransactions() Option { return func(o *options) { o.stepTx = true } }
+
+// groupBudget bounds how long a shared transaction stays open before the
+// next step starts a new one: its locks (SQLite's write lock, the locks a
+// foreign key takes on the application's tables) make the application's
+// writers wait, and a cold start's whole schema takes milliseconds.
+const groupBudget = 500 * time.Millisecond
+
 // newGroup returns the run's group, or nil when steps do not share
-// transactions: outside apply, and where DDL commits on its own (MySQL).
+// transactions: outside apply, where DDL commits on its own (MySQL), and
+// with WithStepTransactions.
 func (r *Runner) newGroup(ctx context.Context, sess *Session, mode string, held *heldLock) *group {
-	if mode != ModeApply || !capabilities(r.driver).TransactionalDDL {
+	if mode != ModeApply || r.o.stepTx || !capabilities(r.driver).TransactionalDDL {
 		return nil
 	}
 	g := &group{r: r, run: ctx, held: held}
@@ -91,12 +107,17 @@ func (g *group) open() bool { return g != nil && g.tx != nil }
 
 // checkSession is the session a step's check reads through: the group's
 // transaction when one is open, so it sees what the group wrote, the
-// catalog included.
-func (g *group) checkSession(sess *Session) *Session {
-	if g.open() {
-		return g.sess
+// catalog included. A group open for groupBudget commits first.
+func (g *group) checkSession(sess *Session) (*Session, error) {
+	if g.open() && time.Since(g.began) >= groupBudget {
+		if err := g.commit(); err != nil {
+			return nil, err
+		}
 	}
-	return sess
+	if g.open() {
+		return g.sess, nil
+	}
+	return sess, nil
 }
 
 // joins reports whether the plan can be applied in the group's
@@ -138,7 +159,7 @@ func (g *group) begin(sess *Session) error {
 		cancel()
 		return fmt.Errorf("core: begin: %w", err)
 	}
-	g.tx, g.ctx, g.cancel = &tx, gctx, cancel
+	g.tx, g.ctx, g.cancel, g.began = &tx, gctx, cancel, time.Now()
 	g.stop = context.AfterFunc(g.run, func() { time.AfterFunc(stepGrace, cancel) })
 	g.sess = sess.withTx(tx)
 	g.first, g.rep, g.stmts, g.writers = g.cur, g.curRep, g.curStmts, 0

@@ -374,10 +374,14 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		return sr, false, se
 	}
 
+	csess, err := g.checkSession(sess)
+	if err != nil {
+		return sr, false, err // the group's failure: the runner redoes it
+	}
 	cctx, ccancel := withDeadline(ctx, deadline)
 	defer ccancel()
 	cctx, checkDone := r.tel.phase(cctx, PhaseCheck) // telemetry
-	plan, err := st.Check(cctx, g.checkSession(sess))
+	plan, err := st.Check(cctx, csess)
 	checkDone(err) // telemetry
 	if err != nil {
 		return fail(PhaseCheck, err)
