@@ -86,3 +86,81 @@ func TestColdRunSharesOneTransaction(t *testing.T) {
 		t.Logf("%s: cold apply of %d steps, median %s (min %s), %d BEGINs", tc.name, len(reg.Steps()), times[2], times[0], tc.begins)
 	}
 }
+
+// probeStep runs fn in its check and plans nothing.
+type probeStep struct {
+	id string
+	fn func(ctx context.Context, s *core.Session) error
+}
+
+func (p probeStep) Info() core.StepInfo { return core.StepInfo{ID: p.id, Description: "probes"} }
+
+func (p probeStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
+	return &core.Plan{}, p.fn(ctx, s)
+}
+
+func table(name string) core.Table {
+	return core.Table{Name: name, Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
+}
+
+// A check that waits for someone else (BeforeWait) commits what the
+// shared transaction holds: another connection sees it at once, and the
+// steps after it begin a transaction of their own.
+func TestColdRunCommitsBeforeAWait(t *testing.T) {
+	ctx := context.Background()
+	d := sqlitetest.Open(t)
+	seen := -1
+	reg, err := core.NewRegistry(
+		schema.Table(table("a")),
+		probeStep{id: "waits", fn: func(ctx context.Context, s *core.Session) error {
+			if err := s.BeforeWait(ctx); err != nil {
+				return err
+			}
+			// Another connection of the pool, outside the run's
+			// transaction: it sees only what is committed.
+			return d.DB().DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'a'`).Scan(&seen)
+		}},
+		schema.Table(table("b")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := drivertest.CountTransactions(d)
+	rep, err := core.NewRunner(d, reg).Apply(ctx)
+	if err != nil || rep.Status != core.RunConverged {
+		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+	}
+	if seen != 1 {
+		t.Fatalf("after BeforeWait another connection saw %d tables a, want 1 (committed)", seen)
+	}
+	if tx.Begins() != 2 {
+		t.Fatalf("%d BEGINs, want 2 (the wait ended the first transaction)", tx.Begins())
+	}
+}
+
+// A shared transaction open for groupBudget commits before the next
+// step's check, so the application's writers wait at most about that
+// long behind it.
+func TestColdRunBoundsASharedTransaction(t *testing.T) {
+	ctx := context.Background()
+	d := sqlitetest.Open(t)
+	reg, err := core.NewRegistry(
+		schema.Table(table("a")),
+		probeStep{id: "slow", fn: func(ctx context.Context, s *core.Session) error {
+			time.Sleep(600 * time.Millisecond) // past groupBudget (500 ms)
+			return nil
+		}},
+		schema.Table(table("b")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := drivertest.CountTransactions(d)
+	rep, err := core.NewRunner(d, reg).Apply(ctx)
+	if err != nil || rep.Status != core.RunConverged {
+		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+	}
+	if tx.Begins() != 2 {
+		t.Fatalf("%d BEGINs, want 2 (the budget ended the first transaction)", tx.Begins())
+	}
+}
