@@ -75,6 +75,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
 		Logger: log, Environment: r.o.environment,
 		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel, proven: map[string]bool{},
+		reads: &readCache{},
 	}
 	sess.scopeCatalog(steps, r.o.recorder)
 
@@ -181,6 +182,7 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 // apply under the lock would.
 func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Report) (work bool, err error) {
 	skipped := map[string]bool{}
+	sess.prefetch(ctx, steps)
 	for i, st := range steps {
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
@@ -265,6 +267,7 @@ func (r *Runner) unlock(ctx context.Context, lock Lock) {
 func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, held *heldLock) error {
 	applied := false
 	skipped := map[string]bool{}
+	sess.prefetch(ctx, steps)
 	for i, st := range steps {
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
@@ -286,6 +289,11 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 		applied = applied || changed
 		if err != nil {
 			return err
+		}
+		if changed && i+1 < len(steps) {
+			// The step's apply dropped the pass's reads: the steps after
+			// it declare theirs again, still one round trip for all.
+			sess.prefetch(ctx, steps[i+1:])
 		}
 	}
 	if mode == ModePlan {
@@ -408,6 +416,8 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	if proven {
 		sess.proven[info.ID] = true
 	}
+	// What was prefetched may no longer hold: later checks read again.
+	sess.reads.invalidate()
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -533,6 +543,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 	var errs []error
 	if applied {
 		sess.Refresh() // verify reads the database, never the run's own snapshot
+		sess.prefetch(ctx, steps)
 	}
 	for i, st := range steps {
 		sr := &rep.Steps[i]
