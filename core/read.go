@@ -20,6 +20,18 @@ type Read struct {
 	// ending in "ORDER BY … LIMIT 1".
 	From string
 	Args []any
+	// OneRow says the query always returns exactly one row (an aggregate
+	// without GROUP BY): the combined statement then sends no EXISTS
+	// probe for it.
+	OneRow bool
+}
+
+// width is the read's number of items in a combined statement.
+func (r Read) width() int {
+	if r.OneRow {
+		return len(r.Columns)
+	}
+	return 1 + len(r.Columns)
 }
 
 // SQL is the read's own query, as Session.ReadRow runs it when it was
@@ -174,8 +186,8 @@ func assign[T any](dst *T, v any) error {
 
 // ReadStatements renders reads as the fewest statements that hold at
 // most MaxReadParams bind parameters each: one row of scalar subqueries,
-// for each read EXISTS (SELECT 1 From) (whether it has a row) and
-// (SELECT column From) per column. Scalar subqueries are standard SQL
+// for each read EXISTS (SELECT 1 From) (whether it has a row, unless
+// OneRow) and (SELECT column From) per column. Scalar subqueries are standard SQL
 // and one round trip on every dialect. The second result tells, for
 // each statement, how many reads it holds, in order.
 func ReadStatements(reads []Read) ([]Statement, []int) {
@@ -192,12 +204,14 @@ func ReadStatements(reads []Read) ([]Statement, []int) {
 		items, args, n = nil, nil, 0
 	}
 	for _, r := range reads {
-		cost := len(r.Args) * (1 + len(r.Columns))
+		cost := len(r.Args) * r.width()
 		if len(args)+cost > MaxReadParams {
 			flush()
 		}
-		items = append(items, "EXISTS (SELECT 1 "+r.From+")")
-		args = append(args, r.Args...)
+		if !r.OneRow {
+			items = append(items, "EXISTS (SELECT 1 "+r.From+")")
+			args = append(args, r.Args...)
+		}
 		for _, c := range r.Columns {
 			items = append(items, "(SELECT "+c+" "+r.From+")")
 			args = append(args, r.Args...)
@@ -275,7 +289,7 @@ func (s *Session) fetchReads(ctx context.Context, reads []Read) error {
 		next += sizes[i]
 		width := 0
 		for _, r := range group {
-			width += 1 + len(r.Columns)
+			width += r.width()
 		}
 		vals := make([]any, width)
 		ptrs := make([]any, width)
@@ -288,19 +302,22 @@ func (s *Session) fetchReads(ctx context.Context, reads []Read) error {
 		}
 		at := 0
 		for _, r := range group {
-			var found bool
-			if err := assignRead(&found, vals[at]); err != nil {
-				return fmt.Errorf("core: read's EXISTS: %w", err)
+			found := true
+			if !r.OneRow {
+				if err := assignRead(&found, vals[at]); err != nil {
+					return fmt.Errorf("core: read's EXISTS: %w", err)
+				}
+				at++
 			}
 			var row []any
 			if found {
 				row = make([]any, len(r.Columns))
 				for j := range row {
-					row[j] = own(vals[at+1+j])
+					row[j] = own(vals[at+j])
 				}
 			}
 			s.reads.rows[r.key()] = row
-			at += 1 + len(r.Columns)
+			at += len(r.Columns)
 		}
 	}
 	return nil

@@ -115,7 +115,7 @@ var _ core.Reader = (*seedStep)(nil)
 
 // seedRead counts the seeded row.
 func seedRead(s *core.Session) core.Read {
-	return core.Read{Columns: []string{"COUNT(*)"}, From: "FROM " + s.Quote(parentTable) + " WHERE id = ?", Args: []any{"p1"}}
+	return core.Read{Columns: []string{"COUNT(*)"}, From: "FROM " + s.Quote(parentTable) + " WHERE id = ?", Args: []any{"p1"}, OneRow: true}
 }
 
 // Reads implements core.Reader: the row count, once the table exists.

@@ -37,7 +37,7 @@ func holdRead(s *core.Session) core.Read {
 // revisionRead sums up alembic_version in one row: how many revisions
 // and the lowest and highest; with at most two that is all of them.
 func revisionRead(s *core.Session) core.Read {
-	return core.Read{Columns: []string{"COUNT(*)", "MIN(version_num)", "MAX(version_num)"}, From: "FROM " + s.Quote(alembicTable)}
+	return core.Read{Columns: []string{"COUNT(*)", "MIN(version_num)", "MAX(version_num)"}, From: "FROM " + s.Quote(alembicTable), OneRow: true}
 }
 
 // singleRowConfigRead is the newest config row up to 0.9.
@@ -61,7 +61,7 @@ func countReads(from string, ids []string, args []any) []core.Read {
 		for _, id := range part {
 			all = append(all, id)
 		}
-		out = append(out, core.Read{Columns: []string{"COUNT(*)"}, From: from + "(" + core.ParamList(len(part)) + ")", Args: all})
+		out = append(out, core.Read{Columns: []string{"COUNT(*)"}, From: from + "(" + core.ParamList(len(part)) + ")", Args: all, OneRow: true})
 	}
 	return out
 }
