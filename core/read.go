@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -234,6 +235,9 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 	if c.rows == nil {
 		c.rows = map[string][]any{}
 	}
+	// The reads are the checks' own: traced as a check of the run.
+	ctx, end := s.tel.phase(ctx, PhaseCheck) // telemetry
+	defer end(nil)                           // telemetry
 	done := make([]bool, len(steps))
 	for range maxReadRounds {
 		var todo []Read
@@ -329,4 +333,47 @@ func own(v any) any {
 		return append([]byte(nil), b...)
 	}
 	return v
+}
+
+// DeclaredReads returns the reads st declares against the catalog cat,
+// with no database: the SQL a check sends, for golden files and review.
+// Reads declared in later rounds (see ErrReadPending) are included, the
+// earlier ones answered as returning no row (a OneRow read: zeros).
+func DeclaredReads(ctx context.Context, d Driver, cat *Catalog, st Step) ([]Read, error) {
+	rd, ok := st.(Reader)
+	if !ok {
+		return nil, nil
+	}
+	s := &Session{
+		Driver: d, DB: d.DB(), raw: d.DB().DB, Logger: slog.New(slog.DiscardHandler),
+		catalog: &catalogCache{cat: cat}, memo: map[any]any{}, proven: map[string]bool{},
+		reads: &readCache{rows: map[string][]any{}},
+	}
+	var out []Read
+	seen := map[string]bool{}
+	for range maxReadRounds {
+		s.reads.declaring, s.reads.pending = true, nil
+		reads, err := rd.Reads(ctx, s)
+		s.reads.declaring = false
+		if err != nil && !errors.Is(err, ErrReadPending) {
+			return out, err
+		}
+		for _, r := range append(s.reads.pending, reads...) {
+			if k := r.key(); !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+				s.reads.rows[k] = nil
+				if r.OneRow {
+					s.reads.rows[k] = make([]any, len(r.Columns))
+					for i := range r.Columns {
+						s.reads.rows[k][i] = int64(0)
+					}
+				}
+			}
+		}
+		if err == nil {
+			return out, nil
+		}
+	}
+	return out, nil
 }
