@@ -11,7 +11,8 @@ import (
 )
 
 // Read is one single-row read a step declares (see Reader): the query
-// SELECT Columns… From, with Args bound to its `?` placeholders. Each
+// SELECT Columns… From, with Args bound to the `?` placeholders of From
+// (Columns bind nothing: each becomes a scalar subquery over From). Each
 // column is a scalar expression; the query returns at most one row (an
 // aggregate, a lookup by key, or ORDER BY … LIMIT 1). Identifiers are
 // quoted through the dialect, values always bound.
