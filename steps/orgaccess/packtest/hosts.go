@@ -30,6 +30,7 @@ var hostTests = []struct {
 	{"MalformedEntriesSkippedAndNamed", testHostMalformed},
 	{"UnreadableJSONSkippedAndNamed", testHostUnreadable},
 	{"DemoStepRefusesRealHost", testHostDemoRefuses},
+	{"WarmRoundTrips", testHostWarmRoundTrips},
 }
 
 func runHosts(t *testing.T, h drivertest.Harness) {

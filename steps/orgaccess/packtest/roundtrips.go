@@ -1,0 +1,76 @@
+package packtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
+)
+
+// Round trips of a converged start of the whole pack, after connecting
+// (the README's figures): the catalog, the steps' declared reads (two
+// rounds when the model list comes from the host's config: the list is
+// the second round's arguments), and the checks not yet declared (the
+// dev members' two, the view's proof).
+const (
+	warmExplicit = 5 // catalog + 1 round of reads + 3 undeclared
+	warmConfig   = 6 // catalog + 2 rounds of reads + 3 undeclared
+)
+
+// warmQueries returns the queries of a converged apply and verify.
+func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, verify int64) {
+	t.Helper()
+	ctx := context.Background()
+	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
+		r := core.NewRunner(d, registry(t, cfg, false))
+		run := r.Apply
+		if mode == core.ModeVerify {
+			run = r.Verify
+		}
+		rep, err := run(ctx)
+		if err != nil || rep.Changed || rep.Status != core.RunConverged {
+			t.Fatalf("warm %s: %v\n%s", mode, err, drivertest.Dump(rep))
+		}
+		if mode == core.ModeApply {
+			apply = rep.Queries
+		} else {
+			verify = rep.Queries
+		}
+	}
+	return apply, verify
+}
+
+// testWarmRoundTrips: a converged apply and verify of the pack cost the
+// round trips above, with the model list explicit and from the config.
+func testWarmRoundTrips(t *testing.T, d core.Driver) {
+	setupHost(t, d)
+	for _, tc := range []struct {
+		name string
+		cfg  orgaccess.Config
+		want int64
+	}{
+		{"explicit", func() orgaccess.Config { c := DevConfig(); c.Models = []string{"openai/gpt-4o", "anthropic/claude-sonnet-4"}; return c }(), warmExplicit},
+		{"config", DevConfig(), warmConfig},
+	} {
+		apply(t, d, tc.cfg)
+		a, v := warmQueries(t, d, tc.cfg)
+		if a > tc.want || v > tc.want {
+			t.Errorf("%s models: warm apply %d queries, verify %d: want at most %d", tc.name, a, v, tc.want)
+		}
+		t.Logf("measure: %s warm start of the pack, %s models: apply %d queries, verify %d", d.Dialect(), tc.name, a, v)
+	}
+}
+
+// testHostWarmRoundTrips: the same on the real Open WebUI schema of the
+// generation (its models from the host's config).
+func testHostWarmRoundTrips(t *testing.T, d core.Driver, gen string) {
+	load(t, d, gen)
+	apply(t, d, DevConfig())
+	a, v := warmQueries(t, d, DevConfig())
+	if a > warmConfig || v > warmConfig {
+		t.Errorf("warm apply %d queries, verify %d: want at most %d", a, v, warmConfig)
+	}
+	t.Logf("measure: %s %s warm start of the pack: apply %d queries, verify %d", d.Dialect(), gen, a, v)
+}
