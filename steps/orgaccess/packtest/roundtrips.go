@@ -51,7 +51,11 @@ func testWarmRoundTrips(t *testing.T, d core.Driver) {
 		cfg  orgaccess.Config
 		want int64
 	}{
-		{"explicit", func() orgaccess.Config { c := DevConfig(); c.Models = []string{"openai/gpt-4o", "anthropic/claude-sonnet-4"}; return c }(), warmExplicit},
+		{"explicit", func() orgaccess.Config {
+			c := DevConfig()
+			c.Models = []string{"openai/gpt-4o", "anthropic/claude-sonnet-4"}
+			return c
+		}(), warmExplicit},
 		{"config", DevConfig(), warmConfig},
 	} {
 		apply(t, d, tc.cfg)
