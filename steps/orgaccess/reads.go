@@ -22,7 +22,25 @@ var (
 	_ core.Reader = (*registerModels)(nil)
 	_ core.Reader = (*linkModels)(nil)
 	_ core.Reader = (*hostView)(nil)
+	_ core.Reader = (*ensureGroup)(nil)
 )
+
+// groupRead is the organization's group in Open WebUI (groups mode).
+func groupRead(s *core.Session, orgID string) core.Read {
+	return core.Read{Columns: []string{castText(s, "meta")}, From: "FROM " + s.Quote("group") + " WHERE id = ?", Args: []any{GroupID(orgID)}}
+}
+
+// Reads implements core.Reader: the organization's group.
+func (g *ensureGroup) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	if len(g.cfg.Missing()) > 0 {
+		return nil, nil
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables["group"] == nil {
+		return nil, err
+	}
+	return []core.Read{groupRead(s, g.cfg.OrgID)}, nil
+}
 
 // orgRead is the organization's row.
 func orgRead(s *core.Session, orgID string) core.Read {

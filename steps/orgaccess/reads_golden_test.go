@@ -82,7 +82,7 @@ func convergedCatalog(t *testing.T, gen string, cfg orgaccess.Config) *core.Cata
 // and Open WebUI generation (go test -run TestReadsGolden -update
 // rewrites them).
 func TestReadsGolden(t *testing.T) {
-	cfg := orgaccess.Config{OrgID: "acme-dev", OrgName: "Acme Dev", APIKey: "sk-or-v1-never-shown", Host: orgaccess.HostTarget{Current: true}}
+	cfg := orgaccess.Config{OrgID: "acme-dev", OrgName: "Acme Dev", APIKey: "sk-or-v1-never-shown", Host: orgaccess.HostTarget{Current: true}, Access: orgaccess.AccessGroups}
 	drivers := offlineDrivers(t)
 	for _, gen := range openwebuitest.Generations() {
 		cat := convergedCatalog(t, gen, cfg)
