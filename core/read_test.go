@@ -217,3 +217,54 @@ func TestReadStatementsSplit(t *testing.T) {
 		t.Fatalf("OneRow: %q", one[0].SQL)
 	}
 }
+
+// A prefetched value is stored as Scan would store it: converted to the
+// destination's type, NULL refused but by a nullable destination.
+func TestReadRowConverts(t *testing.T) {
+	d := readsDB(t)
+	if _, err := d.DB().ExecContext(context.Background(), "INSERT INTO kv (id, v) VALUES ('n', '42')"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var f float64
+	var b bool
+	var s string
+	var null sql.NullString
+	var raw any
+	st := &convertStep{check: func(ctx context.Context, sess *core.Session) error {
+		r := convertRead(sess)
+		if err := sess.ReadRow(ctx, r, &n, &f, &b, &s, &null, &raw); err != nil {
+			return err
+		}
+		var bad string
+		if err := sess.ReadRow(ctx, r, &n, &f, &b, &s, &bad, &raw); err == nil {
+			return errors.New("NULL into a string: no error")
+		}
+		return nil
+	}}
+	rep := runReads(t, d, core.ModeVerify, st)
+	if rep.Queries != runReads(t, d, core.ModeVerify).Queries+1 {
+		t.Fatalf("%d queries: the read was not prefetched", rep.Queries)
+	}
+	if n != 42 || f != 42 || !b || s != "42" || null.Valid || raw == nil {
+		t.Fatalf("n %d, f %v, b %t, s %q, null %+v, raw %v", n, f, b, s, null, raw)
+	}
+}
+
+func convertRead(sess *core.Session) core.Read {
+	return core.Read{Columns: []string{"CAST(v AS INTEGER)", "CAST(v AS REAL)", "v = '42'", "v", "NULL", "v"}, From: "FROM kv WHERE id = ?", Args: []any{"n"}}
+}
+
+type convertStep struct {
+	check func(context.Context, *core.Session) error
+}
+
+func (*convertStep) Info() core.StepInfo { return core.StepInfo{ID: "test:convert"} }
+
+func (*convertStep) Reads(_ context.Context, sess *core.Session) ([]core.Read, error) {
+	return []core.Read{convertRead(sess)}, nil
+}
+
+func (c *convertStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
+	return &core.Plan{}, c.check(ctx, sess)
+}
