@@ -82,6 +82,18 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, held
 		if b == nil {
 			return total, proven, nil
 		}
+		if sw, ok := r.driver.(SingleWriter); ok && prev != nil {
+			// Between two batches, not after the last one: a change
+			// done in one batch (a cold start's few rows) waits for
+			// nothing.
+			select {
+			case <-ctx.Done():
+			case <-time.After(sw.WriterGap()):
+			}
+			if err := ctx.Err(); err != nil {
+				return total, proven, fmt.Errorf("%s: after %d batches: %w", c.Summary, i-1, context.Cause(ctx))
+			}
+		}
 		proven = proven && b.Proof != nil
 		t0 := time.Now()
 		res, err := r.applyBatch(ctx, sess, b, held)
@@ -93,12 +105,6 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, held
 		total += res.Rows
 		sess.Logger.Debug("batch committed", "batch", i, "range", b.Label, "rows", res.Rows, "duration_ms", ms(res.Duration))
 		prev = &res
-		if sw, ok := r.driver.(SingleWriter); ok {
-			select {
-			case <-ctx.Done():
-			case <-time.After(sw.WriterGap()):
-			}
-		}
 	}
 }
 

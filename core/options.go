@@ -23,6 +23,7 @@ type options struct {
 	environment string
 	recorder    Recorder
 	recordAll   bool
+	stepTx      bool // WithStepTransactions (group.go)
 	progress    func(Progress)
 
 	// Telemetry (see telemetry.go): nil providers record nothing.

@@ -193,7 +193,7 @@ func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Re
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, _, err := r.runStep(ctx, sess, st, ModePlan, nil)
+		sr, _, err := r.runStep(ctx, sess, st, ModePlan, nil, nil)
 		if err != nil {
 			// Final, as under the lock: a check reads whatever state a
 			// crash or a concurrent runner leaves (that is what makes a run
@@ -268,9 +268,30 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 	applied := false
 	skipped := map[string]bool{}
 	sess.prefetch(ctx, steps)
-	for i, st := range steps {
+	g := r.newGroup(ctx, sess, mode, held) // nil unless steps share transactions (group.go)
+	defer g.rollback()
+	solo := -1 // after a group failed, the steps up to this one run alone
+	for i := 0; i <= len(steps); i++ {
+		if i == len(steps) {
+			// The end: commit what is still grouped before verify reads.
+			err := g.commit()
+			if err == nil {
+				break
+			}
+			from, err := g.failed(ctx, sess, rep, err)
+			if err != nil {
+				return err
+			}
+			i, solo = from-1, i-1
+			continue
+		}
+		st := steps[i]
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
+			if err := g.commit(); err != nil {
+				_, err = g.failed(ctx, sess, rep, err)
+				return err
+			}
 			resume := ""
 			if mode == ModeApply {
 				resume = "; the steps before it are committed and the next run resumes"
@@ -282,18 +303,17 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode, held)
+		sr, changed, err := r.runStep(ctx, sess, st, mode, held, g.at(i, solo, rep))
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
 		applied = applied || changed
 		if err != nil {
-			return err
-		}
-		if changed && i+1 < len(steps) {
-			// The step's apply dropped the pass's reads: the steps after
-			// it declare theirs again, still one round trip for all.
-			sess.prefetch(ctx, steps[i+1:])
+			from, err := g.failed(ctx, sess, rep, err)
+			if err != nil {
+				return err
+			}
+			i, solo = from-1, i
 		}
 	}
 	if mode == ModePlan {
@@ -335,9 +355,10 @@ func boolInt(b bool) int {
 }
 
 // runStep checks one step and, in apply mode, applies its plan, fenced
-// by the run's lock (heldLock). The step timeout bounds
-// both; a cancelled run lets an apply under way finish within stepGrace.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock) (sr StepReport, changed bool, err error) {
+// by the run's lock (heldLock), in the transaction of g when the plan
+// joins it (group.go). The step timeout bounds both; a cancelled run lets
+// an apply under way finish within stepGrace.
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock, g *group) (sr StepReport, changed bool, err error) {
 	info := st.Info()
 	t0 := time.Now()
 	deadline := r.stepDeadline(t0)
@@ -356,10 +377,14 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		return sr, false, se
 	}
 
+	csess, err := g.checkSession(sess)
+	if err != nil {
+		return sr, false, err // the group's failure: the runner redoes it
+	}
 	cctx, ccancel := withDeadline(ctx, deadline)
 	defer ccancel()
 	cctx, checkDone := r.tel.phase(cctx, PhaseCheck) // telemetry
-	plan, err := st.Check(cctx, sess)
+	plan, err := st.Check(cctx, csess)
 	checkDone(err) // telemetry
 	if err != nil {
 		return fail(PhaseCheck, err)
@@ -400,6 +425,12 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		return sr, false, nil
 	}
 
+	grouped := g.joins(st, plan)
+	if !grouped {
+		if err := g.commit(); err != nil {
+			return sr, false, err // the group's failure: the runner redoes it
+		}
+	}
 	// Applying: a cancelled run lets this step finish or roll back within
 	// stepGrace instead of tearing it down mid-statement.
 	actx, cancel := withDeadline(context.WithoutCancel(ctx), deadline)
@@ -411,7 +442,13 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	sr.Transactional = &caps.TransactionalDDL
 	log.Info("applying step", "changes", len(plan.Changes))
 	actx, applyDone := r.tel.phase(actx, PhaseApply) // telemetry
-	rows, proven, err := r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, held, &sr.Batches)
+	var rows int64
+	var proven bool
+	if grouped {
+		rows, err = g.apply(actx, sess, st, plan)
+	} else {
+		rows, proven, err = r.applyPlan(actx, sess, st, plan, caps.TransactionalDDL, held, &sr.Batches)
+	}
 	applyDone(err) // telemetry
 	if proven {
 		sess.proven[info.ID] = true

@@ -54,7 +54,9 @@ type catalogCache struct {
 func (s *Session) Catalog(ctx context.Context) (*Catalog, error) {
 	if s.catalog.cat == nil || s.catalog.dirty {
 		ictx, inspectDone := s.tel.phase(ctx, phaseInspect) // telemetry
-		cat, err := Inspect(ictx, s.Driver, s.Driver.DB(), s.catalog.names)
+		// s.DB: a check inside the run's shared transaction sees the
+		// objects the steps before it created there (group.go).
+		cat, err := Inspect(ictx, s.Driver, s.DB, s.catalog.names)
 		inspectDone(err) // telemetry
 		if err != nil {
 			return nil, fmt.Errorf("core: inspect: %w", err)

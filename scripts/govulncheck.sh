@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Supply chain: govulncheck ./... against an offline copy of the Go
+# Supply chain: govulncheck ./... and ./integration/... against an offline copy of the Go
 # vulnerability database. The online database cannot be reached from
 # here, but the Go module proxy serves golang.org/x/vulndb, whose data/osv
 # holds every report as OSV JSON; its own tool (cmd/indexdb) writes the
@@ -45,5 +45,9 @@ if [ ! -s "$DB/index/db.json" ]; then
 fi
 
 out=$(mktemp)
+# The library's module, then the integration suites' own (go.work joins
+# them; its test containers' dependencies are checked too).
 go run "golang.org/x/vuln/cmd/govulncheck@$VULN_VERSION" -db "file://$DB" -format json ./... >"$out"
+go run scripts/vulnsummary.go -stdlib "$STDLIB" <"$out"
+go run "golang.org/x/vuln/cmd/govulncheck@$VULN_VERSION" -db "file://$DB" -format json -tags integration ./integration/... >"$out"
 go run scripts/vulnsummary.go -stdlib "$STDLIB" <"$out"

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -50,8 +49,8 @@ func busyHolder(path string) string {
 	inodes := map[string]bool{}
 	for _, p := range []string{path, path + "-shm"} {
 		if fi, err := os.Stat(p); err == nil {
-			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-				inodes[lockID(uint64(st.Dev), st.Ino)] = true
+			if dev, ino, _, ok := fileID(fi); ok {
+				inodes[lockID(dev, ino)] = true
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -35,7 +34,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 	start := time.Now()
 	var held fileLocks
 	for _, p := range paths {
-		l, err := core.LockFile(ctx, p, name, max(wait-time.Since(start), 0))
+		l, err := LockFile(ctx, p, name, max(wait-time.Since(start), 0))
 		if err != nil {
 			_ = held.Unlock(ctx)
 			return nil, err
@@ -63,15 +62,15 @@ func LockPaths(path, name string) ([]string, error) {
 	}
 	paths := []string{real + "." + name + ".lock"}
 	if fi, err := os.Stat(real); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-			paths = append(paths, filepath.Join(filepath.Dir(real), fmt.Sprintf(".groundwork-%d-%d.%s.lock", st.Dev, st.Ino, name)))
+		if id, ok := hardLinked(fi); ok {
+			paths = append(paths, filepath.Join(filepath.Dir(real), ".groundwork-"+id+"."+name+".lock"))
 		}
 	}
 	return paths, nil
 }
 
 // fileLocks is a lock made of several file locks, all held.
-type fileLocks []*core.FileLock
+type fileLocks []*FileLock
 
 var (
 	_ core.Fencer      = fileLocks(nil)

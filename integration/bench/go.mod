@@ -6,6 +6,7 @@ require (
 	ariga.io/atlas v0.32.1-0.20250325101103-175b25e1c1b9
 	github.com/go-sql-driver/mysql v1.10.1
 	github.com/groundworkdb/groundwork v0.0.0
+	github.com/groundworkdb/groundwork/integration v0.0.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/uptrace/bun v1.3.0
@@ -109,3 +110,5 @@ require (
 )
 
 replace github.com/groundworkdb/groundwork => ../..
+
+replace github.com/groundworkdb/groundwork/integration => ..

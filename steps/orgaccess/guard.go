@@ -38,6 +38,12 @@ func missingHost(ctx context.Context, s *core.Session, wait time.Duration, names
 			return missing, nil
 		}
 		s.Logger.Info("waiting for host tables", "missing", missing)
+		// Commit what the run holds uncommitted first: the host cannot
+		// create its tables behind our write lock (SQLite) or our locks
+		// on its tables (PostgreSQL).
+		if err := s.BeforeWait(ctx); err != nil {
+			return nil, err
+		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -62,7 +68,11 @@ type guarded struct {
 }
 
 func hostGuard(st core.Step, wait time.Duration, hosts ...string) core.Step {
-	return &guarded{Step: st, wait: wait, hosts: hosts}
+	g := &guarded{Step: st, wait: wait, hosts: hosts}
+	if _, ok := st.(core.CatalogScoper); ok {
+		return scopedGuard{g}
+	}
+	return g
 }
 
 func (g *guarded) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {

@@ -11,4 +11,15 @@ var (
 	_ core.Validator = (*hostView)(nil)
 	_ core.Validator = (*guarded)(nil)
 	_ core.Validator = hostTables{}
+
+	_ core.CatalogScoper = scopedGuard{}
+	_ core.CatalogScoper = (*hostView)(nil)
+	_ core.CatalogScoper = (*upsertOrg)(nil)
+	_ core.CatalogScoper = (*registerModels)(nil)
+	_ core.CatalogScoper = (*linkModels)(nil)
+	_ core.CatalogScoper = (*devMembers)(nil)
+	_ core.CatalogScoper = hostTables{}
+	_ core.CatalogScoper = (*ensureGroup)(nil)
+	_ core.CatalogScoper = (*groupMembers)(nil)
+	_ core.CatalogScoper = (*grantModels)(nil)
 )

@@ -26,7 +26,7 @@ func (d *devMembers) Info() core.StepInfo {
 	return core.StepInfo{
 		ID:          MembersStepID,
 		Description: "make every eligible user a member of a development organization",
-		After:       []string{OrgStepID, schema.TableID(MembersTable)},
+		After:       []string{OrgStepID, schema.TableID(MembersTable), schema.TableID(WatermarkTable)},
 		Tags:        []string{Tag, TagDevelopment},
 	}
 }
@@ -120,23 +120,62 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	}
 	p := &core.Plan{}
 	n := int64(-1) // unknown until the table exists
+	// The watermark is recorded by the batches when its table is there
+	// (created by its schema step before this one; a selection without
+	// it keeps the full check).
+	record := cat.Tables[WatermarkTable] != nil
+	var users int64
+	summary := "add every eligible user as a member of development organization " + d.cfg.OrgID
 	if cat.Tables[MembersTable] != nil {
-		c := d.countSQL(s, keyRange{})
-		n, err = s.Count(ctx, c.SQL, c.Args...)
-		if err != nil {
-			return nil, fmt.Errorf("count missing members: %w", err)
+		reprove := false
+		if record {
+			w, err := d.readWatermark(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			users = w.users
+			if !w.moved() {
+				age := time.Since(time.Unix(w.wProvenAt, 0))
+				if age < FullProofEvery {
+					return p, nil
+				}
+				// Nothing moved, but what the counts cannot tell is due
+				// for its bounded re-proof: the batches prove every range
+				// again, without a count first (verify shows it pending).
+				reprove = true
+				summary = fmt.Sprintf("prove again that every eligible user is a member of development organization %s (last full proof %s ago)", d.cfg.OrgID, age.Round(time.Minute))
+			}
 		}
-		if n == 0 {
-			return p, nil
+		if !reprove {
+			c := d.countSQL(s, keyRange{})
+			n, err = s.Count(ctx, c.SQL, c.Args...)
+			if err != nil {
+				return nil, fmt.Errorf("count missing members: %w", err)
+			}
+			switch {
+			case n > 0:
+				summary = fmt.Sprintf("add %d eligible users as members of development organization %s", n, d.cfg.OrgID)
+			case !record:
+				return p, nil
+			default:
+				// Converged, but something moved since the recorded
+				// proof: record a new one, so the next start is cheap.
+				summary = "record the proof that every eligible user is a member of development organization " + d.cfg.OrgID
+			}
+		} else {
+			n = 0
 		}
 	}
 	data, err := s.Data()
 	if err != nil {
 		return nil, err
 	}
-	summary := "add every eligible user as a member of development organization " + d.cfg.OrgID
-	if n > 0 {
-		summary = fmt.Sprintf("add %d eligible users as members of development organization %s", n, d.cfg.OrgID)
+	b := &memberBatches{d: d, data: data, size: firstBatchUsers}
+	if record {
+		b.record, b.users = true, users
+		if cat.Tables[MembersTable] == nil {
+			b.users = -1 // counted when the batches start
+		}
 	}
 	// Users who sign up are the application's doing: their membership is
 	// pending until the next apply, not a readiness failure. The insert
@@ -145,7 +184,7 @@ func (d *devMembers) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	p.Changes = append(p.Changes, core.Change{
 		Summary: summary, DataOnly: true, Convergence: true, Count: max(n, 0),
 		Statements: []core.Statement{d.insertSQL(s, data, keyRange{}, time.Now().Unix())},
-		Batches:    &memberBatches{d: d, data: data, size: firstBatchUsers},
+		Batches:    b,
 	})
 	addStatsRefresh(p, s, MembersTable, n)
 	return p, nil
@@ -171,23 +210,56 @@ const (
 // run killed between batches has committed the ranges before; the next
 // run counts what is still missing and completes it. Users who sign up
 // into a range already done are the next apply's to add.
+//
+// With record, a first batch begins the watermark (watermarkStart) and a
+// last one completes it once every range proved itself (watermarkFinish).
 type memberBatches struct {
 	d    *devMembers
 	data core.DataSQL
 	size int
 	lo   *string
 	done bool
+
+	record   bool
+	users    int64 // the user count the check read; -1: count it now
+	started  bool  // the watermark's first batch was returned
+	ranges   int   // range batches returned
+	inserted int64 // rows the range batches inserted
+	finished bool
 }
 
 var _ core.Batcher = (*memberBatches)(nil)
 
 func (b *memberBatches) NextBatch(ctx context.Context, s *core.Session, prev *core.BatchResult) (*core.Batch, error) {
-	if b.done {
-		return nil, nil
+	if b.record && !b.started {
+		b.started = true
+		if b.users < 0 {
+			n, err := s.Count(ctx, "SELECT COUNT(*) FROM "+s.Quote("user"))
+			if err != nil {
+				return nil, fmt.Errorf("count users: %w", err)
+			}
+			b.users = n
+		}
+		proof := b.d.watermarkStartProof(s)
+		return &core.Batch{Statements: b.d.watermarkStart(s, b.data, b.users), Proof: &proof, Label: "begin the proof in " + WatermarkTable}, nil
 	}
-	if prev != nil {
+	if prev != nil && b.ranges > 0 && !b.finished {
+		// prev is the range batch before (the watermark's first batch,
+		// not counted, came before the first range).
+		b.inserted += prev.Rows
+	}
+	if b.done {
+		if !b.record || b.finished {
+			return nil, nil
+		}
+		b.finished = true
+		st, proof := b.d.watermarkFinish(s, b.inserted, time.Now().Unix())
+		return &core.Batch{Statements: []core.Statement{st}, Proof: &proof, Label: "complete the proof in " + WatermarkTable}, nil
+	}
+	if prev != nil && b.ranges > 0 {
 		b.size = nextBatchSize(b.size, prev.Duration)
 	}
+	b.ranges++
 	hi, err := b.upper(ctx, s)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ func Steps(cfg Config) []core.Step {
 	}
 	steps = append(steps,
 		schema.Table(holdsTable(), schema.Tags(Tag), schema.Describe("ensure table "+HoldsTable+" (what groundwork holds back while Open WebUI migrates)")),
+		schema.Table(watermarkTable(), schema.Tags(Tag), schema.Describe("ensure table "+WatermarkTable+" (the last full proof of the development members)")),
 		&hostView{cfg: cfg, view: schema.View(availableModelsView(), schema.Tags(Tag),
 			schema.After(schema.TableID(OrgModelsTable), schema.TableID(MembersTable), schema.TableID(HoldsTable)))},
 		&upsertOrg{cfg: cfg},

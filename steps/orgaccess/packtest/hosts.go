@@ -31,6 +31,7 @@ var hostTests = []struct {
 	{"UnreadableJSONSkippedAndNamed", testHostUnreadable},
 	{"DemoStepRefusesRealHost", testHostDemoRefuses},
 	{"WarmRoundTrips", testHostWarmRoundTrips},
+	{"ColdApplyTransactions", testHostColdTransactions},
 }
 
 func runHosts(t *testing.T, h drivertest.Harness) {

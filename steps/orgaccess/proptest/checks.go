@@ -108,6 +108,11 @@ func (db *database) checkRowsKept(dep *deployment, before, after map[string]*tab
 		if a == nil {
 			db.t.Fatalf("table %s was dropped by the apply", table)
 		}
+		if table == orgaccess.WatermarkTable {
+			// groundwork's record of its last proof, rewritten by each
+			// new proof: nobody's data.
+			continue
+		}
 		for key, brow := range b.rows {
 			arow, ok := a.rows[key]
 			if !ok {

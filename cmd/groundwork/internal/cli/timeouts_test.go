@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
 // slowMembers makes the dev-population step of db slow: users to insert
@@ -99,7 +99,7 @@ func TestLockTimeoutMessage(t *testing.T) {
 	mustCode(t, run(t, nil, "apply", "--db", u), ExitOK)
 	// A converged apply takes no lock: give this one work.
 	dropIndex(t, db, "idx_api_key")
-	held, err := core.LockFile(context.Background(), db+".groundwork.lock", "groundwork", 0)
+	held, err := sqlite.LockFile(context.Background(), db+".groundwork.lock", "groundwork", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package core
+package sqlite
 
 import (
 	"context"
@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/groundworkdb/groundwork/core"
 )
 
-// FileLock is a cross-process lock on a file with flock(2): the kernel
-// drops it when the holder's process dies, however it dies, so a killed
-// runner never leaves a stuck lock. Drivers of file databases use it.
+// FileLock is a cross-process lock on a file: flock(2) on Unix,
+// LockFileEx on Windows (lock_unix.go, lock_windows.go). The kernel drops
+// it when the holder's process dies, however it dies, so a killed runner
+// never leaves a stuck lock.
 //
 // A flock lives on the file's inode, not its name: when the lock file is
 // removed or replaced while held (a cleanup job, a restore), the next
@@ -26,8 +28,8 @@ type FileLock struct {
 }
 
 var (
-	_ Fencer      = (*FileLock)(nil)
-	_ LockChecker = (*FileLock)(nil)
+	_ core.Fencer      = (*FileLock)(nil)
+	_ core.LockChecker = (*FileLock)(nil)
 )
 
 // LockFile takes an exclusive flock on path, polling until wait has
@@ -35,18 +37,15 @@ var (
 func LockFile(ctx context.Context, path, name string, wait time.Duration) (*FileLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("core: lock file %s: %w", path, err)
+		return nil, fmt.Errorf("drivers/sqlite: lock file %s: %w", path, err)
 	}
-	err = LockPoll{Name: name + " (" + path + ")", Wait: wait,
+	err = core.LockPoll{Name: name + " (" + path + ")", Wait: wait,
 		Try: func(context.Context) (bool, error) {
-			err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return false, nil
-			}
+			ok, err := tryLockFile(f)
 			if err != nil {
-				return false, fmt.Errorf("core: lock file %s: %w", path, err)
+				return false, fmt.Errorf("drivers/sqlite: lock file %s: %w", path, err)
 			}
-			return true, nil
+			return ok, nil
 		},
 		Holder: func(context.Context) string {
 			holder, _ := os.ReadFile(path)
@@ -68,7 +67,7 @@ func LockFile(ctx context.Context, path, name string, wait time.Duration) (*File
 func (l *FileLock) CheckLock(context.Context) error {
 	held, err := l.f.Stat()
 	if err != nil {
-		return fmt.Errorf("core: lock %q: check it: %w", l.name, err)
+		return fmt.Errorf("drivers/sqlite: lock %q: check it: %w", l.name, err)
 	}
 	now, err := os.Stat(l.path)
 	if err == nil && os.SameFile(held, now) {
@@ -78,8 +77,8 @@ func (l *FileLock) CheckLock(context.Context) error {
 	if errors.Is(err, os.ErrNotExist) {
 		what = "removed"
 	}
-	return fmt.Errorf("core: lock %q is no longer held: its file %s was %s while held, so another runner can lock a new one: %w",
-		l.name, l.path, what, ErrLockLost)
+	return fmt.Errorf("drivers/sqlite: lock %q is no longer held: its file %s was %s while held, so another runner can lock a new one: %w",
+		l.name, l.path, what, core.ErrLockLost)
 }
 
 // Fence implements Fencer. A file database's write transaction holds the
@@ -90,7 +89,7 @@ func (l *FileLock) Fence(ctx context.Context, _ *sql.Tx) error { return l.CheckL
 // Unlock implements Lock.
 func (l *FileLock) Unlock(context.Context) error {
 	_ = l.f.Truncate(0)
-	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err := unlockFile(l.f)
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}

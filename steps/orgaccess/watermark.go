@@ -1,0 +1,132 @@
+package orgaccess
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// WatermarkTable is groundwork's record of the last full proof that every
+// eligible user is a member of a development organization: a summary row
+// per organization (user_id ""), with what the proof saw (how many users,
+// how many membership rows of every organization: counts without a
+// filter) and when, and one row per user who was not eligible then (the
+// system user, pending users). It is groundwork's own, with no foreign key
+// to the host's tables (invariant 7); dropping it only costs the next
+// start one full check.
+//
+// A member can only go missing when a user is added (the user count
+// moves), a membership is deleted (the member count moves), or a user who
+// was not eligible becomes eligible (an approval, an email changed away
+// from the system's: that user leaves the recorded set). So a converged
+// start reads the current values beside the recorded ones in one query
+// returning one row (two whole-table counts and a lookup per recorded
+// user), and counts the missing members over all users only when one of
+// them moved. What the counts cannot tell (a sign-up and a deletion
+// between two runs, a membership an admin deletes while another is added)
+// is caught by a full proof at least every FullProofEvery.
+const WatermarkTable = "groundwork_member_proofs"
+
+// FullProofEvery bounds how stale the watermark may get: a start after it
+// proves the membership of every user again (under the lock, in batches,
+// recording a new watermark), even when nothing seems to have moved.
+const FullProofEvery = 24 * time.Hour
+
+func watermarkTable() core.Table {
+	return core.Table{
+		Name: WatermarkTable,
+		Columns: []core.Column{
+			{Name: "organization_id", Type: core.Text, NotNull: true},
+			// user_id is "" on the summary row, else a user who was not
+			// eligible at the proof.
+			{Name: "user_id", Type: core.Text, NotNull: true},
+			{Name: "users", Type: core.BigInt, NotNull: true},
+			{Name: "members", Type: core.BigInt, NotNull: true},
+			{Name: "ineligible", Type: core.BigInt, NotNull: true},
+			// proven_at is 0 while a proof is being recorded (a run killed
+			// part-way leaves no watermark the next run trusts).
+			{Name: "proven_at", Type: core.BigInt, NotNull: true},
+		},
+		PrimaryKey: []string{"organization_id", "user_id"},
+	}
+}
+
+// watermark is the recorded proof and the current values, read together.
+type watermark struct {
+	users, members, stillIneligible int64
+	// recorded values; valid only when found.
+	found                                    bool
+	wUsers, wMembers, wIneligible, wProvenAt int64
+}
+
+// moved reports whether the database may have a missing member the
+// recorded proof does not cover.
+func (w watermark) moved() bool {
+	return !w.found || w.wProvenAt == 0 || w.users != w.wUsers || w.members != w.wMembers || w.stillIneligible != w.wIneligible
+}
+
+// readWatermark reads, in one query returning one row, the current user
+// and member counts, how many of the recorded ineligible users still are,
+// and the recorded summary (NULLs when there is none).
+func (d *devMembers) readWatermark(ctx context.Context, s *core.Session) (watermark, error) {
+	q := func(n string) string { return s.Quote(n) }
+	wm := q(WatermarkTable)
+	summary := func(col string) string {
+		return "(SELECT " + col + " FROM " + wm + " WHERE organization_id = ? AND user_id = '')"
+	}
+	org := d.cfg.OrgID
+	var w watermark
+	var wu, wm2, wi, wp sql.NullInt64
+	err := s.QueryRow(ctx, `SELECT
+ (SELECT COUNT(*) FROM `+q("user")+`),
+ (SELECT COUNT(*) FROM `+q(MembersTable)+`),
+ (SELECT COUNT(*) FROM `+wm+` p JOIN `+q("user")+` u ON u.id = p.user_id WHERE p.organization_id = ? AND p.user_id <> '' AND NOT (`+eligible(s, "u")+`)),
+ `+summary("users")+`, `+summary("members")+`, `+summary("ineligible")+`, `+summary("proven_at"),
+		org, SystemUserID, SystemUserEmail, org, org, org, org).Scan(&w.users, &w.members, &w.stillIneligible, &wu, &wm2, &wi, &wp)
+	if err != nil {
+		return w, fmt.Errorf("read %s: %w", WatermarkTable, err)
+	}
+	w.found = wu.Valid && wm2.Valid && wi.Valid && wp.Valid
+	w.wUsers, w.wMembers, w.wIneligible, w.wProvenAt = wu.Int64, wm2.Int64, wi.Int64, wp.Int64
+	return w, nil
+}
+
+// watermarkStart are the statements that begin recording a proof, run in
+// the first batch before any member is inserted: the organization's rows
+// are replaced by a summary marked incomplete (proven_at 0), with users
+// (counted by the check, before the batches: a sign-up meanwhile moves
+// the count) and the members and ineligible users as they are now, and
+// the set of users not eligible now. A user approved later leaves that
+// set, whatever range the batches are at.
+func (d *devMembers) watermarkStart(s *core.Session, data core.DataSQL, users int64) []core.Statement {
+	wm := s.Quote(WatermarkTable)
+	org := d.cfg.OrgID
+	notEligible := "NOT (" + eligible(s, "u") + ")"
+	return []core.Statement{
+		{SQL: "DELETE FROM " + wm + " WHERE organization_id = ?", Args: []any{org}},
+		{SQL: "INSERT INTO " + wm + " (organization_id, user_id, users, members, ineligible, proven_at) VALUES (?, '', ?, (SELECT COUNT(*) FROM " +
+			s.Quote(MembersTable) + "), (SELECT COUNT(*) FROM " + s.Quote("user") + " u WHERE " + notEligible + "), 0)",
+			Args: []any{org, users, SystemUserID, SystemUserEmail}},
+		{SQL: "INSERT INTO " + wm + " (organization_id, user_id, users, members, ineligible, proven_at) SELECT " + data.Cast("?", core.Text) +
+			", u.id, 0, 0, 0, 0 FROM " + s.Quote("user") + " u WHERE " + notEligible,
+			Args: []any{org, SystemUserID, SystemUserEmail}},
+	}
+}
+
+// watermarkStartProof is 0 once the summary row exists.
+func (d *devMembers) watermarkStartProof(s *core.Session) core.Statement {
+	return core.Statement{SQL: "SELECT 1 - COUNT(*) FROM " + s.Quote(WatermarkTable) + " WHERE organization_id = ? AND user_id = ''", Args: []any{d.cfg.OrgID}}
+}
+
+// watermarkFinish completes the proof once every range proved itself:
+// the members counted at the start plus those the batches inserted (a
+// membership an admin deleted meanwhile then shows as a moved count), and
+// the time.
+func (d *devMembers) watermarkFinish(s *core.Session, inserted, now int64) (core.Statement, core.Statement) {
+	wm := s.Quote(WatermarkTable)
+	return core.Statement{SQL: "UPDATE " + wm + " SET members = members + ?, proven_at = ? WHERE organization_id = ? AND user_id = ''", Args: []any{inserted, now, d.cfg.OrgID}},
+		core.Statement{SQL: "SELECT COUNT(*) FROM " + wm + " WHERE organization_id = ? AND user_id = '' AND proven_at = 0", Args: []any{d.cfg.OrgID}}
+}
