@@ -195,11 +195,31 @@ func (l *linkModels) Reads(ctx context.Context, s *core.Session) ([]core.Read, e
 	if cat.Tables[OrgModelsTable] == nil {
 		return reads, nil
 	}
+	reads = append(reads, l.proofReads(ctx, s, cat)...)
 	list, err := resolveModels(ctx, s, l.cfg)
 	if err != nil {
 		return reads, err
 	}
 	return append(reads, linkCountReads(s, l.cfg.OrgID, list.IDs)...), nil
+}
+
+// proofReads are the view proof's reads (verify.go) once the sample is
+// known; before, sampleFromReads declares the sample's.
+func (l *linkModels) proofReads(ctx context.Context, s *core.Session, cat *core.Catalog) []core.Read {
+	for _, t := range []string{"user", "model", OrgTable, OrgModelsTable, MembersTable} {
+		if cat.Tables[t] == nil {
+			return nil
+		}
+	}
+	if cat.Views[ViewName] == nil {
+		return nil
+	}
+	sample, err := sampleFromReads(ctx, s, l.cfg.OrgID)
+	if err != nil || len(sample) == 0 {
+		return nil // pending: declared by ReadRow, in this round
+	}
+	rv, re := proofReads(s, l.cfg.OrgID, sample)
+	return []core.Read{rv, re}
 }
 
 // Reads implements core.Reader: the host's revision and the view's hold,
