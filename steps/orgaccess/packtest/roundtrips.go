@@ -12,11 +12,11 @@ import (
 // Round trips of a converged start of the whole pack, after connecting
 // (the README's figures): the catalog, the steps' declared reads (two
 // rounds when the model list comes from the host's config: the list is
-// the second round's arguments), and the checks not yet declared (the
-// dev members' two, the view's proof).
+// the second round's arguments, as the view proof's sample is of its
+// counts), and the dev members' watermark (not declared yet).
 const (
-	warmExplicit = 5 // catalog + 1 round of reads + 3 undeclared
-	warmConfig   = 6 // catalog + 2 rounds of reads + 3 undeclared
+	warmExplicit = 5 // measured: catalog, rounds of reads (the view proof's counts a round after its sample), the watermark
+	warmConfig   = 4 // catalog + 2 rounds of reads + the dev members' watermark
 )
 
 // catalogExtra is what a dialect's catalog read costs beyond one query
