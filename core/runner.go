@@ -75,6 +75,7 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 		Driver: r.driver, DB: r.driver.DB(), raw: r.driver.DB().DB,
 		Logger: log, Environment: r.o.environment,
 		catalog: &catalogCache{}, memo: map[any]any{}, tel: r.tel, proven: map[string]bool{},
+		reads: &readCache{},
 	}
 	sess.scopeCatalog(steps, r.o.recorder)
 
@@ -181,6 +182,7 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 // apply under the lock would.
 func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Report) (work bool, err error) {
 	skipped := map[string]bool{}
+	sess.prefetch(ctx, steps)
 	for i, st := range steps {
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
@@ -265,6 +267,7 @@ func (r *Runner) unlock(ctx context.Context, lock Lock) {
 func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode string, rep *Report, held *heldLock) error {
 	applied := false
 	skipped := map[string]bool{}
+	sess.prefetch(ctx, steps)
 	g := r.newGroup(ctx, sess, mode, held) // nil unless steps share transactions (group.go)
 	defer g.rollback()
 	solo := -1 // after a group failed, the steps up to this one run alone
@@ -450,6 +453,8 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	if proven {
 		sess.proven[info.ID] = true
 	}
+	// What was prefetched may no longer hold: later checks read again.
+	sess.reads.invalidate()
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
@@ -575,6 +580,7 @@ func (r *Runner) verifyAll(ctx context.Context, sess *Session, steps []Step, rep
 	var errs []error
 	if applied {
 		sess.Refresh() // verify reads the database, never the run's own snapshot
+		sess.prefetch(ctx, steps)
 	}
 	for i, st := range steps {
 		sr := &rep.Steps[i]

@@ -36,6 +36,9 @@ type Session struct {
 	// proven holds the ids of the steps whose batched changes proved
 	// themselves this run (see Batch.Proof).
 	proven map[string]bool
+	// reads holds the pass's prefetched reads (read.go); nil outside a
+	// run: ReadRow then always queries.
+	reads *readCache
 }
 
 type catalogCache struct {
@@ -133,4 +136,8 @@ func (s *Session) Memo(key any, compute func() (any, error)) (any, error) {
 
 // Refresh makes the next Catalog call inspect again, for a step that
 // waits for objects someone else creates.
-func (s *Session) Refresh() { s.catalog.dirty = true }
+// It also drops the prefetched reads (see Reader).
+func (s *Session) Refresh() {
+	s.catalog.dirty = true
+	s.reads.invalidate()
+}

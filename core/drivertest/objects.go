@@ -111,6 +111,22 @@ func (*seedStep) Info() core.StepInfo {
 // CatalogNames implements core.CatalogScoper.
 func (*seedStep) CatalogNames() []string { return []string{parentTable} }
 
+var _ core.Reader = (*seedStep)(nil)
+
+// seedRead counts the seeded row.
+func seedRead(s *core.Session) core.Read {
+	return core.Read{Columns: []string{"COUNT(*)"}, From: "FROM " + s.Quote(parentTable) + " WHERE id = ?", Args: []any{"p1"}, OneRow: true}
+}
+
+// Reads implements core.Reader: the row count, once the table exists.
+func (*seedStep) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables[parentTable] == nil {
+		return nil, err
+	}
+	return []core.Read{seedRead(s)}, nil
+}
+
 func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil {
@@ -118,8 +134,8 @@ func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error)
 	}
 	p := &core.Plan{}
 	if _, ok := cat.Tables[parentTable]; ok {
-		n, err := s.Count(ctx, "SELECT COUNT(*) FROM "+s.Quote(parentTable)+" WHERE id = ?", "p1")
-		if err != nil {
+		var n int64
+		if err := s.ReadRow(ctx, seedRead(s), &n); err != nil {
 			return nil, err
 		}
 		if n > 0 {

@@ -37,6 +37,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"UpsertOnlyWhenChanged", testUpsert},
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
+		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)) })

@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -95,5 +96,77 @@ func testDriftIsRecorded(t *testing.T, open Opener) {
 	}
 	if len(rs) != 2 || rs[0].Status != core.RunDrift || rs[0].Changed {
 		t.Fatalf("%d runs recorded (%+v): want both drift runs", len(rs), rs)
+	}
+}
+
+// probeStep reads the seeded row as its own declared read and never has
+// work: a Reader beside the seed step.
+type probeStep struct{ n int }
+
+var _ core.Reader = (*probeStep)(nil)
+
+func (p *probeStep) Info() core.StepInfo {
+	return core.StepInfo{ID: fmt.Sprintf("test:probe-%d", p.n), After: []string{seedStepID}}
+}
+
+// CatalogNames implements core.CatalogScoper.
+func (*probeStep) CatalogNames() []string { return []string{parentTable} }
+
+func (p *probeStep) read(s *core.Session) core.Read {
+	return core.Read{Columns: []string{"COUNT(*)"}, From: "FROM " + s.Quote(parentTable) + " WHERE id = ? OR id = ?", Args: []any{"p1", fmt.Sprint("probe-", p.n)}, OneRow: true}
+}
+
+func (p *probeStep) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables[parentTable] == nil {
+		return nil, err
+	}
+	return []core.Read{p.read(s)}, nil
+}
+
+func (p *probeStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error) {
+	var n int64
+	if err := s.ReadRow(ctx, p.read(s), &n); err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		return nil, fmt.Errorf("probe %d: %d rows, want the seeded one", p.n, n)
+	}
+	return &core.Plan{}, nil
+}
+
+// testWarmReadsOneRoundTrip: the declared reads of every step of a pass
+// are one round trip together, on this dialect: four more Readers beside
+// the seed step cost a warm apply and a verify no query more.
+func testWarmReadsOneRoundTrip(t *testing.T, open Opener) {
+	ctx := context.Background()
+	d := open(t)
+	apply(t, d, registrySteps())
+	more := registrySteps()
+	for i := range 4 {
+		more = append(more, &probeStep{n: i})
+	}
+	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
+		count := func(steps []core.Step) int64 {
+			t.Helper()
+			r := runner(t, d, steps)
+			run := r.Apply
+			if mode == core.ModeVerify {
+				run = r.Verify
+			}
+			rep, err := run(ctx)
+			if err != nil || rep.Changed || rep.Status != core.RunConverged {
+				t.Fatalf("warm %s: %v\n%s", mode, err, Dump(rep))
+			}
+			return rep.Queries
+		}
+		schemaOnly := registrySteps()
+		schemaOnly = schemaOnly[:len(schemaOnly)-1] // without the seed step
+		catalog, base, with := count(schemaOnly), count(registrySteps()), count(more)
+		if base != catalog+1 || with != base {
+			t.Fatalf("warm %s: %d queries for the schema steps, %d with the seed step, %d with four more Readers: want %d, %d, %d (one combined read)",
+				mode, catalog, base, with, catalog, catalog+1, catalog+1)
+		}
+		t.Logf("measure: %s warm %s: %d queries (the catalog and one combined read), with four more Readers too", d.Dialect(), mode, base)
 	}
 }

@@ -175,7 +175,7 @@ func ledgerRows(data core.DataSQL, orgID string, now int64, kind string, pairs [
 // it is groundwork's (the id alone could, in theory, be an admin's).
 func ourGroup(ctx context.Context, s *core.Session, orgID string) (exists, ours bool, err error) {
 	var meta sql.NullString
-	err = s.QueryRow(ctx, "SELECT "+castText(s, "meta")+" FROM "+s.Quote("group")+" WHERE id = ?", GroupID(orgID)).Scan(&meta)
+	err = s.ReadRow(ctx, groupRead(s, orgID), &meta)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, false, nil

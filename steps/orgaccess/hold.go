@@ -62,7 +62,7 @@ func readHold(ctx context.Context, s *core.Session, cat *core.Catalog) (hold, er
 		return hold{}, nil
 	}
 	var h hold
-	err := s.QueryRow(ctx, "SELECT target, held_at FROM "+s.Quote(HoldsTable)+" WHERE object = ?", holdObject).Scan(&h.target, &h.since)
+	err := s.ReadRow(ctx, holdRead(s), &h.target, &h.since)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return hold{}, nil
@@ -111,7 +111,7 @@ func (h *hostView) Check(ctx context.Context, s *core.Session) (*core.Plan, erro
 	if err != nil {
 		return nil, err
 	}
-	rev, err := readHostRevision(ctx, sessionQuerier{s}, s, cat)
+	rev, err := sessionRevision(ctx, s, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func readHost(ctx context.Context, s *core.Session) (Host, error) {
 	case cat.Tables["user"] != nil || cat.Tables["model"] != nil || cat.Tables["config"] != nil:
 		h.Generation = Generation06
 	}
-	rev, err := readHostRevision(ctx, sessionQuerier{s}, s, cat)
+	rev, err := sessionRevision(ctx, s, cat)
 	if err != nil {
 		return Host{}, err
 	}

@@ -43,7 +43,7 @@ func (u *upsertOrg) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 	update := false
 	if cat.Tables[OrgTable] != nil {
 		var name, key string
-		err := s.QueryRow(ctx, "SELECT name, openrouter_api_key FROM "+s.Quote(OrgTable)+" WHERE id = ?", u.cfg.OrgID).Scan(&name, &key)
+		err := s.ReadRow(ctx, orgRead(s, u.cfg.OrgID), &name, &key)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:

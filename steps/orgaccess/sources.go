@@ -101,6 +101,9 @@ func readSettings(ctx context.Context, s *core.Session, host Host) (map[string][
 
 // perKeySettings reads 0.10's config(key, value): one row per setting.
 func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []string, error) {
+	if s.HasRead(perKeyConfigRead(s, openAIKeys[0])) {
+		return perKeyReads(ctx, s)
+	}
 	args := make([]any, len(openAIKeys))
 	for i, k := range openAIKeys {
 		args[i] = k
@@ -133,11 +136,39 @@ func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []
 	return out, nil, nil
 }
 
+// perKeyReads is perKeySettings from the prefetched reads, one per key.
+func perKeyReads(ctx context.Context, s *core.Session) (map[string][]byte, []string, error) {
+	var out map[string][]byte
+	var pending error
+	for _, k := range openAIKeys {
+		var v sql.NullString
+		err := s.ReadRow(ctx, perKeyConfigRead(s, k), &v)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			continue
+		case errors.Is(err, core.ErrReadPending):
+			pending = err // declare every key's read, then say so
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("read config: %w", err)
+		}
+		if out == nil {
+			out = map[string][]byte{}
+		}
+		// SQL NULL is not JSON; "null" makes every reader skip it, named.
+		out[k] = []byte("null")
+		if v.Valid {
+			out[k] = []byte(v.String)
+		}
+	}
+	return out, nil, pending
+}
+
 // singleRowSettings reads the newest row of the config table up to 0.9,
 // as Open WebUI does (highest id), and takes data.openai's settings.
 func singleRowSettings(ctx context.Context, s *core.Session) (map[string][]byte, []string, error) {
 	var data sql.NullString
-	err := s.QueryRow(ctx, "SELECT "+castText(s, "data")+" FROM "+s.Quote("config")+" ORDER BY id DESC LIMIT 1").Scan(&data)
+	err := s.ReadRow(ctx, singleRowConfigRead(s), &data)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil, nil

@@ -32,33 +32,27 @@ func (l *linkModels) Verify(ctx context.Context, s *core.Session) ([]core.Drift,
 	if cat.Views[ViewName] == nil {
 		return nil, nil
 	}
-	q := func(n string) string { return s.Quote(n) }
 	// A bounded sample of the organization's members (active or not, so
 	// the proof also sees the view leave inactive ones out), read first:
 	// given as a list, every dialect's planner starts from these few users
-	// instead of from all members (SQLite joined 100,000 of them × the
-	// models against a LIMIT subquery). The proof then costs the sample ×
-	// the models, not the whole view, on every start.
-	sample, err := sampleMembers(ctx, s, l.cfg.OrgID)
+	// instead of from all members. The proof then costs the sample × the
+	// models, not the whole view. Both go in the pass's declared reads
+	// (verify_reads.go): the sample in one round, the counts in the next.
+	var sample []any
+	if s.HasRead(sampleRead(s, l.cfg.OrgID, 0)) {
+		sample, err = sampleFromReads(ctx, s, l.cfg.OrgID)
+	} else {
+		sample, err = sampleMembers(ctx, s, l.cfg.OrgID)
+	}
 	if err != nil || len(sample) == 0 {
 		return nil, err
 	}
-	in := "(" + core.ParamList(len(sample)) + ")"
-	args := []any{l.cfg.OrgID}
-	args = append(args, sample...)
-	args = append(args, l.cfg.OrgID)
-	args = append(args, sample...)
 	var inView, expected int64
-	err = s.QueryRow(ctx, `SELECT
- (SELECT COUNT(*) FROM `+q(ViewName)+` v WHERE v.organization_id = ? AND v.user_id IN `+in+`),
- (SELECT COUNT(*) FROM `+q(MembersTable)+` m
-   JOIN `+q("user")+` u ON u.id = m.user_id
-   JOIN `+q(OrgModelsTable)+` om ON om.organization_id = m.organization_id
-   JOIN `+q("model")+` md ON md.id = om.model_id
-   JOIN `+q(OrgTable)+` o ON o.id = m.organization_id
-  WHERE m.organization_id = ? AND m.user_id IN `+in+` AND m.is_active = 1 AND om.is_active = 1 AND o.is_active = 1 AND md.is_active = TRUE)`,
-		args...).Scan(&inView, &expected)
-	if err != nil {
+	rv, re := proofReads(s, l.cfg.OrgID, sample)
+	if err := s.ReadRow(ctx, rv, &inView); err != nil {
+		return nil, fmt.Errorf("count view rows: %w", err)
+	}
+	if err := s.ReadRow(ctx, re, &expected); err != nil {
 		return nil, fmt.Errorf("count view rows: %w", err)
 	}
 	if inView != expected {

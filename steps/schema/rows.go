@@ -334,6 +334,21 @@ func (r *rowsStep) lookup(ctx context.Context, sess *core.Session, data core.Dat
 	compare := r.compared()
 	per := len(r.key) + len(compare) + len(sel)
 	for _, batch := range lookupBatches(r.rows, per) {
+		if len(others) == 0 {
+			// The converged case: counts the runner read for every step
+			// at once (rows_reads.go); only a shortfall reads the rows.
+			ok, err := r.converged(ctx, sess, data, have, batch)
+			if err != nil {
+				return found, err
+			}
+			if ok {
+				for _, row := range batch {
+					k, _ := r.rowKey(row)
+					found.equal[k] = true
+				}
+				continue
+			}
+		}
 		var where, same []string
 		var whereArgs, sameArgs []any
 		for _, cols := range append([][]string{r.key}, others...) {

@@ -30,6 +30,7 @@ var hostTests = []struct {
 	{"MalformedEntriesSkippedAndNamed", testHostMalformed},
 	{"UnreadableJSONSkippedAndNamed", testHostUnreadable},
 	{"DemoStepRefusesRealHost", testHostDemoRefuses},
+	{"WarmRoundTrips", testHostWarmRoundTrips},
 	{"ColdApplyTransactions", testHostColdTransactions},
 }
 

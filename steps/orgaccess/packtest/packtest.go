@@ -55,6 +55,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"PopulationInBatches", testPopulationInBatches},
 		{"ManyModelsUnderParameterLimits", testManyModels},
 		{"CollidingModelIDsConverge", testCollidingModelIDs},
+		{"WarmRoundTrips", testWarmRoundTrips},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)(t)) })

@@ -1,0 +1,89 @@
+package packtest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/steps/orgaccess"
+)
+
+// Round trips of a converged start of the whole pack, after connecting
+// (the README's figures): the catalog, the steps' declared reads (two
+// rounds when the model list comes from the host's config: the list is
+// the second round's arguments, as the view proof's sample is of its
+// counts), and the dev members' watermark (not declared yet).
+const (
+	warmExplicit = 5 // measured: catalog, rounds of reads (the view proof's counts a round after its sample), the watermark
+	warmConfig   = 4 // catalog + 2 rounds of reads + the dev members' watermark
+)
+
+// catalogExtra is what a dialect's catalog read costs beyond one query
+// (MySQL: tables and columns, indexes, foreign keys).
+func catalogExtra(d core.Driver) int64 {
+	if d.Dialect() == "mysql" {
+		return 2
+	}
+	return 0
+}
+
+// warmQueries returns the queries of a converged apply and verify.
+func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, verify int64) {
+	t.Helper()
+	ctx := context.Background()
+	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
+		r := core.NewRunner(d, registry(t, cfg, false))
+		run := r.Apply
+		if mode == core.ModeVerify {
+			run = r.Verify
+		}
+		rep, err := run(ctx)
+		if err != nil || rep.Changed || rep.Status != core.RunConverged {
+			t.Fatalf("warm %s: %v\n%s", mode, err, drivertest.Dump(rep))
+		}
+		if mode == core.ModeApply {
+			apply = rep.Queries
+		} else {
+			verify = rep.Queries
+		}
+	}
+	return apply, verify
+}
+
+// testWarmRoundTrips: a converged apply and verify of the pack cost the
+// round trips above, with the model list explicit and from the config.
+func testWarmRoundTrips(t *testing.T, d core.Driver) {
+	setupHost(t, d)
+	for _, tc := range []struct {
+		name string
+		cfg  orgaccess.Config
+		want int64
+	}{
+		{"explicit", func() orgaccess.Config {
+			c := DevConfig()
+			c.Models = []string{"openai/gpt-4o", "anthropic/claude-sonnet-4"}
+			return c
+		}(), warmExplicit},
+		{"config", DevConfig(), warmConfig},
+	} {
+		apply(t, d, tc.cfg)
+		a, v := warmQueries(t, d, tc.cfg)
+		if want := tc.want + catalogExtra(d); a > want || v > want {
+			t.Errorf("%s models: warm apply %d queries, verify %d: want at most %d", tc.name, a, v, want)
+		}
+		t.Logf("measure: %s warm start of the pack, %s models: apply %d queries, verify %d", d.Dialect(), tc.name, a, v)
+	}
+}
+
+// testHostWarmRoundTrips: the same on the real Open WebUI schema of the
+// generation (its models from the host's config).
+func testHostWarmRoundTrips(t *testing.T, d core.Driver, gen string) {
+	load(t, d, gen)
+	apply(t, d, DevConfig())
+	a, v := warmQueries(t, d, DevConfig())
+	if want := warmConfig + catalogExtra(d); a > want || v > want {
+		t.Errorf("warm apply %d queries, verify %d: want at most %d", a, v, want)
+	}
+	t.Logf("measure: %s %s warm start of the pack: apply %d queries, verify %d", d.Dialect(), gen, a, v)
+}

@@ -1,0 +1,244 @@
+package orgaccess
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/groundworkdb/groundwork/core"
+)
+
+// The pack's single-row reads (core.Reader): each step declares the reads
+// its Check makes, the runner sends them together, and Check takes them
+// with Session.ReadRow. Each read is a function of the session (config,
+// catalog), so the SQL a step sends is known before it runs (the golden
+// files in testdata).
+
+var (
+	_ core.Reader = (*upsertOrg)(nil)
+	_ core.Reader = (*registerModels)(nil)
+	_ core.Reader = (*linkModels)(nil)
+	_ core.Reader = (*hostView)(nil)
+	_ core.Reader = (*ensureGroup)(nil)
+)
+
+// groupRead is the organization's group in Open WebUI (groups mode).
+func groupRead(s *core.Session, orgID string) core.Read {
+	return core.Read{Columns: []string{castText(s, "meta")}, From: "FROM " + s.Quote("group") + " WHERE id = ?", Args: []any{GroupID(orgID)}}
+}
+
+// Reads implements core.Reader: the organization's group.
+func (g *ensureGroup) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	if len(g.cfg.Missing()) > 0 {
+		return nil, nil
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables["group"] == nil {
+		return nil, err
+	}
+	return []core.Read{groupRead(s, g.cfg.OrgID)}, nil
+}
+
+// orgRead is the organization's row.
+func orgRead(s *core.Session, orgID string) core.Read {
+	return core.Read{Columns: []string{"name", "openrouter_api_key"}, From: "FROM " + s.Quote(OrgTable) + " WHERE id = ?", Args: []any{orgID}}
+}
+
+// holdRead is the view's hold (hold.go).
+func holdRead(s *core.Session) core.Read {
+	return core.Read{Columns: []string{"target", "held_at"}, From: "FROM " + s.Quote(HoldsTable) + " WHERE object = ?", Args: []any{holdObject}}
+}
+
+// revisionRead sums up alembic_version in one row: how many revisions
+// and the lowest and highest; with at most two that is all of them.
+func revisionRead(s *core.Session) core.Read {
+	return core.Read{Columns: []string{"COUNT(*)", "MIN(version_num)", "MAX(version_num)"}, From: "FROM " + s.Quote(alembicTable), OneRow: true}
+}
+
+// singleRowConfigRead is the newest config row up to 0.9.
+func singleRowConfigRead(s *core.Session) core.Read {
+	return core.Read{Columns: []string{castText(s, "data")}, From: "FROM " + s.Quote("config") + " ORDER BY id DESC LIMIT 1"}
+}
+
+// perKeyConfigRead is one setting of 0.10's config(key, value).
+func perKeyConfigRead(s *core.Session, key string) core.Read {
+	return core.Read{Columns: []string{castText(s, "value")}, From: "FROM " + s.Quote("config") + " WHERE " + s.Quote("key") + " = ?", Args: []any{key}}
+}
+
+// countReads counts, per part of ids (maxParams each with args), the rows
+// of prefix's table whose column is one of them: every id is there when
+// the counts add up to len(ids) (the column is unique, so no row counts
+// twice). Only then does a check skip its detailed read.
+func countReads(from string, ids []string, args []any) []core.Read {
+	var out []core.Read
+	for _, part := range chunk(ids, maxParams-len(args)) {
+		all := append([]any{}, args...)
+		for _, id := range part {
+			all = append(all, id)
+		}
+		out = append(out, core.Read{Columns: []string{"COUNT(*)"}, From: from + "(" + core.ParamList(len(part)) + ")", Args: all, OneRow: true})
+	}
+	return out
+}
+
+func modelCountReads(s *core.Session, models []string) []core.Read {
+	return countReads("FROM "+s.Quote("model")+" WHERE id IN ", models, nil)
+}
+
+func linkCountReads(s *core.Session, orgID string, models []string) []core.Read {
+	return countReads("FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND model_id IN ", models, []any{orgID})
+}
+
+// allCounted tells whether the count reads find every id.
+func allCounted(ctx context.Context, s *core.Session, reads []core.Read, ids []string) (bool, error) {
+	var total int64
+	for _, r := range reads {
+		var n int64
+		if err := s.ReadRow(ctx, r, &n); err != nil {
+			return false, err
+		}
+		total += n
+	}
+	return total == int64(len(ids)), nil
+}
+
+// hostReads are the reads ReadHost and the model list make: the host's
+// revision and, without an explicit model list, its stored settings.
+func hostReads(s *core.Session, cat *core.Catalog, cfg Config) []core.Read {
+	var out []core.Read
+	if cat.Tables[alembicTable] != nil {
+		out = append(out, revisionRead(s))
+	}
+	if len(cfg.Models) == 0 {
+		switch configLayout(cat.Tables["config"]) {
+		case LayoutSingleRow:
+			out = append(out, singleRowConfigRead(s))
+		case LayoutPerKey:
+			for _, k := range openAIKeys {
+				out = append(out, perKeyConfigRead(s, k))
+			}
+		}
+	}
+	return out
+}
+
+// sessionRevision reads the host's revision through the session's
+// prefetched reads; a table of more than two rows (never seen: alembic
+// keeps one per head) is read whole.
+func sessionRevision(ctx context.Context, s *core.Session, cat *core.Catalog) (hostRevision, error) {
+	rev := hostRevision{Managed: cat.Tables[alembicTable] != nil || cat.Tables[peeweeTable] != nil}
+	if cat.Tables[alembicTable] == nil {
+		return rev, nil
+	}
+	var n int64
+	var lo, hi sql.NullString
+	if err := s.ReadRow(ctx, revisionRead(s), &n, &lo, &hi); err != nil {
+		if errors.Is(err, core.ErrReadPending) {
+			return rev, err
+		}
+		return rev, fmt.Errorf("steps/orgaccess: read the host's revision: %w", err)
+	}
+	switch {
+	case n == 0:
+		return rev, nil
+	case n > 2 || !lo.Valid || !hi.Valid:
+		return readHostRevision(ctx, sessionQuerier{s}, s, cat)
+	}
+	rev.Revisions = []string{strings.TrimSpace(lo.String)}
+	if n == 2 {
+		rev.Revisions = append(rev.Revisions, strings.TrimSpace(hi.String))
+	}
+	sort.Strings(rev.Revisions)
+	return rev, nil
+}
+
+// Reads implements core.Reader: the organization's row.
+func (u *upsertOrg) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	if len(u.cfg.Missing()) > 0 {
+		return nil, nil
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables[OrgTable] == nil {
+		return nil, err
+	}
+	return []core.Read{orgRead(s, u.cfg.OrgID)}, nil
+}
+
+// Reads implements core.Reader: the host's reads and, once the model list
+// is known (it may come from them: a second round), the models' count.
+func (r *registerModels) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables["model"] == nil {
+		return nil, err
+	}
+	reads := hostReads(s, cat, r.cfg)
+	list, err := resolveModels(ctx, s, r.cfg)
+	if err != nil {
+		return reads, err
+	}
+	return append(reads, modelCountReads(s, list.IDs)...), nil
+}
+
+// Reads implements core.Reader: as registerModels, the links' count.
+func (l *linkModels) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	if len(l.cfg.Missing()) > 0 {
+		return nil, nil
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reads := hostReads(s, cat, l.cfg)
+	if cat.Tables[OrgModelsTable] == nil {
+		return reads, nil
+	}
+	reads = append(reads, l.proofReads(ctx, s, cat)...)
+	list, err := resolveModels(ctx, s, l.cfg)
+	if err != nil {
+		return reads, err
+	}
+	return append(reads, linkCountReads(s, l.cfg.OrgID, list.IDs)...), nil
+}
+
+// proofReads are the view proof's reads (verify.go) once the sample is
+// known; before, sampleFromReads declares the sample's.
+func (l *linkModels) proofReads(ctx context.Context, s *core.Session, cat *core.Catalog) []core.Read {
+	for _, t := range []string{"user", "model", OrgTable, OrgModelsTable, MembersTable} {
+		if cat.Tables[t] == nil {
+			return nil
+		}
+	}
+	if cat.Views[ViewName] == nil {
+		return nil
+	}
+	sample, err := sampleFromReads(ctx, s, l.cfg.OrgID)
+	if err != nil || len(sample) == 0 {
+		return nil // pending: declared by ReadRow, in this round
+	}
+	rv, re := proofReads(s, l.cfg.OrgID, sample)
+	return []core.Read{rv, re}
+}
+
+// Reads implements core.Reader: the host's revision and the view's hold,
+// then what the view step itself declares.
+func (h *hostView) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables["user"] == nil || cat.Tables["model"] == nil {
+		return nil, err
+	}
+	var reads []core.Read
+	if cat.Tables[alembicTable] != nil {
+		reads = append(reads, revisionRead(s))
+	}
+	if cat.Tables[HoldsTable] != nil {
+		reads = append(reads, holdRead(s))
+	}
+	if rd, ok := h.view.(core.Reader); ok {
+		more, err := rd.Reads(ctx, s)
+		return append(reads, more...), err
+	}
+	return reads, nil
+}
