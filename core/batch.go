@@ -34,6 +34,22 @@ type SingleWriter interface {
 	WriterGap() time.Duration
 }
 
+// ConflictReporter is optional for a Driver: Conflict reports whether
+// err ended a transaction only because a concurrent one won (a
+// serialization failure or a deadlock), so the same transaction run again
+// from the start may well succeed. The runner then runs a failed batch
+// again, up to batchAttempts times: a batch's statements are idempotent
+// and its proof is taken in its own snapshot, so a new attempt simply
+// sees what the other transaction did (a user the application deleted
+// meanwhile is no longer there to add). Without it a batch that lost such
+// a race fails the run, which the next run completes.
+type ConflictReporter interface {
+	Conflict(err error) bool
+}
+
+// batchAttempts bounds the runs of one batch that keeps losing races.
+const batchAttempts = 4
+
 // Batch is one transaction of a batched change.
 type Batch struct {
 	// Statements run in order in the batch's transaction.
@@ -97,6 +113,15 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, held
 		proven = proven && b.Proof != nil
 		t0 := time.Now()
 		res, err := r.applyBatch(ctx, sess, b, held)
+		for attempt := 2; err != nil && attempt <= batchAttempts && r.conflict(err) && ctx.Err() == nil; attempt++ {
+			sess.Logger.Info("batch lost a race with a concurrent transaction; running it again",
+				"batch", i, "range", b.Label, "attempt", attempt, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(attempt-1) * 50 * time.Millisecond):
+			}
+			res, err = r.applyBatch(ctx, sess, b, held)
+		}
 		if err != nil {
 			return total, proven, fmt.Errorf("%s: batch %d (%s): %w", c.Summary, i, b.Label, err)
 		}
@@ -153,4 +178,10 @@ func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, held *
 		return res, fmt.Errorf("core: commit: %w", err)
 	}
 	return res, nil
+}
+
+// conflict: err is a lost race the driver says a new attempt may win.
+func (r *Runner) conflict(err error) bool {
+	cr, ok := r.driver.(ConflictReporter)
+	return ok && cr.Conflict(err)
 }

@@ -71,14 +71,31 @@ func (e *groupErr) Unwrap() error { return e.err }
 // writes to a table the application shares, on SQLite the database's
 // write lock) are then held for that step alone, at the price of a
 // commit (an fsync on SQLite) per step. By default consecutive steps
-// share one, for at most groupBudget (see group).
+// share one, for at most the transaction budget (WithTransactionBudget).
 func WithStepTransactions() Option { return func(o *options) { o.stepTx = true } }
 
-// groupBudget bounds how long a shared transaction stays open before the
-// next step starts a new one: its locks (SQLite's write lock, the locks a
-// foreign key takes on the application's tables) make the application's
-// writers wait, and a cold start's whole schema takes milliseconds.
-const groupBudget = 500 * time.Millisecond
+// DefaultTransactionBudget bounds how long a shared transaction stays
+// open before the next step starts a new one: its locks (SQLite's write
+// lock, the lock a foreign key takes on the application's user and model
+// tables while it is created) make the application's writers wait, so it
+// is kept well under what a request of the application notices, while a
+// cold start's whole schema takes milliseconds.
+const DefaultTransactionBudget = 250 * time.Millisecond
+
+// WithTransactionBudget sets how long a shared transaction may stay open
+// before the next step starts a new one (DefaultTransactionBudget when
+// d <= 0). A step under way is not cut short: the bound is checked
+// between steps.
+func WithTransactionBudget(d time.Duration) Option {
+	return func(o *options) { o.txBudget = d }
+}
+
+func (o options) transactionBudget() time.Duration {
+	if o.txBudget <= 0 {
+		return DefaultTransactionBudget
+	}
+	return o.txBudget
+}
 
 // newGroup returns the run's group, or nil when steps do not share
 // transactions: outside apply, where DDL commits on its own (MySQL), and
@@ -107,9 +124,9 @@ func (g *group) open() bool { return g != nil && g.tx != nil }
 
 // checkSession is the session a step's check reads through: the group's
 // transaction when one is open, so it sees what the group wrote, the
-// catalog included. A group open for groupBudget commits first.
+// catalog included. A group open for the transaction budget commits first.
 func (g *group) checkSession(sess *Session) (*Session, error) {
-	if g.open() && time.Since(g.began) >= groupBudget {
+	if g.open() && time.Since(g.began) >= g.r.o.transactionBudget() {
 		if err := g.commit(); err != nil {
 			return nil, err
 		}

@@ -138,7 +138,8 @@ func TestColdRunCommitsBeforeAWait(t *testing.T) {
 	}
 }
 
-// A shared transaction open for groupBudget commits before the next
+// A shared transaction open for its budget (DefaultTransactionBudget)
+// commits before the next
 // step's check, so the application's writers wait at most about that
 // long behind it.
 func TestColdRunBoundsASharedTransaction(t *testing.T) {
@@ -147,7 +148,7 @@ func TestColdRunBoundsASharedTransaction(t *testing.T) {
 	reg, err := core.NewRegistry(
 		schema.Table(table("a")),
 		probeStep{id: "slow", fn: func(ctx context.Context, s *core.Session) error {
-			time.Sleep(600 * time.Millisecond) // past groupBudget (500 ms)
+			time.Sleep(core.DefaultTransactionBudget + 350*time.Millisecond)
 			return nil
 		}},
 		schema.Table(table("b")),

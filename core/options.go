@@ -23,7 +23,8 @@ type options struct {
 	environment string
 	recorder    Recorder
 	recordAll   bool
-	stepTx      bool // WithStepTransactions (group.go)
+	stepTx      bool          // WithStepTransactions (group.go)
+	txBudget    time.Duration // WithTransactionBudget (group.go)
 	progress    func(Progress)
 
 	// Telemetry (see telemetry.go): nil providers record nothing.

@@ -14,6 +14,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -139,4 +140,13 @@ func scrub(msg, dsn string, extra ...string) string {
 		}
 	}
 	return core.Redact(msg, secrets, "xxxxx")
+}
+
+var _ core.ConflictReporter = (*Driver)(nil)
+
+// Conflict implements core.ConflictReporter: InnoDB chose the
+// transaction as a deadlock's victim (1213) and rolled it back whole.
+func (d *Driver) Conflict(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
 }

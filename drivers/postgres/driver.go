@@ -226,3 +226,14 @@ func refusedStartupParameter(err error) bool {
 	var pg *pgconn.PgError
 	return errors.As(err, &pg) && pg.Code == "08P01" && strings.Contains(pg.Message, "startup parameter")
 }
+
+var _ core.ConflictReporter = (*Driver)(nil)
+
+// Conflict implements core.ConflictReporter: a serialization failure
+// (40001: a repeatable-read transaction met a concurrent update or
+// delete, such as the host deleting a user a batch adds) or a deadlock
+// (40P01).
+func (d *Driver) Conflict(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
+}
