@@ -166,6 +166,17 @@ func Load(dir string) ([]Command, error) {
 }
 
 // commands are the groundwork invocations of one container.
+// Find returns the command whose place (Command.Where) ends in where,
+// such as "Deployment/open-webui: initContainer groundwork".
+func Find(cmds []Command, where string) (Command, bool) {
+	for _, c := range cmds {
+		if strings.HasSuffix(c.Where, where) {
+			return c, true
+		}
+	}
+	return Command{}, false
+}
+
 func commands(c container, where string, data map[string]map[string]string) ([]Command, error) {
 	env := map[string]string{}
 	for _, ef := range c.EnvFrom {

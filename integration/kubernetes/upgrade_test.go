@@ -34,13 +34,11 @@ func TestManifestsAcrossHostUpgradeOnPostgres(t *testing.T) {
 	}
 	find := func(where string) kubernetes.Command {
 		t.Helper()
-		for _, c := range cmds {
-			if strings.HasSuffix(c.Where, where) {
-				return c
-			}
+		c, ok := kubernetes.Find(cmds, where)
+		if !ok {
+			t.Fatalf("no command at %q", where)
 		}
-		t.Fatalf("no command at %q", where)
-		return kubernetes.Command{}
+		return c
 	}
 	pre := find("Deployment/open-webui: initContainer groundwork")
 	after := find("Deployment/open-webui: initContainer groundwork-after-host")

@@ -121,14 +121,7 @@ func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []
 		if err := rows.Scan(&k, &v); err != nil {
 			return nil, nil, fmt.Errorf("read config: %w", err)
 		}
-		if out == nil {
-			out = map[string][]byte{}
-		}
-		// SQL NULL is not JSON; "null" makes every reader skip it, named.
-		out[k] = []byte("null")
-		if v.Valid {
-			out[k] = []byte(v.String)
-		}
+		out = withSetting(out, k, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("read config: %w", err)
@@ -152,14 +145,7 @@ func perKeyReads(ctx context.Context, s *core.Session) (map[string][]byte, []str
 		case err != nil:
 			return nil, nil, fmt.Errorf("read config: %w", err)
 		}
-		if out == nil {
-			out = map[string][]byte{}
-		}
-		// SQL NULL is not JSON; "null" makes every reader skip it, named.
-		out[k] = []byte("null")
-		if v.Valid {
-			out[k] = []byte(v.String)
-		}
+		out = withSetting(out, k, v)
 	}
 	return out, nil, pending
 }
@@ -211,4 +197,17 @@ func castText(s *core.Session, col string) string {
 		return d.Cast(s.Quote(col), core.Text)
 	}
 	return s.Quote(col)
+}
+
+// withSetting adds the config row of key k to out, made when nil. SQL
+// NULL is not JSON; "null" makes every reader skip it, named.
+func withSetting(out map[string][]byte, k string, v sql.NullString) map[string][]byte {
+	if out == nil {
+		out = map[string][]byte{}
+	}
+	out[k] = []byte("null")
+	if v.Valid {
+		out[k] = []byte(v.String)
+	}
+	return out
 }

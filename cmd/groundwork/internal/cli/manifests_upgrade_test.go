@@ -33,13 +33,11 @@ func TestKubernetesManifestsAcrossHostUpgrade(t *testing.T) {
 	}
 	find := func(where string) kubernetes.Command {
 		t.Helper()
-		for _, c := range cmds {
-			if strings.HasSuffix(c.Where, where) {
-				return c
-			}
+		c, ok := kubernetes.Find(cmds, where)
+		if !ok {
+			t.Fatalf("no command at %q in %s", where, manifestsDir)
 		}
-		t.Fatalf("no command at %q in %s", where, manifestsDir)
-		return kubernetes.Command{}
+		return c
 	}
 	startup := find("Deployment/open-webui: container app: startupProbe")
 	ready := find("Deployment/open-webui: container app: readinessProbe")
