@@ -3,6 +3,7 @@ package orgaccess
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,10 +69,60 @@ func (w watermark) moved() bool {
 	return !w.found || w.wProvenAt == 0 || w.users != w.wUsers || w.members != w.wMembers || w.stillIneligible != w.wIneligible
 }
 
-// readWatermark reads, in one query returning one row, the current user
-// and member counts, how many of the recorded ineligible users still are,
-// and the recorded summary (NULLs when there is none).
+// watermarkReads are readWatermark's reads, declared so the runner sends
+// them with every other step's: the user and member counts, how many of
+// the recorded ineligible users still are, and the recorded summary (no
+// row when there is none).
+func (d *devMembers) watermarkReads(s *core.Session) []core.Read {
+	q := func(n string) string { return s.Quote(n) }
+	wm := q(WatermarkTable)
+	org := d.cfg.OrgID
+	return []core.Read{
+		{Columns: []string{"COUNT(*)"}, From: "FROM " + q("user"), OneRow: true},
+		{Columns: []string{"COUNT(*)"}, From: "FROM " + q(MembersTable), OneRow: true},
+		{Columns: []string{"COUNT(*)"}, OneRow: true,
+			From: "FROM " + wm + " p JOIN " + q("user") + " u ON u.id = p.user_id WHERE p.organization_id = ? AND p.user_id <> '' AND NOT (" + eligible(s, "u") + ")",
+			Args: []any{org, SystemUserID, SystemUserEmail}},
+		{Columns: []string{"users", "members", "ineligible", "proven_at"}, From: "FROM " + wm + " WHERE organization_id = ? AND user_id = ''", Args: []any{org}},
+	}
+}
+
+var _ core.Reader = (*devMembers)(nil)
+
+// Reads implements core.Reader: the watermark's reads, once its tables
+// are there (before, the check counts or skips).
+func (d *devMembers) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
+	if len(d.cfg.Missing()) > 0 || !d.cfg.IsDevelopment() {
+		return nil, nil
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil || cat.Tables["user"] == nil || cat.Tables[MembersTable] == nil || cat.Tables[WatermarkTable] == nil {
+		return nil, err
+	}
+	return d.watermarkReads(s), nil
+}
+
+// readWatermark reads the current user and member counts, how many of the
+// recorded ineligible users still are, and the recorded summary: from the
+// runner's prefetched reads when it sent them, else in one query
+// returning one row (NULLs when there is no summary).
 func (d *devMembers) readWatermark(ctx context.Context, s *core.Session) (watermark, error) {
+	if reads := d.watermarkReads(s); allRead(s, reads) {
+		var w watermark
+		for i, dst := range [][]any{{&w.users}, {&w.members}, {&w.stillIneligible}} {
+			if err := s.ReadRow(ctx, reads[i], dst...); err != nil {
+				return w, fmt.Errorf("read %s: %w", WatermarkTable, err)
+			}
+		}
+		err := s.ReadRow(ctx, reads[3], &w.wUsers, &w.wMembers, &w.wIneligible, &w.wProvenAt)
+		switch {
+		case err == nil:
+			w.found = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return w, fmt.Errorf("read %s: %w", WatermarkTable, err)
+		}
+		return w, nil
+	}
 	q := func(n string) string { return s.Quote(n) }
 	wm := q(WatermarkTable)
 	summary := func(col string) string {
@@ -129,4 +180,14 @@ func (d *devMembers) watermarkFinish(s *core.Session, inserted, now int64) (core
 	wm := s.Quote(WatermarkTable)
 	return core.Statement{SQL: "UPDATE " + wm + " SET members = members + ?, proven_at = ? WHERE organization_id = ? AND user_id = ''", Args: []any{inserted, now, d.cfg.OrgID}},
 		core.Statement{SQL: "SELECT COUNT(*) FROM " + wm + " WHERE organization_id = ? AND user_id = '' AND proven_at = 0", Args: []any{d.cfg.OrgID}}
+}
+
+// allRead: the runner prefetched every one of reads.
+func allRead(s *core.Session, reads []core.Read) bool {
+	for _, r := range reads {
+		if !s.HasRead(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -10,13 +10,13 @@ import (
 )
 
 // Round trips of a converged start of the whole pack, after connecting
-// (the README's figures): the catalog, the steps' declared reads (two
-// rounds when the model list comes from the host's config: the list is
-// the second round's arguments, as the view proof's sample is of its
-// counts), and the dev members' watermark (not declared yet).
+// (the README's figures): the catalog, then the steps' declared reads in
+// two rounds when the model list comes from the host's config (the list
+// is the second round's arguments, as the view proof's sample is of its
+// counts), three with an explicit list.
 const (
-	warmExplicit = 5 // measured: catalog, rounds of reads (the view proof's counts a round after its sample), the watermark
-	warmConfig   = 4 // catalog + 2 rounds of reads + the dev members' watermark
+	warmExplicit = 4 // measured: catalog + 3 rounds of reads
+	warmConfig   = 3 // catalog + 2 rounds of reads
 )
 
 // catalogExtra is what a dialect's catalog read costs beyond one query
