@@ -37,13 +37,14 @@ func missingHost(ctx context.Context, s *core.Session, wait time.Duration, names
 		if len(missing) == 0 || !time.Now().Before(deadline) {
 			return missing, nil
 		}
-		s.Logger.Info("waiting for host tables", "missing", missing)
 		// Commit what the run holds uncommitted first: the host cannot
 		// create its tables behind our write lock (SQLite) or our locks
-		// on its tables (PostgreSQL).
+		// on its tables (PostgreSQL). Then say so: what the run applied
+		// before the wait is committed once the line is logged.
 		if err := s.BeforeWait(ctx); err != nil {
 			return nil, err
 		}
+		s.Logger.Info("waiting for host tables", "missing", missing)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
