@@ -112,30 +112,5 @@ func BenchmarkConvergedRestart(b *testing.B) {
 	if _, err := d.DB().DB.ExecContext(ctx, `VACUUM ANALYZE "user", "organization_members"`); err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
-		b.Run(mode, func(b *testing.B) {
-			var queries int64
-			for b.Loop() {
-				r := core.NewRunner(d, full)
-				run := r.Apply
-				if mode == core.ModeVerify {
-					run = r.Verify
-				}
-				rep, err := run(ctx)
-				if err != nil || rep.Changed || rep.Status != core.RunConverged {
-					b.Fatalf("%s: %v, changed %t, %s", mode, err, rep.Changed, rep.Status)
-				}
-				queries = rep.Queries
-				if os.Getenv("GROUNDWORK_BENCH_STEPS") != "" {
-					for _, st := range rep.Steps {
-						if st.DurationMS > 5 {
-							b.Logf("%s: step %s %.1f ms", mode, st.ID, st.DurationMS)
-						}
-					}
-				}
-			}
-			b.ReportMetric(float64(queries), "queries/op")
-			b.ReportMetric(float64(n), "users")
-		})
-	}
+	packtest.BenchConvergedRestart(b, d, full, n)
 }

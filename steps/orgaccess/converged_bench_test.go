@@ -49,30 +49,5 @@ INSERT INTO "user" (id, name, email, role, created_at) SELECT 'u-' || hex(random
 	if rep, err := core.NewRunner(d, full).Apply(ctx); err != nil || !rep.Changed {
 		b.Fatalf("first apply: %v", err)
 	}
-	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
-		b.Run(mode, func(b *testing.B) {
-			var queries int64
-			for b.Loop() {
-				r := core.NewRunner(d, full)
-				run := r.Apply
-				if mode == core.ModeVerify {
-					run = r.Verify
-				}
-				rep, err := run(ctx)
-				if err != nil || rep.Changed || rep.Status != core.RunConverged {
-					b.Fatalf("%s: %v, changed %t, %s", mode, err, rep.Changed, rep.Status)
-				}
-				queries = rep.Queries
-				if os.Getenv("GROUNDWORK_BENCH_STEPS") != "" {
-					for _, st := range rep.Steps {
-						if st.DurationMS > 5 {
-							b.Logf("%s: step %s %.1f ms", mode, st.ID, st.DurationMS)
-						}
-					}
-				}
-			}
-			b.ReportMetric(float64(queries), "queries/op")
-			b.ReportMetric(float64(n), "users")
-		})
-	}
+	packtest.BenchConvergedRestart(b, d, full, n)
 }

@@ -80,6 +80,15 @@ func liveRunner(t *testing.T, d core.Driver, opts ...core.Option) *core.Runner {
 		append([]core.Option{core.WithRecorder(history.NewRecorder("packtest", nil)), core.WithLockTimeout(30 * time.Second)}, opts...)...)
 }
 
+// liveApply runs one apply with liveRunner and fails the test, naming
+// what, unless it converged.
+func liveApply(t *testing.T, d core.Driver, what string) {
+	t.Helper()
+	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
+		t.Fatalf("%s: %v\n%s", what, err, drivertest.Dump(rep))
+	}
+}
+
 // hostWriter is Open WebUI writing its user table on its own
 // connections, the way it does: a sign-up is one INSERT of the whole row
 // (uuid id, epoch seconds, JSON settings), an approval an UPDATE of role,
@@ -269,9 +278,7 @@ func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, d
 func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 	d := open(t)
 	load(t, d, gen)
-	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("first apply: %v\n%s", err, drivertest.Dump(rep))
-	}
+	liveApply(t, d, "first apply")
 	ctx, cancel := context.WithTimeout(context.Background(), liveDeadline)
 	defer cancel()
 	hostDB := open(t).DB().DB
@@ -338,9 +345,7 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 	// The host is done: one more apply (it may record the members'
 	// proof, which the run beside the host's commit read too early to
 	// record), then verify is clean.
-	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply after the host committed: %v\n%s", err, drivertest.Dump(rep))
-	}
+	liveApply(t, d, "apply after the host committed")
 	verifyClean(t, d, DevConfig())
 }
 
@@ -354,9 +359,7 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string) {
 	d := open(t)
 	load(t, d, gen)
-	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("first apply: %v\n%s", err, drivertest.Dump(rep))
-	}
+	liveApply(t, d, "first apply")
 	ctx, cancel := context.WithTimeout(context.Background(), liveDeadline)
 	defer cancel()
 	const gone = "00000000-0000-4000-8000-00000000dead"
@@ -410,8 +413,6 @@ func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string
 	// from, the deleted user included: the count moved, so the next start
 	// checks every user again and records a new proof (verify says
 	// pending until then). One more apply does it.
-	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply after the host's delete: %v\n%s", err, drivertest.Dump(rep))
-	}
+	liveApply(t, d, "apply after the host's delete")
 	verifyClean(t, d, DevConfig())
 }
