@@ -15,6 +15,7 @@ import (
 // caller has applied reg once.
 func BenchConvergedRestart(b *testing.B, d core.Driver, reg *core.Registry, users int) {
 	ctx := context.Background()
+	logSteps := os.Getenv("GROUNDWORK_BENCH_STEPS") != ""
 	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
 		b.Run(mode, func(b *testing.B) {
 			var queries int64
@@ -29,7 +30,7 @@ func BenchConvergedRestart(b *testing.B, d core.Driver, reg *core.Registry, user
 					b.Fatalf("%s: %v, changed %t, %s", mode, err, rep.Changed, rep.Status)
 				}
 				queries = rep.Queries
-				if os.Getenv("GROUNDWORK_BENCH_STEPS") != "" {
+				if logSteps {
 					for _, st := range rep.Steps {
 						if st.DurationMS > 5 {
 							b.Logf("%s: step %s %.1f ms", mode, st.ID, st.DurationMS)
