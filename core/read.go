@@ -239,6 +239,8 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 	// The reads are the checks' own: traced as a check of the run.
 	ctx, end := s.tel.phase(ctx, PhaseCheck) // telemetry
 	defer end(nil)                           // telemetry
+	// The first round may travel with the catalog read (guess.go).
+	s.prefetchWithCatalog(ctx, steps)
 	done := make([]bool, len(steps))
 	for range maxReadRounds {
 		var todo []Read
@@ -272,6 +274,11 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 		}
 		c.pending = nil
 		if len(todo) == 0 {
+			if more {
+				// Fetched with the catalog: the next round declares
+				// what depends on them.
+				continue
+			}
 			return
 		}
 		if err := s.fetchReads(ctx, todo); err != nil {

@@ -163,10 +163,16 @@ func testWarmReadsOneRoundTrip(t *testing.T, open Opener) {
 		schemaOnly := registrySteps()
 		schemaOnly = schemaOnly[:len(schemaOnly)-1] // without the seed step
 		catalog, base, with := count(schemaOnly), count(registrySteps()), count(more)
-		if base != catalog+1 || with != base {
-			t.Fatalf("warm %s: %d queries for the schema steps, %d with the seed step, %d with four more Readers: want %d, %d, %d (one combined read)",
-				mode, catalog, base, with, catalog, catalog+1, catalog+1)
+		// One combined read after the catalog, or none at all where the
+		// driver sends the reads with the catalog read.
+		reads, how := int64(1), "the catalog and one combined read"
+		if _, ok := d.(core.InspectReader); ok {
+			reads, how = 0, "the catalog with the reads, one round trip"
 		}
-		t.Logf("measure: %s warm %s: %d queries (the catalog and one combined read), with four more Readers too", d.Dialect(), mode, base)
+		if base != catalog+reads || with != base {
+			t.Fatalf("warm %s: %d queries for the schema steps, %d with the seed step, %d with four more Readers: want %d, %d, %d (%s)",
+				mode, catalog, base, with, catalog, catalog+reads, catalog+reads, how)
+		}
+		t.Logf("measure: %s warm %s: %d queries (%s), with four more Readers too", d.Dialect(), mode, base, how)
 	}
 }

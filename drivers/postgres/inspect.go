@@ -132,7 +132,15 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 		}
 		return core.EachRowArgs(ctx, db, queryCatalogScoped, []any{names}, row)
 	}
-	err := each(func(scan func(...any) error) error {
+	if err := each(catalogRow(cat)); err != nil {
+		return nil, fmt.Errorf("drivers/postgres: inspect: %w", err)
+	}
+	return cat, nil
+}
+
+// catalogRow adds one row of queryCatalog to cat.
+func catalogRow(cat *core.Catalog) func(scan func(...any) error) error {
+	return func(scan func(...any) error) error {
 		var part int
 		var name, a, b, c, e, f string
 		if err := scan(&part, &name, &a, &b, &c, &e, &f); err != nil {
@@ -146,11 +154,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 		default:
 			return addForeignKey(cat, name, a, b, c, e, f)
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("drivers/postgres: inspect: %w", err)
 	}
-	return cat, nil
 }
 
 func addRelation(cat *core.Catalog, name, kind, viewMD5, comment, colsJSON string) error {

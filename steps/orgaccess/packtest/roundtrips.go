@@ -7,6 +7,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/drivertest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // Round trips of a converged start of the whole pack, after connecting
@@ -18,6 +19,25 @@ const (
 	warmExplicit = 4 // measured: catalog + 3 rounds of reads
 	warmConfig   = 3 // catalog + 2 rounds of reads
 )
+
+// withCatalog is what a driver that sends the first round of reads with
+// the catalog read (core.InspectReader: PostgreSQL) saves: the rounds
+// declared against the pack's guess of the catalog. The guess has the
+// current Open WebUI's per-key config; on a host with the older
+// single-row config (and the demo tables) the config's reads miss and
+// cost the round they saved.
+func withCatalog(d core.Driver, explicit, perKeyConfig bool) int64 {
+	if _, ok := d.(core.InspectReader); !ok {
+		return 0
+	}
+	if explicit {
+		return 2 // measured: catalog with 2 rounds, then 1
+	}
+	if perKeyConfig {
+		return 1
+	}
+	return 0
+}
 
 // catalogExtra is what a dialect's catalog read costs beyond one query
 // (MySQL: tables and columns, indexes, foreign keys).
@@ -69,7 +89,8 @@ func testWarmRoundTrips(t *testing.T, d core.Driver) {
 	} {
 		apply(t, d, tc.cfg)
 		a, v := warmQueries(t, d, tc.cfg)
-		if want := tc.want + catalogExtra(d); a > want || v > want {
+		want := tc.want + catalogExtra(d) - withCatalog(d, tc.cfg.Models != nil, false)
+		if a > want || v > want {
 			t.Errorf("%s models: warm apply %d queries, verify %d: want at most %d", tc.name, a, v, want)
 		}
 		t.Logf("measure: %s warm start of the pack, %s models: apply %d queries, verify %d", d.Dialect(), tc.name, a, v)
@@ -82,8 +103,11 @@ func testHostWarmRoundTrips(t *testing.T, d core.Driver, gen string) {
 	load(t, d, gen)
 	apply(t, d, DevConfig())
 	a, v := warmQueries(t, d, DevConfig())
-	if want := warmConfig + catalogExtra(d); a > want || v > want {
+	if want := warmConfig + catalogExtra(d) - withCatalog(d, false, hostPerKeyConfig(gen)); a > want || v > want {
 		t.Errorf("warm apply %d queries, verify %d: want at most %d", a, v, want)
 	}
 	t.Logf("measure: %s %s warm start of the pack: apply %d queries, verify %d", d.Dialect(), gen, a, v)
 }
+
+// hostPerKeyConfig: the generation stores its config a row per key.
+func hostPerKeyConfig(gen string) bool { return gen == openwebuitest.V0_10_2 }

@@ -1,0 +1,169 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+)
+
+// The catalog and the first round of reads in one round trip. A step's
+// reads depend on the catalog (a read of a table that is not there would
+// fail), so they are declared once the catalog is read: a second round
+// trip, on every warm start. A driver that can send several statements at
+// once, each failing on its own (PostgreSQL's pipeline), takes the reads
+// with the catalog instead: the runner declares them against the catalog
+// the steps expect (CatalogGuesser), sends them beside the catalog read,
+// and keeps the results once the real catalog is in. Correctness never
+// rests on the guess: every step declares its reads again against the
+// real catalog, and only results for reads declared exactly alike are
+// used; what the guess missed is fetched in the rounds that follow.
+
+// CatalogGuesser is optional on a Step: GuessCatalog adds to cat what the
+// step expects a converged database to hold: the objects it ensures, and
+// the host's objects its reads look up, as the step's Check would find
+// them. Add only what is missing from cat (several steps may expect the
+// same object; the first one wins). Without it, a step's reads are sent
+// after the catalog is read, one round trip later.
+type CatalogGuesser interface {
+	GuessCatalog(cat *Catalog)
+}
+
+// InspectReader is optional on a Driver: InspectAndRead reads the
+// catalog of names as ScopedInspector.InspectNames does and runs each of
+// reads on its own, all in one round trip: a read that fails (it names a
+// table the guess had and the database has not) fails alone, with its
+// error in its result, and leaves the catalog and the other reads
+// intact. The reads' SQL uses the driver's placeholders and their
+// arguments are what the database/sql driver takes. The runner calls it
+// outside any transaction, at most once per pass. Without it the catalog
+// and the reads are two round trips.
+type InspectReader interface {
+	InspectAndRead(ctx context.Context, names []string, reads []Statement) (*Catalog, []ReadResult, error)
+}
+
+// ReadResult is the outcome of one read of InspectAndRead.
+type ReadResult struct {
+	// Row is the read's first row, as database/sql's driver returns
+	// values (int64, float64, bool, []byte, string, time.Time or nil);
+	// nil when it returned none.
+	Row []any
+	// Err is why the read failed; Row is then nil.
+	Err error
+}
+
+// AddTable records t in the catalog as the runner records a table it
+// created (with its primary key and unique constraints), for a
+// CatalogGuesser.
+func (c *Catalog) AddTable(t Table) { tableCreated(t)(c) }
+
+// AddIndex records ix in the catalog as created, for a CatalogGuesser.
+func (c *Catalog) AddIndex(ix Index) { indexCreated(ix)(c) }
+
+// AddView records v in the catalog as created, for a CatalogGuesser.
+func (c *Catalog) AddView(v View) { viewCreated(v)(c) }
+
+// guessCatalog returns the catalog the guessers among steps expect, nil
+// when none of them guesses.
+func guessCatalog(steps []Step) *Catalog {
+	var cat *Catalog
+	for _, st := range steps {
+		if g, ok := st.(CatalogGuesser); ok {
+			if cat == nil {
+				cat = NewCatalog()
+			}
+			g.GuessCatalog(cat)
+		}
+	}
+	return cat
+}
+
+// prefetchWithCatalog reads the catalog and the reads the steps declare
+// against their guess in one round trip, when the driver can (see
+// InspectReader): the catalog is not read yet, its read is scoped, and the
+// session is not in a transaction. It reports whether it read the
+// catalog; when it did not, nothing changed.
+func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
+	ir, ok := s.Driver.(InspectReader)
+	if !ok || s.catalog.cat != nil || s.catalog.names == nil || len(s.catalog.names) > MaxScopedNames {
+		return false
+	}
+	if _, outside := s.raw.(*sql.DB); !outside {
+		return false
+	}
+	guess := guessCatalog(steps)
+	if guess == nil {
+		return false
+	}
+	reads := s.declareAgainst(ctx, guess, steps)
+	stmts := make([]Statement, len(reads))
+	for i, r := range reads {
+		stmts[i] = Statement{SQL: Rebind(s.Driver, r.SQL()), Args: execArgs(r.Args)}
+	}
+	ictx, done := s.tel.phase(ctx, phaseInspect) // telemetry
+	countQuery(ctx)                              // one round trip, whatever it holds
+	cat, results, err := ir.InspectAndRead(ictx, s.catalog.names, stmts)
+	done(err) // telemetry
+	if err == nil && len(results) != len(reads) {
+		err = fmt.Errorf("core: %d results for %d reads", len(results), len(reads))
+	}
+	if err != nil {
+		// The catalog is read again on its own, and so are the reads.
+		s.Logger.Debug("catalog and reads in one round trip failed; reading them apart", "err", err)
+		return false
+	}
+	s.catalog.cat, s.catalog.dirty = cat, false
+	s.catalog.reads++
+	s.reads.fetches++
+	failed := 0
+	for i, r := range reads {
+		if res := results[i]; res.Err == nil {
+			s.reads.rows[r.key()] = res.Row
+		} else {
+			failed++
+		}
+	}
+	if failed > 0 {
+		s.Logger.Debug("reads declared against the expected catalog failed; declared again against the real one", "failed", failed, "reads", len(reads))
+	}
+	return true
+}
+
+// declareAgainst returns the first round of the steps' reads declared
+// against cat, a guess: the session's catalog and memo are restored after,
+// so nothing a step derived from the guess outlives the declaration.
+func (s *Session) declareAgainst(ctx context.Context, cat *Catalog, steps []Step) []Read {
+	memo := maps.Clone(s.memo)
+	s.catalog.cat = cat
+	defer func() {
+		s.catalog.cat = nil
+		clear(s.memo)
+		maps.Copy(s.memo, memo)
+	}()
+	var out []Read
+	seen := map[string]bool{}
+	c := s.reads
+	for _, st := range steps {
+		rd, ok := st.(Reader)
+		if !ok {
+			continue
+		}
+		c.declaring, c.pending = true, nil
+		reads, err := rd.Reads(ctx, s)
+		c.declaring = false
+		if err != nil && !errors.Is(err, ErrReadPending) {
+			continue
+		}
+		// c.pending holds reads a step needs before it can declare the
+		// rest: they are of this round too.
+		for _, r := range append(c.pending, reads...) {
+			if k := r.key(); !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+			}
+		}
+	}
+	c.pending = nil
+	return out
+}
