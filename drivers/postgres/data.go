@@ -72,3 +72,8 @@ var _ core.Excepter = (*Driver)(nil)
 
 // Except implements core.Excepter.
 func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }
+
+var _ core.ListAggregator = (*Driver)(nil)
+
+// ListAgg implements core.ListAggregator.
+func (d *Driver) ListAgg(expr string) string { return "json_agg(" + expr + ")::text" }

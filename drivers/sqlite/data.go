@@ -60,3 +60,9 @@ func (d *Driver) WriterGap() time.Duration { return 250 * time.Millisecond }
 
 // Except implements core.Excepter.
 func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }
+
+var _ core.ListAggregator = (*Driver)(nil)
+
+// ListAgg implements core.ListAggregator (SQLite's JSON functions are
+// built in since 3.38).
+func (d *Driver) ListAgg(expr string) string { return "json_group_array(" + expr + ")" }

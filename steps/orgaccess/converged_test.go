@@ -54,6 +54,12 @@ func (d pgSpy) InspectNames(ctx context.Context, db bun.IDB, names []string) (*c
 	return d.Driver.InspectNames(ctx, db, names)
 }
 
+// InspectAndRead is scoped too (core.InspectReader).
+func (d pgSpy) InspectAndRead(ctx context.Context, names []string, reads []core.Statement) (*core.Catalog, []core.ReadResult, error) {
+	d.r.scoped.Add(1)
+	return d.Driver.InspectAndRead(ctx, names, reads)
+}
+
 // unscoped is a step that declares no catalog names: with it in the
 // registry the runner reads the whole catalog.
 type unscoped struct{}

@@ -33,8 +33,16 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 		return nil, err
 	}
 	models, source := list.IDs, list.Source
-	// The converged case is one count per part, prefetched (reads.go);
-	// only a shortfall reads which ids are there.
+	// The converged case is the prefetched set of linked models (sets.go)
+	// or one count per part, prefetched (reads.go); only a shortfall
+	// reads which ids are there.
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if set, ok := registeredSetRead(s, cat, r.cfg); ok && inSet(ctx, s, set, models) {
+		return &core.Plan{Notes: list.Notes}, nil
+	}
 	if all, err := allCounted(ctx, s, modelCountReads(s, models), models); err != nil || all {
 		if err != nil {
 			return nil, fmt.Errorf("read models: %w", err)
@@ -159,6 +167,9 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 	}
 	var have map[string]bool
 	if cat.Tables[OrgModelsTable] != nil {
+		if set, ok := linkedSetRead(s, l.cfg); ok && inSet(ctx, s, set, models) {
+			return &core.Plan{Notes: list.Notes[:1]}, nil
+		}
 		all, err := allCounted(ctx, s, linkCountReads(s, l.cfg.OrgID, models), models)
 		if err != nil {
 			return nil, fmt.Errorf("read links: %w", err)

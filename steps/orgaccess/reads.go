@@ -169,15 +169,25 @@ func (u *upsertOrg) Reads(ctx context.Context, s *core.Session) ([]core.Read, er
 
 // Reads implements core.Reader: the host's reads and, once the model list
 // is known (it may come from them: a second round), the models' count.
+// With the list from the host's config, the models the organization links
+// are read as a set beside the config (linkedSetRead): when they hold the
+// whole list, that second round is not needed.
 func (r *registerModels) Reads(ctx context.Context, s *core.Session) ([]core.Read, error) {
 	cat, err := s.Catalog(ctx)
 	if err != nil || cat.Tables["model"] == nil {
 		return nil, err
 	}
 	reads := hostReads(s, cat, r.cfg)
+	set, ok := registeredSetRead(s, cat, r.cfg)
+	if ok {
+		reads = append(reads, set)
+	}
 	list, err := resolveModels(ctx, s, r.cfg)
 	if err != nil {
 		return reads, err
+	}
+	if ok && inSet(ctx, s, set, list.IDs) {
+		return reads, nil
 	}
 	return append(reads, modelCountReads(s, list.IDs)...), nil
 }
@@ -195,17 +205,24 @@ func (l *linkModels) Reads(ctx context.Context, s *core.Session) ([]core.Read, e
 	if cat.Tables[OrgModelsTable] == nil {
 		return reads, nil
 	}
-	reads = append(reads, l.proofReads(ctx, s, cat)...)
+	reads = append(reads, l.viewProofReads(s, cat)...)
+	set, ok := linkedSetRead(s, l.cfg)
+	if ok {
+		reads = append(reads, set)
+	}
 	list, err := resolveModels(ctx, s, l.cfg)
 	if err != nil {
 		return reads, err
 	}
+	if ok && inSet(ctx, s, set, list.IDs) {
+		return reads, nil
+	}
 	return append(reads, linkCountReads(s, l.cfg.OrgID, list.IDs)...), nil
 }
 
-// proofReads are the view proof's reads (verify.go) once the sample is
-// known; before, sampleFromReads declares the sample's.
-func (l *linkModels) proofReads(ctx context.Context, s *core.Session, cat *core.Catalog) []core.Read {
+// proofReads are the view proof's reads (verify.go), once the view and
+// its tables are there.
+func (l *linkModels) viewProofReads(s *core.Session, cat *core.Catalog) []core.Read {
 	for _, t := range []string{"user", "model", OrgTable, OrgModelsTable, MembersTable} {
 		if cat.Tables[t] == nil {
 			return nil
@@ -214,11 +231,7 @@ func (l *linkModels) proofReads(ctx context.Context, s *core.Session, cat *core.
 	if cat.Views[ViewName] == nil {
 		return nil
 	}
-	sample, err := sampleFromReads(ctx, s, l.cfg.OrgID)
-	if err != nil || len(sample) == 0 {
-		return nil // pending: declared by ReadRow, in this round
-	}
-	rv, re := proofReads(s, l.cfg.OrgID, sample)
+	rv, re := proofReads(s, l.cfg.OrgID)
 	return []core.Read{rv, re}
 }
 
