@@ -107,6 +107,29 @@ func TestReplicas(t *testing.T) {
 		WHERE n.nspname = 'public' AND c.relname IN ('client_organizations', 'organization_models', 'organization_members', 'user_available_models')`); n != 4 {
 		t.Errorf("%d of the pack's 4 objects exist", n)
 	}
+
+	// A converged start through the pooler sends the catalog and the
+	// first round of reads in one pipeline (a Sync after each statement:
+	// each is a transaction of its own, which transaction pooling takes),
+	// and never falls back to reading them apart.
+	warm := command(t, append([]string{"DATABASE_URL=" + u}, orgEnv...),
+		"apply", "--include", "host:openwebui-tables", "-o", "json", "--log-level", "debug").Run()
+	if warm.Code != 0 {
+		t.Fatalf("warm apply: %s", warm)
+	}
+	if strings.Contains(warm.Stderr, "reading them apart") || strings.Contains(warm.Stderr, "combined reads failed") {
+		t.Errorf("warm apply through PgBouncer fell back to separate reads:\n%s", warm.Stderr)
+	}
+	var rep core.Report
+	if err := json.Unmarshal([]byte(warm.Stdout), &rep); err != nil {
+		t.Fatalf("warm apply: report: %v\n%s", err, warm.Stdout)
+	}
+	// The demo tables' step is selected: its guess is the catalog as it
+	// is, single-row config included, so everything is one round trip.
+	if rep.Changed || rep.Queries != 1 {
+		t.Errorf("warm apply through PgBouncer: changed %t, %d queries; want none changed in 1", rep.Changed, rep.Queries)
+	}
+	t.Logf("measure: warm apply through PgBouncer (transaction mode): %d queries", rep.Queries)
 }
 
 // TestSessionLockUnsafeBehindPooler shows why the lease exists: through a
