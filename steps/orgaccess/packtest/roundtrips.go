@@ -1,7 +1,10 @@
 package packtest
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -39,12 +42,16 @@ func catalogExtra(d core.Driver) int64 {
 	return 0
 }
 
-// warmQueries returns the queries of a converged apply and verify.
-func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, verify int64) {
+// warmQueries returns the queries of a converged apply and verify, and
+// their debug logs.
+func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, verify int64, logs string) {
 	t.Helper()
 	ctx := context.Background()
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() { logs = buf.String() }()
 	for _, mode := range []string{core.ModeApply, core.ModeVerify} {
-		r := core.NewRunner(d, registry(t, cfg, false))
+		r := core.NewRunner(d, registry(t, cfg, false), core.WithLogger(log))
 		run := r.Apply
 		if mode == core.ModeVerify {
 			run = r.Verify
@@ -59,7 +66,7 @@ func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, veri
 			verify = rep.Queries
 		}
 	}
-	return apply, verify
+	return apply, verify, ""
 }
 
 // testWarmRoundTrips: a converged apply and verify of the pack cost the
@@ -79,7 +86,7 @@ func testWarmRoundTrips(t *testing.T, d core.Driver) {
 		{"config", DevConfig(), warmStart},
 	} {
 		apply(t, d, tc.cfg)
-		a, v := warmQueries(t, d, tc.cfg)
+		a, v, _ := warmQueries(t, d, tc.cfg)
 		// The demo tables have the single-row config: only an explicit
 		// list skips it.
 		want := tc.want + catalogExtra(d) - withCatalog(d, tc.cfg.Models != nil)
@@ -95,9 +102,14 @@ func testWarmRoundTrips(t *testing.T, d core.Driver) {
 func testHostWarmRoundTrips(t *testing.T, d core.Driver, gen string) {
 	load(t, d, gen)
 	apply(t, d, DevConfig())
-	a, v := warmQueries(t, d, DevConfig())
+	a, v, logs := warmQueries(t, d, DevConfig())
 	if want := warmStart + catalogExtra(d) - withCatalog(d, hostPerKeyConfig(gen)); a > want || v > want {
 		t.Errorf("warm apply %d queries, verify %d: want at most %d", a, v, want)
+	}
+	// On the generation the guess is made for, no read sent with the
+	// catalog fails (each would be an error in the server's log).
+	if withCatalog(d, hostPerKeyConfig(gen)) > 0 && strings.Contains(logs, "against the expected catalog failed") {
+		t.Errorf("reads sent with the catalog failed on %s:\n%s", gen, logs)
 	}
 	t.Logf("measure: %s %s warm start of the pack: apply %d queries, verify %d", d.Dialect(), gen, a, v)
 }
