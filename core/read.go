@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 )
@@ -312,26 +313,44 @@ func (s *Session) fetchReads(ctx context.Context, reads []Read) error {
 		if err := s.QueryRow(ctx, st.SQL, st.Args...).Scan(ptrs...); err != nil {
 			return err
 		}
-		at := 0
-		for _, r := range group {
-			found := true
-			if !r.OneRow {
-				if err := assignRead(&found, vals[at]); err != nil {
-					return fmt.Errorf("core: read's EXISTS: %w", err)
-				}
-				at++
-			}
-			var row []any
-			if found {
-				row = make([]any, len(r.Columns))
-				for j := range row {
-					row[j] = own(vals[at+j])
-				}
-			}
-			s.reads.rows[r.key()] = row
-			at += len(r.Columns)
+		if err := s.storeReads(group, vals); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// storeReads stores the row of one combined statement (ReadStatements)
+// as the results of its reads.
+func (s *Session) storeReads(group []Read, vals []any) error {
+	width := 0
+	for _, r := range group {
+		width += r.width()
+	}
+	if len(vals) != width {
+		return fmt.Errorf("core: combined read returned %d values for %d", len(vals), width)
+	}
+	at := 0
+	rows := make(map[string][]any, len(group))
+	for _, r := range group {
+		found := true
+		if !r.OneRow {
+			if err := assignRead(&found, vals[at]); err != nil {
+				return fmt.Errorf("core: read's EXISTS: %w", err)
+			}
+			at++
+		}
+		var row []any
+		if found {
+			row = make([]any, len(r.Columns))
+			for j := range row {
+				row[j] = own(vals[at+j])
+			}
+		}
+		rows[r.key()] = row
+		at += len(r.Columns)
+	}
+	maps.Copy(s.reads.rows, rows)
 	return nil
 }
 
