@@ -247,8 +247,9 @@ func (b *memberBatches) NextBatch(ctx context.Context, s *core.Session, prev *co
 			return nil, err
 		}
 		if hi == nil {
-			// One range: nothing can happen between the watermark's start
-			// and its end, so neither needs a transaction of its own.
+			// One range: the watermark's start, the range and its end fit
+			// in one transaction, so no kill or sign-up falls between
+			// them and neither end needs a transaction of its own.
 			b.ranges++
 			b.done, b.finished = true, true
 			st, proof := b.d.watermarkWhole(s, b.data, time.Now().Unix())
@@ -282,9 +283,9 @@ func (b *memberBatches) NextBatch(ctx context.Context, s *core.Session, prev *co
 		b.size = nextBatchSize(b.size, prev.Duration)
 	}
 	b.ranges++
-	hi := b.first
+	var hi *string
 	if b.peeked {
-		b.peeked = false
+		hi, b.peeked = b.first, false
 	} else {
 		var err error
 		if hi, err = b.upper(ctx, s); err != nil {
