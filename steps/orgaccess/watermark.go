@@ -73,6 +73,14 @@ func (w watermark) moved() bool {
 // them with every other step's: the user and member counts, how many of
 // the recorded ineligible users still are, and the recorded summary (no
 // row when there is none).
+//
+// The two counts are what a converged start pays for at scale (on
+// PostgreSQL 15, 100,000 users: about 4 ms each, 15 ms for rows the width
+// of a real Open WebUI user). No cheaper exact signal was found: without a
+// trigger or an index on the host's table there is no transactional
+// per-table change counter, and pg_stat_user_tables' n_tup_ins/n_tup_del
+// (under 1 ms) are flushed asynchronously: two committed inserts did not
+// show in them 0.5 s later while their connection stayed busy.
 func (d *devMembers) watermarkReads(s *core.Session) []core.Read {
 	q := func(n string) string { return s.Quote(n) }
 	wm := q(WatermarkTable)
