@@ -152,8 +152,58 @@ func testPopulationInBatches(t *testing.T, d core.Driver) {
 		t.Fatalf("%d members, want %d", got, batchedUsers+2)
 	}
 	t.Logf("%s: %d users in %d batches", d.Dialect(), batchedUsers, sr.Batches)
+	requireWatermark(t, d, 2)
 	if rep := apply(t, d, DevConfig()); rep.Changed || rep.Statements != 0 {
 		t.Fatalf("second run: changed %t, %d statements", rep.Changed, rep.Statements)
+	}
+}
+
+// testColdStartOneBatch: a population that fits in one range joins in one
+// batch, the members watermark recorded in the same transaction (on
+// SQLite a second batch would first wait the writer gap), and the next
+// run reads the watermark and has nothing to do.
+func testColdStartOneBatch(t *testing.T, d core.Driver) {
+	setupHost(t, d)
+	rep := apply(t, d, DevConfig())
+	sr := rep.Step(orgaccess.MembersStepID)
+	if rep.Status != core.RunConverged || sr == nil || sr.Status != core.StatusApplied || sr.Batches != 1 {
+		t.Fatalf("want the dev population in one batch:\n%s", drivertest.Dump(rep))
+	}
+	if got := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)); got != 2 {
+		t.Fatalf("%d members, want 2 (alice, bob)", got)
+	}
+	requireWatermark(t, d, 2)
+	again := apply(t, d, DevConfig())
+	if again.Changed || again.Statements != 0 {
+		t.Fatalf("second run: changed %t, %d statements\n%s", again.Changed, again.Statements, drivertest.Dump(again))
+	}
+	// A sign-up moves the watermark: one batch again, a new proof.
+	exec(t, d, "INSERT INTO "+d.Quote("user")+` (id, name, email, role, created_at) VALUES ('carol', 'Carol', 'carol@example.com', 'user', 1)`)
+	rep = apply(t, d, DevConfig())
+	if sr := rep.Step(orgaccess.MembersStepID); !rep.Changed || sr == nil || sr.Batches != 1 {
+		t.Fatalf("after a sign-up: want one batch:\n%s", drivertest.Dump(rep))
+	}
+	requireWatermark(t, d, 2)
+}
+
+// requireWatermark fails unless the members watermark of the test's
+// organization is a complete proof of the database as it is now: the
+// whole-table user and member counts, ineligible users (the system
+// user, pending ones) and their rows.
+func requireWatermark(t *testing.T, d core.Driver, ineligible int) {
+	t.Helper()
+	wm := d.Quote(orgaccess.WatermarkTable)
+	var users, members, inel, provenAt int64
+	if err := d.DB().QueryRowContext(context.Background(), "SELECT users, members, ineligible, proven_at FROM "+wm+" WHERE organization_id = '"+orgID+"' AND user_id = ''").
+		Scan(&users, &members, &inel, &provenAt); err != nil {
+		t.Fatalf("the watermark's summary: %v", err)
+	}
+	wantUsers := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote("user"))
+	wantMembers := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable))
+	rows := scalar(t, d, "SELECT COUNT(*) FROM "+wm+" WHERE organization_id = '"+orgID+"' AND user_id <> ''")
+	if provenAt <= 0 || users != int64(wantUsers) || members != int64(wantMembers) || inel != int64(ineligible) || rows != ineligible {
+		t.Fatalf("watermark: users %d members %d ineligible %d (%d rows) proven_at %d; want %d, %d, %d, a time",
+			users, members, inel, rows, provenAt, wantUsers, wantMembers, ineligible)
 	}
 }
 

@@ -53,6 +53,7 @@ func Run(t *testing.T, h drivertest.Harness) {
 		{"SignupsDuringApplyNeverFail", testSignupsDuringApply},
 		{"RealFailureStillFails", testRealFailureStillFails},
 		{"PopulationInBatches", testPopulationInBatches},
+		{"ColdStartOneBatch", testColdStartOneBatch},
 		{"ManyModelsUnderParameterLimits", testManyModels},
 		{"CollidingModelIDsConverge", testCollidingModelIDs},
 		{"WarmRoundTrips", testWarmRoundTrips},
