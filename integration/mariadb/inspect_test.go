@@ -231,7 +231,8 @@ func dump[V any](m map[string]V) string {
 }
 
 // TestInspectQueryCount: the catalog costs CatalogQueries queries for 2
-// tables and for 40, with and without groundwork's fingerprint table.
+// tables and for 40 once groundwork's fingerprint table exists, one more
+// (the statement naming the table fails) while it does not.
 func TestInspectQueryCount(t *testing.T) {
 	_, dsn := newDatabase(t)
 	d := open(t, dsn)
@@ -269,7 +270,8 @@ func TestInspectQueryCount(t *testing.T) {
 	if cat.Views["v00"].Marker == "" || cat.Views["v01"].Marker != "" {
 		t.Fatalf("fingerprints: v00 %+v, v01 %+v", cat.Views["v00"], cat.Views["v01"])
 	}
-	if small != mysql.CatalogQueries || large != mysql.CatalogQueries || marked != mysql.CatalogQueries {
-		t.Fatalf("inspect made %d queries for 2 tables, %d for 40, %d with fingerprints; want %d", small, large, marked, mysql.CatalogQueries)
+	if small != mysql.CatalogQueries+1 || large != mysql.CatalogQueries+1 || marked != mysql.CatalogQueries {
+		t.Fatalf("inspect made %d queries for 2 tables, %d for 40 without fingerprints, %d with; want %d, %d, %d",
+			small, large, marked, mysql.CatalogQueries+1, mysql.CatalogQueries+1, mysql.CatalogQueries)
 	}
 }
