@@ -1,6 +1,6 @@
 // Package mysql is the groundwork driver for MySQL 8.0.13+ and MariaDB
 // 10.3+, through github.com/go-sql-driver/mysql and bun's mysqldialect:
-// the catalog in three information_schema queries, DDL, view fingerprints
+// the catalog in one information_schema statement, DDL, view fingerprints
 // kept in a small groundwork-owned table, insert-if-missing and upsert
 // rendering, and a GET_LOCK lock on a dedicated connection.
 //
@@ -16,12 +16,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/mysqldialect"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -53,10 +53,21 @@ var (
 // time.Time (parseTime) and rows affected count the rows changed, not the
 // rows found (clientFoundRows off: an insert-if-missing that finds its
 // row reports 0), and arguments are bound by the driver in one round trip
-// (interpolateParams, with the server's escaping rules) rather than by a
-// server-side prepare, execute and close: three round trips per statement
-// otherwise. The driver's own log lines are discarded: errors are
-// returned. No error contains the password.
+// (interpolateParams) rather than by a server-side prepare, execute and
+// close: three round trips per statement otherwise. Interpolating is safe
+// because go-sql-driver escapes as the server reads: with quotes alone
+// when the server's status says NO_BACKSLASH_ESCAPES, with backslashes
+// otherwise, and it refuses a collation of a character set in which a
+// backslash byte can end a multibyte character (GBK, Big5, SJIS, CP932,
+// GB2312); Open refuses such a charset parameter too, which go-sql-driver
+// would set after the handshake without that check. The driver's own log
+// lines are discarded: errors are returned. No error contains the
+// password.
+//
+// Open costs the connection's handshake and nothing more: no ping, no
+// session SET (the DSN's own system variables aside), and bun's question
+// of the server's version waits until a bun query builder needs it
+// (lazyDialect).
 func Open(ctx context.Context, dsn string) (*Driver, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -64,6 +75,9 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 	}
 	if cfg.DBName == "" {
 		return nil, fmt.Errorf("drivers/mysql: the DSN names no database (user:password@tcp(host:3306)/dbname): %w", core.ErrInvalid)
+	}
+	if cs := unsafeCharset(dsn); cs != "" {
+		return nil, fmt.Errorf("drivers/mysql: bad DSN: charset %s: a backslash byte may end one of its characters, so arguments bound by the driver could be misread; use utf8mb4: %w", cs, core.ErrInvalid)
 	}
 	cfg.ParseTime = true
 	cfg.ClientFoundRows = false
@@ -74,13 +88,19 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 		return nil, fmt.Errorf("drivers/mysql: bad DSN: %s: %w", scrub(err.Error(), dsn, cfg.Passwd), core.ErrInvalid)
 	}
 	sqldb := sql.OpenDB(connector)
-	// Ping first, under ctx: bun.NewDB asks the server its version
-	// without a context.
-	if err := sqldb.PingContext(ctx); err != nil {
+	// Connect under ctx, the handshake proving the server answers and
+	// takes the credentials, and leave the connection in the pool for the
+	// first query. Not a ping: that is one more round trip, on every
+	// start, for nothing the handshake has not shown.
+	conn, err := sqldb.Conn(ctx)
+	if err == nil {
+		err = conn.Close()
+	}
+	if err != nil {
 		_ = sqldb.Close()
 		return nil, fmt.Errorf("drivers/mysql: connect to %s: %s", describe(cfg), scrub(err.Error(), dsn, cfg.Passwd))
 	}
-	d := New(bun.NewDB(sqldb, mysqldialect.New()))
+	d := New(bun.NewDB(sqldb, newLazyDialect()))
 	d.owned = true
 	return d, nil
 }
@@ -118,6 +138,31 @@ func (d *Driver) Capabilities() core.Capabilities {
 
 // Quote implements core.Quoter: backticks, a backtick inside doubled.
 func (d *Driver) Quote(ident string) string { return core.QuoteIdent('`', ident) }
+
+// unsafeCharset returns the first character set of dsn's charset
+// parameter in which escaping with backslashes is unsafe, or "". The
+// parameters follow the '?' after the last '/', as go-sql-driver reads
+// them; it keeps the charsets to itself.
+func unsafeCharset(dsn string) string {
+	slash := strings.LastIndexByte(dsn, '/')
+	q := strings.IndexByte(dsn[slash+1:], '?')
+	if q < 0 {
+		return ""
+	}
+	params, err := url.ParseQuery(dsn[slash+1+q+1:])
+	if err != nil {
+		return "" // go-sql-driver has accepted it; its charsets are in plain text
+	}
+	for _, v := range params["charset"] {
+		for _, cs := range strings.Split(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(cs)) {
+			case "big5", "cp932", "gb2312", "gbk", "sjis", "gb18030":
+				return cs
+			}
+		}
+	}
+	return ""
+}
 
 type discardLogger struct{}
 

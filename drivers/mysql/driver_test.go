@@ -62,3 +62,27 @@ func TestScrub(t *testing.T) {
 		t.Errorf("scrub without a password changed the message: %s", got)
 	}
 }
+
+// TestOpenRefusesUnsafeCharsets: a charset in which a backslash byte can
+// end a character is refused before anything is sent, since arguments are
+// interpolated by the driver; utf8mb4 and the like are not.
+func TestOpenRefusesUnsafeCharsets(t *testing.T) {
+	for _, dsn := range []string{
+		"app:pw@tcp(127.0.0.1:1)/app?charset=gbk",
+		"app:pw@tcp(127.0.0.1:1)/app?parseTime=true&charset=utf8mb4,SJIS",
+	} {
+		_, err := Open(context.Background(), dsn)
+		if !errors.Is(err, core.ErrInvalid) || !strings.Contains(err.Error(), "charset") {
+			t.Errorf("%s: %v, want ErrInvalid naming the charset", dsn, err)
+		}
+	}
+	for _, dsn := range []string{
+		"app:pw@tcp(127.0.0.1:1)/app",
+		"app:pw@tcp(127.0.0.1:1)/app?charset=utf8mb4,utf8",
+		"app:p?charset=gbk/x@tcp(127.0.0.1:1)/app",
+	} {
+		if cs := unsafeCharset(dsn); cs != "" {
+			t.Errorf("%s: unsafe charset %q", dsn, cs)
+		}
+	}
+}
