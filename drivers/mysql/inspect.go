@@ -36,9 +36,11 @@ import (
 // that this user may not read it), again without it: one query where
 // groundwork has created a view, two where it has none.
 //
-// Names are converted to utf8mb4: information_schema's columns are utf8mb3
-// with collations that differ between MySQL and MariaDB, and a UNION of
-// two of them could fail on an illegal mix of collations.
+// Every text is converted to utf8mb4, which gives it utf8mb4's default
+// collation: information_schema's columns are utf8mb3 with collations
+// that differ between MySQL and MariaDB (and the fingerprint table's
+// names are utf8mb4_bin), and a UNION of two of them could fail on an
+// illegal mix of collations.
 //
 // Tables are base tables (and MariaDB's system-versioned ones); views,
 // sequences and temporary tables are not. A column's Type is COLUMN_TYPE
@@ -99,7 +101,7 @@ WHERE v.TABLE_SCHEMA = DATABASE()/*v.TABLE_NAME*/`
 
 	// Not scoped: the table holds one row per view groundwork created,
 	// and its names compare as bytes where information_schema's may not.
-	branchFingerprints = `SELECT 'm', f.name, NULL, 0, NULL,
+	branchFingerprints = `SELECT 'm', CONVERT(f.name USING utf8mb4), NULL, 0, NULL,
   CONVERT(CONCAT('` + markerPrefix + `', f.query_hash, ':', f.definition_md5) USING utf8mb4), NULL, NULL, 0
 FROM ` + "`" + ViewsTable + "`" + ` f`
 )
@@ -123,10 +125,13 @@ func catalogQuery(fingerprints bool) string {
 const CatalogQueries = 1
 
 // maxScopedNames is the most names InspectNames binds: the catalog
-// statement lists them once per marked column, and no statement binds
-// more than core.MaxScopedNames parameters. Beyond it the whole schema is
-// read.
-var maxScopedNames = core.MaxScopedNames / strings.Count(catalogQuery(false), "/*")
+// statement lists them once per marked column (seven times), and no
+// statement binds more than core.MaxScopedNames parameters. Beyond it the
+// whole schema is read.
+var maxScopedNames = func() int {
+	_, times := scoped(catalogQuery(false), 1)
+	return core.MaxScopedNames / times
+}()
 
 var _ core.ScopedInspector = (*Driver)(nil)
 
