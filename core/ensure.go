@@ -110,14 +110,14 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 			kind = "unique index"
 		}
 		p.addSchema(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")),
-			indexCreated(ix), d.CreateIndex(ix))
+			indexCreated(ix), createIndex(d, cat, ix))
 	case have.Constraint:
 		p.AddDrift("index:"+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
 	case !strings.EqualFold(have.Table, ix.Table) || !sameList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
 		p.addSchema(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
 			have.Table, strings.Join(have.Columns, ", "), have.Unique,
 			ix.Table, strings.Join(ix.Columns, ", "), ix.Unique),
-			indexCreated(ix), d.DropIndex(have), d.CreateIndex(ix))
+			indexCreated(ix), d.DropIndex(have), createIndex(d, cat, ix))
 	}
 	return p
 }

@@ -157,7 +157,6 @@ func (d *Driver) CreateTable(t core.Table) []string {
 	parts := make([]string, 0, len(t.Columns)+len(t.Uniques)+len(t.ForeignKeys)+1)
 	for _, c := range t.Columns {
 		parts = append(parts, d.column(c, keys[c.Name]))
-		d.remember(t.Name, c.Name, d.columnType(c, keys[c.Name]))
 	}
 	parts = append(parts, core.TableConstraints(d, t, true)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n) ENGINE=InnoDB"}
@@ -168,7 +167,6 @@ func (d *Driver) CreateTable(t core.Table) []string {
 // lock. A column added to an existing table is no key of it, so text is
 // TEXT.
 func (d *Driver) AddColumn(table string, c core.Column) string {
-	d.remember(table, c.Name, d.columnType(c, false))
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
 }
 
@@ -207,24 +205,30 @@ func foreignKeyName(table string, cols []string) string {
 
 // CreateIndex implements core.DDL. MySQL 8 has no CREATE INDEX IF NOT
 // EXISTS (MariaDB has): none is needed, the shared algorithm creates only
-// the indexes the catalog lacks, under the lock.
-//
-// A TEXT or BLOB column can only be indexed on a prefix, so such a key
-// part gets prefixLen characters; a unique index on it is then unique on
-// that prefix, which refuses no more than a VARCHAR(255) key would. The
-// column's type comes from the last Inspect, or from the CreateTable or
-// AddColumn that rendered it in this run (the runner plans an index right
-// after the table it needs, sometimes without inspecting again); a column
-// the driver knows nothing of gets no prefix.
-func (d *Driver) CreateIndex(ix core.Index) string {
+// the indexes the catalog lacks, under the lock. Without the catalog it
+// knows no column's type, so no key part gets a prefix: the runner calls
+// CreateIndexIn.
+func (d *Driver) CreateIndex(ix core.Index) string { return d.CreateIndexIn(nil, ix) }
+
+var _ core.CatalogIndexer = (*Driver)(nil)
+
+// CreateIndexIn implements core.CatalogIndexer. A TEXT or BLOB column can
+// only be indexed on a prefix, so such a key part gets prefixLen
+// characters; a unique index on it is then unique on that prefix, which
+// refuses no more than a VARCHAR(255) key would. The column's type is
+// the catalog's: as inspected, or, for a table or column this run
+// created, the type CreateTable or AddColumn rendered for it. A column
+// the catalog does not have gets no prefix.
+func (d *Driver) CreateIndexIn(cat *core.Catalog, ix core.Index) string {
 	unique := ""
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
+	t := tableFold(cat, ix.Table)
 	parts := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {
 		parts[i] = d.Quote(c)
-		if d.needsPrefix(ix.Table, c) {
+		if needsPrefix(cat, t, c) {
 			parts[i] += "(" + strconv.Itoa(prefixLen) + ")"
 		}
 	}
@@ -236,28 +240,66 @@ func (d *Driver) DropIndex(ix *core.IndexState) string {
 	return "DROP INDEX " + d.Quote(ix.Name) + " ON " + d.Quote(ix.Table)
 }
 
-func (d *Driver) remember(table, column, typ string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.rendered == nil {
-		d.rendered = columnTypes{}
+// tableFold is the catalog's table named name, compared as MySQL
+// compares names on a case-insensitive file system (lower_case_table_names),
+// nil when there is none.
+func tableFold(cat *core.Catalog, name string) *core.TableState {
+	if cat == nil {
+		return nil
 	}
-	d.rendered.set(table, column, typ)
+	if t := cat.Tables[name]; t != nil {
+		return t
+	}
+	for n, t := range cat.Tables {
+		if strings.EqualFold(n, name) {
+			return t
+		}
+	}
+	return nil
 }
 
-func (d *Driver) needsPrefix(table, column string) bool {
-	d.mu.Lock()
-	typ, ok := d.inspected.get(table, column)
-	if !ok {
-		typ, ok = d.rendered.get(table, column)
-	}
-	d.mu.Unlock()
-	if !ok {
+// needsPrefix tells whether column of t is a TEXT or BLOB column, which
+// MySQL indexes on a prefix only.
+func needsPrefix(cat *core.Catalog, t *core.TableState, column string) bool {
+	if t == nil {
 		return false
+	}
+	c := t.Column(column)
+	if c == nil {
+		return false
+	}
+	typ := c.Type
+	if c.FromPlan {
+		// The portable type of a column this run created: the native
+		// type is what CreateTable or AddColumn rendered for it.
+		typ = nativeTypes[core.ColumnType(c.Type)]
+		if core.ColumnType(c.Type) == core.Text && keyed(cat, t, c) {
+			typ = keyText
+		}
 	}
 	switch baseType(typ) {
 	case "tinytext", "text", "mediumtext", "longtext", "json", "tinyblob", "blob", "mediumblob", "longblob":
 		return true
+	}
+	return false
+}
+
+// keyed tells whether a key of t covers column c, as keyColumns decided
+// when CreateTable rendered it: the primary key, a unique constraint, a
+// foreign key. A column added to an existing table is no key (AddColumn).
+func keyed(cat *core.Catalog, t *core.TableState, c *core.ColumnState) bool {
+	if c.PrimaryKey {
+		return true
+	}
+	for _, fk := range t.ForeignKeys {
+		if inFold(c.Name, fk.Columns) {
+			return true
+		}
+	}
+	for _, ix := range cat.Indexes {
+		if ix.Constraint && ix.Unique && strings.EqualFold(ix.Table, t.Name) && inFold(c.Name, ix.Columns) {
+			return true
+		}
 	}
 	return false
 }

@@ -105,6 +105,13 @@ func TestRender(t *testing.T) {
 	}
 
 	d := offline(t)
+	// The catalog after this run created the tables and added a column:
+	// what the runner plans the indexes against.
+	cat := core.NewCatalog()
+	for _, tb := range []core.Table{org, members, weird, cleanup} {
+		cat.AddTable(tb)
+	}
+	cat.Tables["we`ird"].Columns = append(cat.Tables["we`ird"].Columns, core.ColumnState{Name: "note", Type: string(core.Text), FromPlan: true})
 	tests := []struct {
 		name string
 		got  []string
@@ -155,13 +162,13 @@ func TestRender(t *testing.T) {
 			[]string{"ALTER TABLE `we``ird` ADD COLUMN `note` TEXT NOT NULL DEFAULT ('a''b')"}},
 		{"add json column", []string{d.AddColumn("model", core.Column{Name: "meta", Type: core.JSON})},
 			[]string{"ALTER TABLE `model` ADD COLUMN `meta` JSON"}},
-		{"index on a TEXT column gets a prefix; VARCHAR and INT columns none", []string{d.CreateIndex(core.Index{Name: "idx_org_members_org_role", Table: "organization_members", Columns: []string{"organization_id", "role", "joined_at"}})},
+		{"index on a TEXT column gets a prefix; VARCHAR and INT columns none", []string{d.CreateIndexIn(cat, core.Index{Name: "idx_org_members_org_role", Table: "organization_members", Columns: []string{"organization_id", "role", "joined_at"}})},
 			[]string{"CREATE INDEX `idx_org_members_org_role` ON `organization_members` (`organization_id`, `role`(255), `joined_at`)"}},
-		{"unique index; column names looked up case-insensitively", []string{d.CreateIndex(core.Index{Name: "ux name", Table: "CLIENT_ORGANIZATIONS", Columns: []string{"NAME"}, Unique: true})},
+		{"unique index; column names looked up case-insensitively", []string{d.CreateIndexIn(cat, core.Index{Name: "ux name", Table: "CLIENT_ORGANIZATIONS", Columns: []string{"NAME"}, Unique: true})},
 			[]string{"CREATE UNIQUE INDEX `ux name` ON `CLIENT_ORGANIZATIONS` (`NAME`(255))"}},
-		{"index on a column added in this run", []string{d.CreateIndex(core.Index{Name: "ix", Table: "we`ird", Columns: []string{"note", "ü ✓"}})},
+		{"index on a column added in this run", []string{d.CreateIndexIn(cat, core.Index{Name: "ix", Table: "we`ird", Columns: []string{"note", "ü ✓"}})},
 			[]string{"CREATE INDEX `ix` ON `we``ird` (`note`(255), `ü ✓`)"}},
-		{"index on a table the driver knows nothing of: no prefix", []string{d.CreateIndex(core.Index{Name: "ix2", Table: "elsewhere", Columns: []string{"a"}})},
+		{"index on a table the driver knows nothing of: no prefix", []string{d.CreateIndexIn(cat, core.Index{Name: "ix2", Table: "elsewhere", Columns: []string{"a"}})},
 			[]string{"CREATE INDEX `ix2` ON `elsewhere` (`a`)"}},
 		{"drop index names its table", []string{d.DropIndex(&core.IndexState{Name: "i`x", Table: "t`1"})},
 			[]string{"DROP INDEX `i``x` ON `t``1`"}},
@@ -175,20 +182,23 @@ func TestRender(t *testing.T) {
 	}
 }
 
-// TestIndexPrefixFromInspect: the last Inspect's types win over what the
-// driver rendered, so a column someone else made VARCHAR gets no prefix.
+// TestIndexPrefixFromInspect: an inspected column's native type decides
+// (one someone else made VARCHAR gets no prefix, a LONGTEXT one does),
+// and the rendering depends on the catalog given alone: no earlier
+// CreateTable or Inspect of the same driver changes it.
 func TestIndexPrefixFromInspect(t *testing.T) {
 	d := offline(t)
 	d.CreateTable(core.Table{Name: "t", Columns: []core.Column{{Name: "a", Type: core.Text}, {Name: "b", Type: core.Text}}})
-	inspected := columnTypes{}
-	inspected.set("T", "A", "varchar(64)")
-	inspected.set("t", "j", "longtext")
-	d.mu.Lock()
-	d.inspected = inspected
-	d.mu.Unlock()
-	got := d.CreateIndex(core.Index{Name: "ix", Table: "t", Columns: []string{"a", "b", "j"}})
-	if want := "CREATE INDEX `ix` ON `t` (`a`, `b`(255), `j`(255))"; got != want {
+	cat := core.NewCatalog()
+	cat.Tables["T"] = &core.TableState{Name: "T", Columns: []core.ColumnState{
+		{Name: "A", Type: "varchar(64)"}, {Name: "b", Type: "text"}, {Name: "j", Type: "longtext"},
+	}}
+	ix := core.Index{Name: "ix", Table: "t", Columns: []string{"a", "b", "j"}}
+	if got, want := d.CreateIndexIn(cat, ix), "CREATE INDEX `ix` ON `t` (`a`, `b`(255), `j`(255))"; got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	if got, want := d.CreateIndex(ix), "CREATE INDEX `ix` ON `t` (`a`, `b`, `j`)"; got != want {
+		t.Fatalf("without a catalog: got  %s\nwant %s", got, want)
 	}
 }
 

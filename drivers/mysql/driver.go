@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
@@ -31,13 +30,6 @@ import (
 type Driver struct {
 	db    *bun.DB
 	owned bool // opened by Open, so Close closes it
-
-	// What the driver knows of the columns' native types, for
-	// CreateIndex (see keyPart): from the last Inspect, and from the
-	// tables and columns it rendered since.
-	mu        sync.Mutex
-	inspected columnTypes
-	rendered  columnTypes
 }
 
 var (

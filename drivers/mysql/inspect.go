@@ -199,11 +199,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 	if err != nil {
 		return nil, fmt.Errorf("drivers/mysql: inspect: %w", err)
 	}
-	cat, types := rows.catalog()
-	d.mu.Lock()
-	d.inspected = types
-	d.mu.Unlock()
-	return cat, nil
+	return rows.catalog(), nil
 }
 
 // noFingerprints reports whether err says the fingerprint table does not
@@ -245,14 +241,13 @@ func (r *catalogRows) scan(scan func(...any) error) error {
 
 // catalog decodes the rows: the tables and their columns, the indexes and
 // foreign keys (inspectKeys), the views with their fingerprints.
-func (r *catalogRows) catalog() (*core.Catalog, columnTypes) {
+func (r *catalogRows) catalog() *core.Catalog {
 	for _, rows := range r.byKind {
 		slices.SortFunc(rows, func(x, y catalogRow) int {
 			return cmp.Or(strings.Compare(x.table, y.table), strings.Compare(x.group, y.group), cmp.Compare(x.pos, y.pos))
 		})
 	}
 	cat := core.NewCatalog()
-	types := columnTypes{}
 	for _, row := range r.byKind[kindTable] {
 		if row.table != ViewsTable {
 			cat.Tables[row.table] = &core.TableState{Name: row.table}
@@ -268,7 +263,6 @@ func (r *catalogRows) catalog() (*core.Catalog, columnTypes) {
 			def = autoIncrement
 		}
 		t.Columns = append(t.Columns, core.ColumnState{Name: row.column, Type: row.a, NotNull: row.flag, Default: def})
-		types.set(row.table, row.column, row.a)
 	}
 	inspectKeys(r.byKind, cat)
 	markers := map[string]string{}
@@ -278,7 +272,7 @@ func (r *catalogRows) catalog() (*core.Catalog, columnTypes) {
 	for _, row := range r.byKind[kindView] {
 		cat.Views[row.table] = &core.ViewState{Name: row.table, Definition: row.a, Marker: markers[row.table]}
 	}
-	return cat, types
+	return cat
 }
 
 // inspectKeys decodes the index and foreign key rows into cat.
@@ -377,21 +371,4 @@ func inFold(s string, list []string) bool {
 		}
 	}
 	return false
-}
-
-// columnTypes maps lower-cased table and column names to the column's
-// native type, lower-cased.
-type columnTypes map[string]map[string]string
-
-func (ct columnTypes) set(table, column, typ string) {
-	t := strings.ToLower(table)
-	if ct[t] == nil {
-		ct[t] = map[string]string{}
-	}
-	ct[t][strings.ToLower(column)] = strings.ToLower(typ)
-}
-
-func (ct columnTypes) get(table, column string) (string, bool) {
-	typ, ok := ct[strings.ToLower(table)][strings.ToLower(column)]
-	return typ, ok
 }

@@ -43,7 +43,11 @@ func TestDefaultsStoredExactly(t *testing.T) {
 			}, PrimaryKey: []string{"id"}, Uniques: []core.Unique{{Columns: []string{"v"}}}}
 			applyAll(t, d, d.CreateTable(tb))
 			mustExec(t, d, d.AddColumn(name, core.Column{Name: "later", Type: core.Text, NotNull: true, Default: `a\'b`}))
-			mustExec(t, d, d.CreateIndex(core.Index{Name: "ix " + mode, Table: name, Columns: []string{"t", "later"}}))
+			cat, err := d.Inspect(context.Background(), d.DB())
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustExec(t, d, d.CreateIndexIn(cat, core.Index{Name: "ix " + mode, Table: name, Columns: []string{"t", "later"}}))
 			mustExec(t, d, "INSERT INTO "+d.Quote(name)+" (id) VALUES ('r1')")
 			var tv, vv, j, later, day string
 			var r float64
