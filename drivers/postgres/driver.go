@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,13 +53,16 @@ const ApplicationName = "groundwork"
 // and checks that the server answers. Statements are sent in one round
 // trip each, never prepared, so the driver also works behind PgBouncer in
 // transaction mode (choose the lock that does too: WithLockMode). No
-// error contains the password.
+// error contains the password. A URL without TLS settings that names
+// only loopback hosts connects with sslmode=allow instead of pgx's
+// prefer (loopbacktls.go says why).
 func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// Not wrapped: pgx's error keeps the raw connection string in a field.
 		return nil, fmt.Errorf("drivers/postgres: bad connection URL: %s: %w", scrub(err.Error(), url), core.ErrInvalid)
 	}
+	cfg = loopbackAllow(url, cfg, os.LookupEnv) // see loopbacktls.go
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
