@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -85,7 +86,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	secrets := []string{cfg.Password}
 	sqldb := stdlib.OpenDB(*cfg)
-	err = sqldb.PingContext(ctx)
+	err = connectCheck(ctx, sqldb)
 	if err != nil && len(timeouts) > 0 && refusedStartupParameter(err) {
 		// PgBouncer (on a port the URL does not give away) refuses
 		// startup parameters it does not know. Connect without the
@@ -99,7 +100,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 			lock.mode, lock.why = LockLease, "auto: the server refused the startup parameter "+strings.Join(timeouts, ", ")+", as PgBouncer does"
 		}
 		sqldb = stdlib.OpenDB(*cfg)
-		err = sqldb.PingContext(ctx)
+		err = connectCheck(ctx, sqldb)
 	}
 	if err != nil {
 		_ = sqldb.Close()
@@ -113,6 +114,19 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// connectCheck opens the pool's first connection, which proves the server
+// answers and accepts the login, without PingContext's extra round trip:
+// pgx's stdlib already pings that connection the first time the pool
+// hands it out again (its session reset treats a new connection as long
+// idle), so a ping here would be the second of two on every start.
+func connectCheck(ctx context.Context, db *sql.DB) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 // New wraps an existing bun handle on a PostgreSQL database. The handle
