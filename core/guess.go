@@ -36,9 +36,12 @@ type CatalogGuesser interface {
 // table the guess had and the database has not) fails alone, with its
 // error in its result, and leaves the catalog and the other reads
 // intact. The reads' SQL uses the driver's placeholders and their
-// arguments are what the database/sql driver takes. The runner calls it
-// outside any transaction, at most once per pass. Without it the catalog
-// and the reads are two round trips.
+// arguments are what the database/sql driver takes. An error wrapping
+// ErrUnsupported says nothing was sent (a handle the driver cannot
+// pipeline on): the runner then reads the catalog and the reads apart,
+// and counts no round trip for the attempt. The runner calls it outside
+// any transaction, at most once per pass. Without it the catalog and
+// the reads are two round trips.
 type InspectReader interface {
 	InspectAndRead(ctx context.Context, names []string, reads []Statement) (*Catalog, []ReadResult, error)
 }
@@ -102,9 +105,11 @@ func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
 		stmts[i] = Statement{SQL: Rebind(s.Driver, r.SQL()), Args: execArgs(r.Args)}
 	}
 	ictx, done := s.tel.phase(ctx, phaseInspect) // telemetry
-	countQuery(ctx)                              // one round trip, whatever it holds
 	cat, results, err := ir.InspectAndRead(ictx, s.catalog.names, stmts)
 	done(err) // telemetry
+	if !errors.Is(err, ErrUnsupported) {
+		countQuery(ctx) // one round trip, whatever it holds
+	}
 	if err == nil && len(results) != len(reads) {
 		err = fmt.Errorf("core: %d results for %d reads", len(results), len(reads))
 	}
