@@ -23,8 +23,8 @@ import (
 // CatalogGuesser is optional on a Step: GuessCatalog adds to cat what the
 // step expects a converged database to hold: the objects it ensures, and
 // the host's objects its reads look up, as the step's Check would find
-// them. Add only what is missing from cat (several steps may expect the
-// same object; the first one wins). Without it, a step's reads are sent
+// them, with Catalog.AddTable, AddIndex and AddView (the first step's
+// guess of an object stands). Without it, a step's reads are sent
 // after the catalog is read, one round trip later.
 type CatalogGuesser interface {
 	GuessCatalog(cat *Catalog)
@@ -58,14 +58,29 @@ type ReadResult struct {
 
 // AddTable records t in the catalog as the runner records a table it
 // created (with its primary key and unique constraints), for a
-// CatalogGuesser.
-func (c *Catalog) AddTable(t Table) { tableCreated(t)(c) }
+// CatalogGuesser, unless the catalog has a table of that name: several
+// steps may expect the same object, and the first one's guess stands.
+func (c *Catalog) AddTable(t Table) {
+	if c.Tables[t.Name] == nil {
+		tableCreated(t)(c)
+	}
+}
 
-// AddIndex records ix in the catalog as created, for a CatalogGuesser.
-func (c *Catalog) AddIndex(ix Index) { indexCreated(ix)(c) }
+// AddIndex records ix in the catalog as created, unless it has an index
+// of that name (as AddTable).
+func (c *Catalog) AddIndex(ix Index) {
+	if c.Indexes[ix.Name] == nil {
+		indexCreated(ix)(c)
+	}
+}
 
-// AddView records v in the catalog as created, for a CatalogGuesser.
-func (c *Catalog) AddView(v View) { viewCreated(v)(c) }
+// AddView records v in the catalog as created, unless it has a view of
+// that name (as AddTable).
+func (c *Catalog) AddView(v View) {
+	if c.Views[v.Name] == nil {
+		viewCreated(v)(c)
+	}
+}
 
 // guessCatalog returns the catalog the guessers among steps expect, nil
 // when none of them guesses.
@@ -148,27 +163,21 @@ func (s *Session) declareAgainst(ctx context.Context, cat *Catalog, steps []Step
 	}()
 	var out []Read
 	seen := map[string]bool{}
-	c := s.reads
 	for _, st := range steps {
 		rd, ok := st.(Reader)
 		if !ok {
 			continue
 		}
-		c.declaring, c.pending = true, nil
-		reads, err := rd.Reads(ctx, s)
-		c.declaring = false
+		pending, reads, err := s.declare(ctx, rd)
 		if err != nil && !errors.Is(err, ErrReadPending) {
 			continue
 		}
-		// c.pending holds reads a step needs before it can declare the
-		// rest: they are of this round too.
-		for _, r := range append(c.pending, reads...) {
+		for _, r := range append(pending, reads...) {
 			if k := r.key(); !seen[k] {
 				seen[k] = true
 				out = append(out, r)
 			}
 		}
 	}
-	c.pending = nil
 	return out
 }

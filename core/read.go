@@ -78,6 +78,18 @@ type Reader interface {
 // not fetched yet; the runner fetches it and calls Reads again.
 var ErrReadPending = errors.New("core: read not fetched yet")
 
+// declare calls rd.Reads while the session collects reads: pending are
+// the reads it asked ReadRow for that are not fetched yet (of this round
+// too: it needs them before it can declare the rest), reads what it
+// returned.
+func (s *Session) declare(ctx context.Context, rd Reader) (pending, reads []Read, err error) {
+	c := s.reads
+	c.declaring, c.pending = true, nil
+	reads, err = rd.Reads(ctx, s)
+	pending, c.declaring, c.pending = c.pending, false, nil
+	return pending, reads, err
+}
+
 // MaxReadParams bounds the bind parameters of one combined read
 // statement (the project's limit per statement).
 const MaxReadParams = 1000
@@ -252,9 +264,7 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 			if !ok || done[i] {
 				continue
 			}
-			c.declaring, c.pending = true, nil
-			reads, err := rd.Reads(ctx, s)
-			c.declaring = false
+			pending, reads, err := s.declare(ctx, rd)
 			if errors.Is(err, ErrReadPending) {
 				more = true
 			} else {
@@ -264,7 +274,7 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 					reads = nil
 				}
 			}
-			for _, r := range append(c.pending, reads...) {
+			for _, r := range append(pending, reads...) {
 				k := r.key()
 				if _, have := c.rows[k]; have || seen[k] {
 					continue
@@ -273,7 +283,6 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 				todo = append(todo, r)
 			}
 		}
-		c.pending = nil
 		if len(todo) == 0 {
 			if more {
 				// Fetched with the catalog: the next round declares
@@ -379,13 +388,11 @@ func DeclaredReads(ctx context.Context, d Driver, cat *Catalog, st Step) ([]Read
 	var out []Read
 	seen := map[string]bool{}
 	for range maxReadRounds {
-		s.reads.declaring, s.reads.pending = true, nil
-		reads, err := rd.Reads(ctx, s)
-		s.reads.declaring = false
+		pending, reads, err := s.declare(ctx, rd)
 		if err != nil && !errors.Is(err, ErrReadPending) {
 			return out, err
 		}
-		for _, r := range append(s.reads.pending, reads...) {
+		for _, r := range append(pending, reads...) {
 			if k := r.key(); !seen[k] {
 				seen[k] = true
 				out = append(out, r)

@@ -43,9 +43,7 @@ func guessHost(cat *core.Catalog) {
 		{Name: "config", Columns: text("key", "value"), PrimaryKey: []string{"key"}},
 		{Name: alembicTable, Columns: text("version_num"), PrimaryKey: []string{"version_num"}},
 	} {
-		if cat.Tables[t.Name] == nil {
-			cat.AddTable(t)
-		}
+		cat.AddTable(t)
 	}
 }
 
@@ -82,8 +80,6 @@ func (g *ensureGroup) GuessCatalog(cat *core.Catalog) { guessHost(cat) }
 // GuessCatalog: the demo tables, as created.
 func (hostTables) GuessCatalog(cat *core.Catalog) {
 	for _, t := range HostTableSpecs() {
-		if cat.Tables[t.Name] == nil {
-			cat.AddTable(t)
-		}
+		cat.AddTable(t)
 	}
 }

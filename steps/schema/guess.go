@@ -13,22 +13,10 @@ var (
 )
 
 // GuessCatalog implements core.CatalogGuesser: the table as declared.
-func (s *tableStep) GuessCatalog(cat *core.Catalog) {
-	if cat.Tables[s.t.Name] == nil {
-		cat.AddTable(s.t)
-	}
-}
+func (s *tableStep) GuessCatalog(cat *core.Catalog) { cat.AddTable(s.t) }
 
 // GuessCatalog implements core.CatalogGuesser: the index as declared.
-func (s *indexStep) GuessCatalog(cat *core.Catalog) {
-	if cat.Indexes[s.ix.Name] == nil {
-		cat.AddIndex(s.ix)
-	}
-}
+func (s *indexStep) GuessCatalog(cat *core.Catalog) { cat.AddIndex(s.ix) }
 
 // GuessCatalog implements core.CatalogGuesser: the view.
-func (s *viewStep) GuessCatalog(cat *core.Catalog) {
-	if cat.Views[s.v.Name] == nil {
-		cat.AddView(s.v)
-	}
-}
+func (s *viewStep) GuessCatalog(cat *core.Catalog) { cat.AddView(s.v) }
