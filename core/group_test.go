@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
@@ -63,12 +63,12 @@ func TestColdRunSharesOneTransaction(t *testing.T) {
 		var times []time.Duration
 		for range 5 {
 			d := sqlitetest.Open(t)
-			tx := drivertest.CountTransactions(d)
+			tx := coretest.CountTransactions(d)
 			start := time.Now()
 			rep, err := core.NewRunner(d, reg, tc.opts...).Apply(ctx)
 			times = append(times, time.Since(start))
 			if err != nil || rep.Status != core.RunConverged {
-				t.Fatalf("%s: %v\n%s", tc.name, err, drivertest.Dump(rep))
+				t.Fatalf("%s: %v\n%s", tc.name, err, coretest.Dump(rep))
 			}
 			if tx.Begins() != tc.begins {
 				t.Fatalf("%s: %d BEGINs for %d steps, want %d", tc.name, tx.Begins(), len(rep.Steps), tc.begins)
@@ -125,10 +125,10 @@ func TestColdRunCommitsBeforeAWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := drivertest.CountTransactions(d)
+	tx := coretest.CountTransactions(d)
 	rep, err := core.NewRunner(d, reg).Apply(ctx)
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	if seen != 1 {
 		t.Fatalf("after BeforeWait another connection saw %d tables a, want 1 (committed)", seen)
@@ -156,10 +156,10 @@ func TestColdRunBoundsASharedTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := drivertest.CountTransactions(d)
+	tx := coretest.CountTransactions(d)
 	rep, err := core.NewRunner(d, reg).Apply(ctx)
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	if tx.Begins() != 2 {
 		t.Fatalf("%d BEGINs, want 2 (the budget ended the first transaction)", tx.Begins())

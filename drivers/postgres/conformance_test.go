@@ -4,7 +4,8 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
 )
 
@@ -13,7 +14,7 @@ import (
 // again against a real PostgreSQL in a container.
 func TestConformance(t *testing.T) {
 	requireServer(t)
-	drivertest.RunConformanceTests(t, drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+	drivertest.RunConformanceTests(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
 		return func(t *testing.T) core.Driver { return openURL(t, url) }
 	}))
@@ -22,7 +23,7 @@ func TestConformance(t *testing.T) {
 // TestPack runs the organization-access pack tests on PostgreSQL.
 func TestPack(t *testing.T) {
 	requireServer(t)
-	packtest.Run(t, drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+	packtest.Run(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
 		return func(t *testing.T) core.Driver { return openURL(t, url) }
 	}))

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
 // FuzzIdentRoundTrip is the SQLite driver's identifier fuzz target on

@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
 func TestLockKeyStable(t *testing.T) {
@@ -24,7 +25,7 @@ func TestLockKeyStable(t *testing.T) {
 // a backend ended with pg_terminate_backend.
 func TestLockContract(t *testing.T) {
 	requireServer(t)
-	drivertest.RunLockTests(t, drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+	drivertest.RunLockTests(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
 		return func(t *testing.T) core.Driver { return openURL(t, url) }
 	}), drivertest.LockContract{

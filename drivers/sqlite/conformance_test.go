@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
 	"github.com/groundworkdb/groundwork/steps/packfile"
 )
@@ -28,11 +28,11 @@ func TestExamplePackConverges(t *testing.T) {
 	for i, want := range []bool{true, false} {
 		rep, err := core.NewRunner(d, reg).Apply(ctx)
 		if err != nil || rep.Status != core.RunConverged || rep.Changed != want {
-			t.Fatalf("apply %d: %v, status %s, changed %t\n%s", i+1, err, rep.Status, rep.Changed, drivertest.Dump(rep))
+			t.Fatalf("apply %d: %v, status %s, changed %t\n%s", i+1, err, rep.Status, rep.Changed, coretest.Dump(rep))
 		}
 	}
 	if rep, err := core.NewRunner(d, reg).Verify(ctx); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 	var plan string
 	if err := d.DB().QueryRowContext(ctx, "SELECT plan FROM tenant_settings WHERE tenant_id = 'default'").Scan(&plan); err != nil || plan != "pro" {

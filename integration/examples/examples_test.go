@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/examples/customstep/quotas/quotastest"
 	"github.com/groundworkdb/groundwork/integration/kit"
@@ -37,7 +37,7 @@ func TestCustomStep(t *testing.T) {
 	for _, tg := range kit.Targets() {
 		mariadbInTargets = mariadbInTargets || tg.Dialect() == "mysql"
 		t.Run(tg.Name(), func(t *testing.T) {
-			quotastest.Run(t, drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+			quotastest.Run(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 				db := tg.NewDatabase(t)
 				return func(t *testing.T) core.Driver { return db.Open(t) }
 			}))
@@ -46,13 +46,13 @@ func TestCustomStep(t *testing.T) {
 	// Until kit.Targets includes MariaDB, it runs here on the shared
 	// server; once it does, this is not needed (and is skipped).
 	if !mariadbInTargets {
-		t.Run("mariadb", func(t *testing.T) { quotastest.Run(t, drivertest.HarnessFunc(mariadbHarness)) })
+		t.Run("mariadb", func(t *testing.T) { quotastest.Run(t, coretest.HarnessFunc(mariadbHarness)) })
 	}
 }
 
 var mariadbSeq atomic.Int64
 
-func mariadbHarness(t *testing.T) drivertest.Opener {
+func mariadbHarness(t *testing.T) coretest.Opener {
 	srv := kit.SharedMariaDB(t)
 	dsn, err := srv.CreateDatabase(context.Background(), fmt.Sprintf("gw_examples_%d_%d", os.Getpid(), mariadbSeq.Add(1)))
 	if err != nil {

@@ -24,7 +24,7 @@ import (
 
 	"github.com/groundworkdb/groundwork"
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/internal/testbin"
 	"github.com/groundworkdb/groundwork/steps/packfile"
@@ -45,8 +45,8 @@ func TestMain(m *testing.M) {
 // servers are the targets with a server: PostgreSQL and MariaDB.
 func servers() []kit.Target { return []kit.Target{kit.Postgres(), kit.MariaDB()} }
 
-func harness(tg kit.Target) drivertest.Harness {
-	return drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+func harness(tg kit.Target) coretest.Harness {
+	return coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		db := tg.NewDatabase(t)
 		return func(t *testing.T) core.Driver { return db.Open(t) }
 	})
@@ -172,11 +172,11 @@ func TestOneCallOnAppPool(t *testing.T) {
 			for i, want := range []bool{true, false} {
 				rep, err := groundwork.Apply(ctx, pool, appSteps()...)
 				if err != nil || rep.Status != core.RunConverged || rep.Changed != want {
-					t.Fatalf("apply %d: %v\n%s", i+1, err, drivertest.Dump(rep))
+					t.Fatalf("apply %d: %v\n%s", i+1, err, coretest.Dump(rep))
 				}
 			}
 			if rep, err := groundwork.Verify(ctx, pool, appSteps()...); err != nil || rep.Status != core.RunConverged {
-				t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+				t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 			}
 			if err := pool.PingContext(ctx); err != nil {
 				t.Fatalf("the application's pool is closed: %v", err)

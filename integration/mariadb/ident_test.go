@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
 // TestIdentRoundTrip runs the identifier seeds of the drivers' fuzz

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
@@ -66,15 +67,15 @@ func open(t *testing.T, dsn string) *mysql.Driver {
 	return d
 }
 
-func harness(t *testing.T) drivertest.Opener {
+func harness(t *testing.T) coretest.Opener {
 	_, dsn := newDatabase(t)
 	return func(t *testing.T) core.Driver { return open(t, dsn) }
 }
 
 func TestConformance(t *testing.T) {
-	drivertest.RunConformanceTests(t, drivertest.HarnessFunc(harness))
+	drivertest.RunConformanceTests(t, coretest.HarnessFunc(harness))
 }
 
 func TestPack(t *testing.T) {
-	packtest.Run(t, drivertest.HarnessFunc(harness))
+	packtest.Run(t, coretest.HarnessFunc(harness))
 }

@@ -13,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 
 var dbSeq atomic.Int64
 
-func harness(t *testing.T) drivertest.Opener {
+func harness(t *testing.T) coretest.Opener {
 	srv := kit.SharedPostgres(t)
 	dsn, err := srv.CreateDatabase(context.Background(), fmt.Sprintf("gw_%d", dbSeq.Add(1)))
 	if err != nil {
@@ -46,11 +47,11 @@ func harness(t *testing.T) drivertest.Opener {
 }
 
 func TestConformance(t *testing.T) {
-	drivertest.RunConformanceTests(t, drivertest.HarnessFunc(harness))
+	drivertest.RunConformanceTests(t, coretest.HarnessFunc(harness))
 }
 
 // TestPack runs the pack tests: on the minimal host tables, then on the
 // real Open WebUI schema and rows of every generation (packtest.Run).
 func TestPack(t *testing.T) {
-	packtest.Run(t, drivertest.HarnessFunc(harness))
+	packtest.Run(t, coretest.HarnessFunc(harness))
 }

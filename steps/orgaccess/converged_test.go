@@ -12,7 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
@@ -102,7 +102,7 @@ func runPack(t *testing.T, d core.Driver, steps []core.Step, mode string) *core.
 	}
 	rep, err := run(context.Background())
 	if err != nil {
-		t.Fatalf("%s: %v\n%s", mode, err, drivertest.Dump(rep))
+		t.Fatalf("%s: %v\n%s", mode, err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -208,17 +208,17 @@ func TestMembersWatermarkEvents(t *testing.T) {
 			}
 			first := hostsafetest.Apply(t, d, cfg)
 			if !first.Changed || !isMember(t, d, "alice") || isMember(t, d, "pat") {
-				t.Fatalf("first apply:\n%s", drivertest.Dump(first))
+				t.Fatalf("first apply:\n%s", coretest.Dump(first))
 			}
 			converged := hostsafetest.Apply(t, d, cfg)
 			if converged.Changed {
-				t.Fatalf("second apply changed:\n%s", drivertest.Dump(converged))
+				t.Fatalf("second apply changed:\n%s", coretest.Dump(converged))
 			}
 			restart := func(what string, changed bool) *core.Report {
 				t.Helper()
 				rep := hostsafetest.Apply(t, d, cfg)
 				if rep.Changed != changed {
-					t.Fatalf("%s: changed %t, want %t:\n%s", what, rep.Changed, changed, drivertest.Dump(rep))
+					t.Fatalf("%s: changed %t, want %t:\n%s", what, rep.Changed, changed, coretest.Dump(rep))
 				}
 				if !changed && rep.Queries != converged.Queries {
 					t.Fatalf("%s: a converged restart made %d queries, %d before", what, rep.Queries, converged.Queries)
@@ -304,7 +304,7 @@ func TestMembersWatermarkEvents(t *testing.T) {
 			}
 			v, err := core.NewRunner(d, reg).Verify(context.Background())
 			if err != nil || v.Status != core.RunPending || v.Step(orgaccess.MembersStepID).Status != core.StatusPending {
-				t.Fatalf("verify with an old watermark: %v\n%s", err, drivertest.Dump(v))
+				t.Fatalf("verify with an old watermark: %v\n%s", err, coretest.Dump(v))
 			}
 			restart("old watermark", true)
 			if !isMember(t, d, "frank") {

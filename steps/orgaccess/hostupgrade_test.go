@@ -16,7 +16,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx", the host's connection on PostgreSQL
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 	"github.com/groundworkdb/groundwork/internal/hostpg"
@@ -150,7 +150,7 @@ func run(t *testing.T, d core.Driver, cfg orgaccess.Config, mode string) *core.R
 		rep, err = r.Apply(context.Background())
 	}
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("%s: %v\n%s", mode, err, drivertest.Dump(rep))
+		t.Fatalf("%s: %v\n%s", mode, err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -197,14 +197,14 @@ func upgradeInDeploymentOrderAs(t *testing.T, d core.Driver, host *sql.DB, migra
 	sr := rep.Step(viewStep)
 	if sr.Status != core.StatusApplied || !strings.Contains(strings.Join(sr.Changes, "\n"), "drop view") ||
 		!strings.Contains(strings.Join(sr.Notes, "\n"), "waiting for the host upgrade") {
-		t.Fatalf("the pre-host phase did not hold the view back:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the pre-host phase did not hold the view back:\n%s", coretest.Dump(rep))
 	}
 	if viewExists(t, d) {
 		t.Fatal("the view is still there for the host's migration")
 	}
 	rep = run(t, d, withTarget(newHost), core.ModeApply)
 	if rep.Changed || rep.Step(viewStep).Status != core.StatusSkipped || !strings.Contains(rep.Step(viewStep).Reason, "waiting for the host upgrade") {
-		t.Fatalf("a second pre-host run is not a clean wait:\n%s", drivertest.Dump(rep))
+		t.Fatalf("a second pre-host run is not a clean wait:\n%s", coretest.Dump(rep))
 	}
 	// Readiness during the upgrade, new and old replicas: not a failure.
 	run(t, d, withTarget(newHost), core.ModeVerify)
@@ -212,7 +212,7 @@ func upgradeInDeploymentOrderAs(t *testing.T, d core.Driver, host *sql.DB, migra
 	// An old replica restarting now leaves the view away.
 	rep = run(t, d, withTarget(oldHost), core.ModeApply)
 	if sr := rep.Step(viewStep); sr.Status != core.StatusSkipped || !strings.Contains(sr.Reason, revPK) || viewExists(t, d) {
-		t.Fatalf("an older replica put the view back during the upgrade:\n%s", drivertest.Dump(rep))
+		t.Fatalf("an older replica put the view back during the upgrade:\n%s", coretest.Dump(rep))
 	}
 	// The after-host phase, started with the host, waits for it.
 	waitCtx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -228,7 +228,7 @@ func upgradeInDeploymentOrderAs(t *testing.T, d core.Driver, host *sql.DB, migra
 	}
 	rep = run(t, d, withTarget(newHost), core.ModeApply)
 	if sr := rep.Step(viewStep); sr.Status != core.StatusApplied || !viewExists(t, d) {
-		t.Fatalf("the after-host phase did not bring the view back:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the after-host phase did not bring the view back:\n%s", coretest.Dump(rep))
 	}
 	if n := hostsafetest.Count(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.HoldsTable)); n != 0 {
 		t.Fatalf("%d holds left after the upgrade", n)
@@ -238,7 +238,7 @@ func upgradeInDeploymentOrderAs(t *testing.T, d core.Driver, host *sql.DB, migra
 		t.Fatalf("the view has %d rows after the upgrade, %d before", n, pairs)
 	}
 	if rep := run(t, d, withTarget(newHost), core.ModeApply); rep.Changed {
-		t.Fatalf("a run after the upgrade changed something:\n%s", drivertest.Dump(rep))
+		t.Fatalf("a run after the upgrade changed something:\n%s", coretest.Dump(rep))
 	}
 }
 
@@ -342,11 +342,11 @@ func TestUnknownHostTargetHoldsBack(t *testing.T) {
 	run(t, d, withTarget(orgaccess.HostTarget{Current: true}), core.ModeApply)
 	rep := run(t, d, withTarget(orgaccess.HostTarget{}), core.ModeApply)
 	if viewExists(t, d) || !strings.Contains(strings.Join(rep.Step(viewStep).Notes, "\n"), orgaccess.EnvHostRevision) {
-		t.Fatalf("an unknown target left the view in place:\n%s", drivertest.Dump(rep))
+		t.Fatalf("an unknown target left the view in place:\n%s", coretest.Dump(rep))
 	}
 	rep = run(t, d, withTarget(orgaccess.HostTarget{}), core.ModeVerify)
 	if sr := rep.Step(viewStep); sr.Status != core.StatusSkipped {
-		t.Fatalf("readiness with an unknown target: %s", drivertest.Dump(rep))
+		t.Fatalf("readiness with an unknown target: %s", coretest.Dump(rep))
 	}
 	err := orgaccess.WaitForHost(context.Background(), d, orgaccess.HostTarget{}, time.Second, 0, nil)
 	if !errors.Is(err, core.ErrInvalid) {

@@ -8,15 +8,15 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
 // Harness gives each test a fresh database file in its temporary
 // directory; each Opener call opens an independent driver on that file,
 // closed when the test ends.
-func Harness() drivertest.Harness {
-	return drivertest.HarnessFunc(func(t *testing.T) drivertest.Opener {
+func Harness() coretest.Harness {
+	return coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		path := filepath.Join(t.TempDir(), "test.db")
 		return func(t *testing.T) core.Driver { return open(t, path) }
 	})

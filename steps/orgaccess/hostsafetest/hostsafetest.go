@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -46,7 +46,7 @@ func Apply(t *testing.T, d core.Driver, cfg orgaccess.Config) *core.Report {
 	}
 	rep, err := core.NewRunner(d, reg).Apply(context.Background())
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -60,7 +60,7 @@ func Verify(t *testing.T, d core.Driver, cfg orgaccess.Config) {
 	}
 	rep, err := core.NewRunner(d, reg).Verify(context.Background())
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 }
 
@@ -220,14 +220,14 @@ func ReplacesOldKeys(t *testing.T, d core.Driver, host *sql.DB, replace bool) {
 		text := strings.Join(append(append([]string{}, sr.Changes...), sr.Notes...), "\n")
 		if !strings.Contains(text, "ON DELETE NO ACTION → CASCADE") && !strings.Contains(text, "ON DELETE RESTRICT → CASCADE") &&
 			!strings.Contains(text, "declared CASCADE") {
-			t.Errorf("%s does not say what it did with the old key:\n%s", id, drivertest.Dump(rep))
+			t.Errorf("%s does not say what it did with the old key:\n%s", id, coretest.Dump(rep))
 		}
 		if replace != (sr.Status == core.StatusApplied) {
-			t.Errorf("%s is %s, want applied=%t:\n%s", id, sr.Status, replace, drivertest.Dump(rep))
+			t.Errorf("%s is %s, want applied=%t:\n%s", id, sr.Status, replace, coretest.Dump(rep))
 		}
 	}
 	if rep := Apply(t, d, cfg); rep.Changed {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(rep))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(rep))
 	}
 	if !replace {
 		return
@@ -299,7 +299,7 @@ func GroupsDeletes(t *testing.T, d core.Driver, host *sql.DB) {
 	cfg.Models = Models[:1]
 	rep := Apply(t, d, cfg)
 	if sr := rep.Step(orgaccess.GroupStepID); sr == nil || len(sr.Changes) != 0 || len(sr.Notes) == 0 {
-		t.Fatalf("the deleted group: want a note and no change\n%s", drivertest.Dump(rep))
+		t.Fatalf("the deleted group: want a note and no change\n%s", coretest.Dump(rep))
 	}
 	if n := Count(t, d, "SELECT COUNT(*) FROM "+d.Quote("group")+" WHERE id = ?", gid); n != 0 {
 		t.Fatal("groundwork made the group an admin deleted again")

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 )
 
 // testHostColdTransactions: a cold apply of the whole pack on a real
@@ -15,12 +15,12 @@ import (
 // applies (14 on every generation); a warm one takes none.
 func testHostColdTransactions(t *testing.T, d core.Driver, gen string) {
 	load(t, d, gen)
-	tx := drivertest.CountTransactions(d)
+	tx := coretest.CountTransactions(d)
 	// A budget no loaded machine reaches: the count is the grouping's,
 	// not the clock's.
 	rep, err := core.NewRunner(d, registry(t, DevConfig(), false), core.WithTransactionBudget(time.Hour)).Apply(context.Background())
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	applied := 0
 	for _, s := range rep.Steps {
@@ -30,7 +30,7 @@ func testHostColdTransactions(t *testing.T, d core.Driver, gen string) {
 	}
 	t.Logf("%s %s: %d steps applied in %d transactions", d.Dialect(), gen, applied, tx.Begins())
 	if want, ok := coldBegins(d); ok && tx.Begins() != want {
-		t.Fatalf("cold apply of %d steps took %d BEGINs, want %d\n%s", applied, tx.Begins(), want, drivertest.Dump(rep))
+		t.Fatalf("cold apply of %d steps took %d BEGINs, want %d\n%s", applied, tx.Begins(), want, coretest.Dump(rep))
 	}
 	tx.Reset()
 	if again := apply(t, d, DevConfig()); again.Changed || tx.Begins() != 0 {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -76,7 +76,7 @@ func testExisting(t *testing.T, d core.Driver) {
 	cfg.OrgID, cfg.OrgName, cfg.APIKey = "acme-dev", "Acme Dev", "sk-or-v1-old"
 	rep := apply(t, d, cfg)
 	if rep.Status != core.RunConverged {
-		t.Fatalf("upgrade did not converge:\n%s", drivertest.Dump(rep))
+		t.Fatalf("upgrade did not converge:\n%s", coretest.Dump(rep))
 	}
 	for _, table := range []string{"client_organizations", "user"} {
 		if after := checksums(t, d, map[string]string{table: cols[table]}); after[table] != before[table] {
@@ -97,16 +97,16 @@ func testExisting(t *testing.T, d core.Driver) {
 		t.Fatalf("%d links, want 12 (1 old + 11 new, no duplicate)", n)
 	}
 	if sr := rep.Step("view:" + orgaccess.ViewName); sr == nil || sr.Status != core.StatusApplied {
-		t.Fatalf("the old view definition was not replaced:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the old view definition was not replaced:\n%s", coretest.Dump(rep))
 	}
 	if sr := rep.Step("index:idx_org_models_org_model"); sr == nil || sr.Status != core.StatusApplied {
-		t.Fatalf("the missing index was not created:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the missing index was not created:\n%s", coretest.Dump(rep))
 	}
 	if n := viewPairs(t, d); n != 24 {
 		t.Fatalf("view holds %d pairs after upgrade, want 24", n)
 	}
 	rep = apply(t, d, cfg)
 	if rep.Changed {
-		t.Fatalf("second run after upgrade changed something:\n%s", drivertest.Dump(rep))
+		t.Fatalf("second run after upgrade changed something:\n%s", coretest.Dump(rep))
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
@@ -34,7 +34,7 @@ var groupsTests = []struct {
 	{"SignupIsPending", testGroupsSignupPending},
 }
 
-func runGroups(t *testing.T, h drivertest.Harness) {
+func runGroups(t *testing.T, h coretest.Harness) {
 	t.Run("OpenWebUIGroups", func(t *testing.T) {
 		dialect := h.NewDatabase(t)(t).Dialect()
 		for _, gen := range openwebuitest.Generations() {
@@ -165,7 +165,7 @@ func requireNoop(t *testing.T, d core.Driver, cfg orgaccess.Config) {
 	t.Helper()
 	again := apply(t, d, cfg)
 	if again.Changed || again.Statements != 0 || again.Status != core.RunConverged {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(again))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(again))
 	}
 	verifyClean(t, d, cfg)
 }
@@ -183,7 +183,7 @@ func testGroupsConverge(t *testing.T, d core.Driver, gen string) {
 	before := snapshot(t, d, gen)
 	rep := apply(t, d, cfg)
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply:\n%s", coretest.Dump(rep))
 	}
 	gid := orgaccess.GroupID(cfg.OrgID)
 	var name, meta, perms string
@@ -252,7 +252,7 @@ func testGroupsNonMember(t *testing.T, d core.Driver, gen string) {
 	before := snapshot(t, d, gen)
 	rep := apply(t, d, cfg)
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply:\n%s", coretest.Dump(rep))
 	}
 	gid := orgaccess.GroupID(cfg.OrgID)
 	if got := groupMembersOf(t, d, gid); len(got) != 0 {
@@ -337,7 +337,7 @@ func testGroupsOAuth(t *testing.T, d core.Driver, gen string) {
 	rep := apply(t, d, cfg)
 	sr := rep.Step(orgaccess.GroupMembersID)
 	if sr == nil || !strings.Contains(sr.Reason, orgaccess.EnvOAuthGroupManagement) {
-		t.Fatalf("the members step does not say why it wrote none:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the members step does not say why it wrote none:\n%s", coretest.Dump(rep))
 	}
 	gid := orgaccess.GroupID(cfg.OrgID)
 	if got := groupMembersOf(t, d, gid); len(got) != 0 {
@@ -401,7 +401,7 @@ func testGroupsUserIDs(t *testing.T, d core.Driver, gen string) {
 	exec(t, d, `UPDATE `+d.Quote("group")+` SET user_ids = '`+rest+`' WHERE id = '`+gid+`'`)
 	again := apply(t, d, cfg)
 	if again.Changed {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(again))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(again))
 	}
 	if got := strs(t, d, `SELECT CAST(user_ids AS TEXT) FROM `+d.Quote("group")+` WHERE id = '`+gid+`'`); got[0] != rest {
 		t.Fatalf("user_ids %q after an admin removed one, want %s", got, rest)
@@ -425,7 +425,7 @@ func testGroupsMany(t *testing.T, d core.Driver, gen string) {
 	rep := apply(t, d, cfg)
 	sr := rep.Step(orgaccess.GroupMembersID)
 	if sr == nil || len(sr.Changes) != 1 || sr.Batches < 1 {
-		t.Fatalf("want one batched change of memberships:\n%s", drivertest.Dump(rep))
+		t.Fatalf("want one batched change of memberships:\n%s", coretest.Dump(rep))
 	}
 	all := bulkUsers + len(openwebuitest.EligibleUsers())
 	if n := len(groupMembersOf(t, d, orgaccess.GroupID(cfg.OrgID))); n != all {
@@ -433,7 +433,7 @@ func testGroupsMany(t *testing.T, d core.Driver, gen string) {
 	}
 	again := apply(t, d, cfg)
 	if again.Changed || again.Statements != 0 {
-		t.Fatalf("second run:\n%s", drivertest.Dump(again))
+		t.Fatalf("second run:\n%s", coretest.Dump(again))
 	}
 	t.Logf("%s: %d users joined in %d batches (%d rows with the ledger's); no-op run %d queries", d.Dialect(), all, sr.Batches, sr.RowsAffected, again.Queries)
 }
@@ -450,10 +450,10 @@ func testGroupsSignupPending(t *testing.T, d core.Driver, gen string) {
 		"VALUES ('carol', 'Carol', 'carol@example.com', 'user', '/user.png', 2, 2, 2, '{}', '{}')")
 	rep, err := core.NewRunner(d, registry(t, cfg, false)).Verify(context.Background())
 	if err != nil || rep.Status != core.RunPending || len(rep.Drift()) > 0 {
-		t.Fatalf("verify after a sign-up: want pending and no drift: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify after a sign-up: want pending and no drift: %v\n%s", err, coretest.Dump(rep))
 	}
 	if sr := rep.Step(orgaccess.GroupMembersID); sr == nil || sr.Status != core.StatusPending || sr.Pending != 1 {
-		t.Fatalf("group members: want pending (1)\n%s", drivertest.Dump(rep))
+		t.Fatalf("group members: want pending (1)\n%s", coretest.Dump(rep))
 	}
 	apply(t, d, cfg)
 	if !slices.Contains(groupMembersOf(t, d, orgaccess.GroupID(cfg.OrgID)), "carol") {

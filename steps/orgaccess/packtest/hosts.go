@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
@@ -34,7 +34,7 @@ var hostTests = []struct {
 	{"ColdApplyTransactions", testHostColdTransactions},
 }
 
-func runHosts(t *testing.T, h drivertest.Harness) {
+func runHosts(t *testing.T, h coretest.Harness) {
 	t.Run("OpenWebUI", func(t *testing.T) {
 		dialect := h.NewDatabase(t)(t).Dialect()
 		for _, gen := range openwebuitest.Generations() {
@@ -127,7 +127,7 @@ func verifyClean(t *testing.T, d core.Driver, cfg orgaccess.Config) {
 	t.Helper()
 	rep, err := core.NewRunner(d, registry(t, cfg, false)).Verify(context.Background())
 	if err != nil || rep.Status != core.RunConverged || len(rep.Drift()) > 0 {
-		t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 }
 
@@ -142,7 +142,7 @@ func testHostConverges(t *testing.T, d core.Driver, gen string) {
 	before := snapshot(t, d, gen)
 	rep := apply(t, d, DevConfig())
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply:\n%s", coretest.Dump(rep))
 	}
 	want := openwebuitest.ConfiguredModels()
 	host := map[string]string{
@@ -172,7 +172,7 @@ func testHostConverges(t *testing.T, d core.Driver, gen string) {
 	}
 	again := apply(t, d, DevConfig())
 	if again.Changed || again.Statements != 0 {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(again))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(again))
 	}
 	if d := after.Diff(snapshot(t, d, gen)); len(d) != 0 {
 		t.Fatalf("the second run changed host tables: %v", d)
@@ -200,7 +200,7 @@ func testHostDisabled(t *testing.T, d core.Driver, gen string) {
 	before := snapshot(t, d, gen)
 	rep := apply(t, d, DevConfig())
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply:\n%s", coretest.Dump(rep))
 	}
 	requireNotes(t, rep, "models from the "+orgaccess.SourceConfig+": none", "openai.enable is false")
 	if got := links(t, d); len(got) != 0 {
@@ -208,7 +208,7 @@ func testHostDisabled(t *testing.T, d core.Driver, gen string) {
 	}
 	requireHostDiff(t, before, snapshot(t, d, gen), nil)
 	if again := apply(t, d, DevConfig()); again.Changed {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(again))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(again))
 	}
 }
 
@@ -236,7 +236,7 @@ func testHostMalformed(t *testing.T, d core.Driver, gen string) {
 	}))
 	rep := apply(t, d, DevConfig())
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply:\n%s", coretest.Dump(rep))
 	}
 	want := []string{"ol.qwen2.5:7b", "openai/gpt-4.1", "openai/o3"}
 	if got := links(t, d); !slices.Equal(got, want) {
@@ -284,7 +284,7 @@ func testHostDemoRefuses(t *testing.T, d core.Driver, gen string) {
 	}
 	rep, err := core.NewRunner(d, reg, core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(context.Background())
 	if !errors.Is(err, core.ErrInvalid) || !strings.Contains(err.Error(), "real Open WebUI database") || !strings.Contains(err.Error(), "alembic_version") {
-		t.Fatalf("want a refusal naming what it found, got %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("want a refusal naming what it found, got %v\n%s", err, coretest.Dump(rep))
 	}
 	if diff := before.Diff(snapshot(t, d, gen)); len(diff) != 0 {
 		t.Fatalf("the refused step changed host tables: %v", diff)

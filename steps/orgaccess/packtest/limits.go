@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -25,7 +25,7 @@ func testManyModels(t *testing.T, d core.Driver) {
 	}
 	rep := apply(t, d, cfg)
 	if rep.Status != core.RunConverged {
-		t.Fatalf("apply with %d models:\n%s", manyModels, drivertest.Dump(rep))
+		t.Fatalf("apply with %d models:\n%s", manyModels, coretest.Dump(rep))
 	}
 	for _, id := range []string{orgaccess.RegisterStepID, orgaccess.LinkStepID} {
 		sr := rep.Step(id)
@@ -55,10 +55,10 @@ func testCollidingModelIDs(t *testing.T, d core.Driver) {
 	for run := 1; run <= 2; run++ {
 		rep := apply(t, d, cfg)
 		if rep.Status != core.RunConverged {
-			t.Fatalf("run %d with colliding ids:\n%s", run, drivertest.Dump(rep))
+			t.Fatalf("run %d with colliding ids:\n%s", run, coretest.Dump(rep))
 		}
 		if run == 2 && (rep.Changed || rep.Statements != 0) {
-			t.Fatalf("run 2 changed something:\n%s", drivertest.Dump(rep))
+			t.Fatalf("run 2 changed something:\n%s", coretest.Dump(rep))
 		}
 		if d.Dialect() == "mysql" {
 			notes := strings.Join(rep.Step(orgaccess.RegisterStepID).Notes, "\n")

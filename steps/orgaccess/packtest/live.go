@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -25,23 +25,23 @@ func testSignupIsPending(t *testing.T, d core.Driver) {
 	cfg.Models = append(append([]string{}, orgaccess.BuiltinModels...), "mistral/new-model")
 	rep, err := core.NewRunner(d, registry(t, cfg, false)).Verify(context.Background())
 	if err != nil {
-		t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 	if rep.Status != core.RunPending || len(rep.Drift()) > 0 {
-		t.Fatalf("verify after a sign-up and a new model: want pending and no drift\n%s", drivertest.Dump(rep))
+		t.Fatalf("verify after a sign-up and a new model: want pending and no drift\n%s", coretest.Dump(rep))
 	}
 	for id, want := range map[string]int64{orgaccess.MembersStepID: 2, orgaccess.RegisterStepID: 0, orgaccess.LinkStepID: 0} {
 		sr := rep.Step(id)
 		if sr == nil || sr.Status != core.StatusPending || (want > 0 && sr.Pending != want) {
-			t.Fatalf("step %s: want pending (%d)\n%s", id, want, drivertest.Dump(rep))
+			t.Fatalf("step %s: want pending (%d)\n%s", id, want, coretest.Dump(rep))
 		}
 	}
 	if rep := apply(t, d, cfg); rep.Status != core.RunConverged || !rep.Changed {
-		t.Fatalf("apply after the sign-up:\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply after the sign-up:\n%s", coretest.Dump(rep))
 	}
 	rep, err = core.NewRunner(d, registry(t, cfg, false)).Verify(context.Background())
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("verify after apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify after apply: %v\n%s", err, coretest.Dump(rep))
 	}
 }
 
@@ -84,7 +84,7 @@ func testSignupsDuringApply(t *testing.T, d core.Driver) {
 		if err != nil || rep.Status == core.RunFailed {
 			failures++
 			if first == nil {
-				first = fmt.Errorf("apply %d: %v\n%s", i+1, err, drivertest.Dump(rep))
+				first = fmt.Errorf("apply %d: %v\n%s", i+1, err, coretest.Dump(rep))
 			}
 		}
 	}
@@ -123,7 +123,7 @@ func testRealFailureStillFails(t *testing.T, d core.Driver) {
 	}
 	rep, err := core.NewRunner(d, registry(t, DevConfig(), false)).Apply(context.Background())
 	if !errors.Is(err, core.ErrNotConverged) || rep.Status != core.RunFailed {
-		t.Fatalf("apply with a membership that never sticks: want ErrNotConverged, got %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply with a membership that never sticks: want ErrNotConverged, got %v\n%s", err, coretest.Dump(rep))
 	}
 }
 
@@ -146,7 +146,7 @@ func testPopulationInBatches(t *testing.T, d core.Driver) {
 	rep := apply(t, d, DevConfig())
 	sr := rep.Step(orgaccess.MembersStepID)
 	if rep.Status != core.RunConverged || sr == nil || sr.Batches < 2 {
-		t.Fatalf("want the population in two batches or more:\n%s", drivertest.Dump(rep))
+		t.Fatalf("want the population in two batches or more:\n%s", coretest.Dump(rep))
 	}
 	if got := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)); got != batchedUsers+2 {
 		t.Fatalf("%d members, want %d", got, batchedUsers+2)
@@ -167,7 +167,7 @@ func testColdStartOneBatch(t *testing.T, d core.Driver) {
 	rep := apply(t, d, DevConfig())
 	sr := rep.Step(orgaccess.MembersStepID)
 	if rep.Status != core.RunConverged || sr == nil || sr.Status != core.StatusApplied || sr.Batches != 1 {
-		t.Fatalf("want the dev population in one batch:\n%s", drivertest.Dump(rep))
+		t.Fatalf("want the dev population in one batch:\n%s", coretest.Dump(rep))
 	}
 	if got := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)); got != 2 {
 		t.Fatalf("%d members, want 2 (alice, bob)", got)
@@ -175,13 +175,13 @@ func testColdStartOneBatch(t *testing.T, d core.Driver) {
 	requireWatermark(t, d, 2)
 	again := apply(t, d, DevConfig())
 	if again.Changed || again.Statements != 0 {
-		t.Fatalf("second run: changed %t, %d statements\n%s", again.Changed, again.Statements, drivertest.Dump(again))
+		t.Fatalf("second run: changed %t, %d statements\n%s", again.Changed, again.Statements, coretest.Dump(again))
 	}
 	// A sign-up moves the watermark: one batch again, a new proof.
 	exec(t, d, "INSERT INTO "+d.Quote("user")+` (id, name, email, role, created_at) VALUES ('carol', 'Carol', 'carol@example.com', 'user', 1)`)
 	rep = apply(t, d, DevConfig())
 	if sr := rep.Step(orgaccess.MembersStepID); !rep.Changed || sr == nil || sr.Batches != 1 {
-		t.Fatalf("after a sign-up: want one batch:\n%s", drivertest.Dump(rep))
+		t.Fatalf("after a sign-up: want one batch:\n%s", coretest.Dump(rep))
 	}
 	requireWatermark(t, d, 2)
 }
@@ -217,6 +217,6 @@ func testRenamedOrganizationIsPending(t *testing.T, d core.Driver) {
 	old.OrgName = "Acme before the rename"
 	rep, err := core.NewRunner(d, registry(t, old, false)).Verify(context.Background())
 	if err != nil || rep.Status != core.RunPending || rep.Step(orgaccess.OrgStepID).Status != core.StatusPending {
-		t.Fatalf("verify with another name: want pending, got %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify with another name: want pending, got %v\n%s", err, coretest.Dump(rep))
 	}
 }

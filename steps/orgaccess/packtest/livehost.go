@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/core/history"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
@@ -32,7 +32,7 @@ const (
 // v0.10.2 schema and rows: the runner's check without the lock, then
 // lock and re-check, must hold while the host signs users up, approves
 // pending ones and deletes members.
-func runLiveHost(t *testing.T, h drivertest.Harness) {
+func runLiveHost(t *testing.T, h coretest.Harness) {
 	t.Run("LiveHost", func(t *testing.T) {
 		gen := openwebuitest.V0_10_2
 		dialect := h.NewDatabase(t)(t).Dialect()
@@ -85,7 +85,7 @@ func liveRunner(t *testing.T, d core.Driver, opts ...core.Option) *core.Runner {
 func liveApply(t *testing.T, d core.Driver, what string) {
 	t.Helper()
 	if rep, err := liveRunner(t, d).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("%s: %v\n%s", what, err, drivertest.Dump(rep))
+		t.Fatalf("%s: %v\n%s", what, err, coretest.Dump(rep))
 	}
 }
 
@@ -144,7 +144,7 @@ func liveUserID(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012
 // converged after apply"; the history holds exactly the runs that
 // changed something; no user is a member twice; after the writer stops
 // one more apply makes every eligible user a member and verify is clean.
-func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, deletes bool) {
+func testRunnersBesideWriter(t *testing.T, open coretest.Opener, gen string, deletes bool) {
 	host := open(t)
 	load(t, host, gen)
 	ctx, cancel := context.WithTimeout(context.Background(), liveDeadline)
@@ -216,7 +216,7 @@ func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, d
 				retryable++
 				continue
 			default:
-				t.Errorf("runner %d, apply %d: %v\n%s", i, j+1, r.err, drivertest.Dump(r.rep))
+				t.Errorf("runner %d, apply %d: %v\n%s", i, j+1, r.err, coretest.Dump(r.rep))
 				continue
 			}
 			if r.rep.Changed {
@@ -254,7 +254,7 @@ func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, d
 	// The writer has stopped: one more apply makes every eligible user a
 	// member, and verify is clean.
 	if rep, err := liveRunner(t, host).Apply(context.Background()); err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply after the writer stopped: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply after the writer stopped: %v\n%s", err, coretest.Dump(rep))
 	}
 	if missing := scalar(t, host, "SELECT COUNT(*) FROM "+host.Quote("user")+" u WHERE u.role <> 'pending' AND (u.email IS NULL OR u.email <> '"+
 		openwebuitest.SystemEmail+"') AND NOT EXISTS (SELECT 1 FROM "+host.Quote(orgaccess.MembersTable)+" m WHERE m.user_id = u.id AND m.organization_id = '"+orgID+"')"); missing != 0 {
@@ -275,7 +275,7 @@ func testRunnersBesideWriter(t *testing.T, open drivertest.Opener, gen string, d
 // writes nothing, so it finishes while the host still holds the write
 // lock. With work to do it waits for the host (busy timeout), which
 // commits, and then converges with the host's new user a member.
-func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
+func testHostHoldsWriteLock(t *testing.T, open coretest.Opener, gen string) {
 	d := open(t)
 	load(t, d, gen)
 	liveApply(t, d, "first apply")
@@ -304,7 +304,7 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 	// host's write lock does not stop it.
 	rep, err := liveRunner(t, open(t)).Apply(ctx)
 	if err != nil || rep.Status != core.RunConverged || rep.Changed || rep.LockWaitMS != 0 {
-		t.Fatalf("converged apply while the host holds the write lock: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("converged apply while the host holds the write lock: %v\n%s", err, coretest.Dump(rep))
 	}
 
 	// Work to do: the host signs a user up in its open transaction and
@@ -335,7 +335,7 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 	}
 	committed = true
 	if err != nil || rep.Status != core.RunConverged || !rep.Changed {
-		t.Fatalf("apply with work while the host held the write lock: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply with work while the host held the write lock: %v\n%s", err, coretest.Dump(rep))
 	}
 	for _, id := range []string{"busy-signup", "busy-signup-2"} {
 		if n := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)+" WHERE user_id = '"+id+"'"); n != 1 {
@@ -356,7 +356,7 @@ func testHostHoldsWriteLock(t *testing.T, open drivertest.Opener, gen string) {
 // and commits; the batch goes on, inserting the membership of a user its
 // snapshot still sees. The apply must converge (the user is gone, nothing
 // is missing), not fail.
-func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string) {
+func testHostDeletesDuringBatch(t *testing.T, open coretest.Opener, gen string) {
 	d := open(t)
 	load(t, d, gen)
 	liveApply(t, d, "first apply")
@@ -392,7 +392,7 @@ func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string
 		}
 		select {
 		case r := <-done:
-			t.Fatalf("the runner finished before its batch met the host's lock: %v\n%s", r.err, drivertest.Dump(r.rep))
+			t.Fatalf("the runner finished before its batch met the host's lock: %v\n%s", r.err, coretest.Dump(r.rep))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -404,7 +404,7 @@ func testHostDeletesDuringBatch(t *testing.T, open drivertest.Opener, gen string
 	}
 	r := <-done
 	if r.err != nil || r.rep.Status != core.RunConverged {
-		t.Fatalf("apply while the host deleted a user it was adding: %v\n%s", r.err, drivertest.Dump(r.rep))
+		t.Fatalf("apply while the host deleted a user it was adding: %v\n%s", r.err, coretest.Dump(r.rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM "+d.Quote(orgaccess.MembersTable)+" WHERE user_id = '"+gone+"'"); n != 0 {
 		t.Errorf("the deleted user has %d memberships", n)

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
 
@@ -33,7 +33,7 @@ func DevConfig() orgaccess.Config {
 // tables of the opt-in step (every dialect), then on the real Open WebUI
 // schema of each generation with its rows (where a schema exists for the
 // dialect: SQLite, PostgreSQL).
-func Run(t *testing.T, h drivertest.Harness) {
+func Run(t *testing.T, h coretest.Harness) {
 	tests := []struct {
 		name string
 		fn   func(*testing.T, core.Driver)
@@ -83,7 +83,7 @@ func apply(t *testing.T, d core.Driver, cfg orgaccess.Config) *core.Report {
 	t.Helper()
 	rep, err := core.NewRunner(d, registry(t, cfg, false)).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	if strings.Contains(dumpJSON(t, rep), apiKey) {
 		t.Fatalf("the API key appears in the report")
@@ -139,7 +139,7 @@ func testDev(t *testing.T, d core.Driver) {
 	setupHost(t, d)
 	rep := apply(t, d, DevConfig())
 	if rep.Status != core.RunConverged || !rep.Changed {
-		t.Fatalf("first run:\n%s", drivertest.Dump(rep))
+		t.Fatalf("first run:\n%s", coretest.Dump(rep))
 	}
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
@@ -184,7 +184,7 @@ func testDev(t *testing.T, d core.Driver) {
 	}
 	rep = apply(t, d, DevConfig())
 	if rep.Changed || rep.Statements != 0 || rep.Status != core.RunConverged {
-		t.Fatalf("second run changed something:\n%s", drivertest.Dump(rep))
+		t.Fatalf("second run changed something:\n%s", coretest.Dump(rep))
 	}
 	t.Logf("%s: no-op run of the whole pack: %d queries, %d statements", d.Dialect(), rep.Queries, rep.Statements)
 }
@@ -203,7 +203,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	cfg.Models = append(cfg.Models, "openai/o3")
 	rep := apply(t, d, cfg)
 	if !rep.Changed {
-		t.Fatalf("the added model was not linked:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the added model was not linked:\n%s", coretest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT is_active FROM organization_models WHERE model_id = 'x-ai/grok-4'"); n != 0 {
 		t.Fatalf("a deactivated link was reactivated")
@@ -215,7 +215,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	exec(t, d, "DELETE FROM organization_members WHERE user_id = 'alice'")
 	rep = apply(t, d, cfg)
 	if !rep.Changed || scalar(t, d, "SELECT COUNT(*) FROM organization_members WHERE user_id = 'alice'") != 1 {
-		t.Fatalf("deleted membership not restored:\n%s", drivertest.Dump(rep))
+		t.Fatalf("deleted membership not restored:\n%s", coretest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models"); n != 3 {
 		t.Fatalf("%d links, want 3 (no duplicates)", n)
@@ -224,7 +224,7 @@ func testFollowsConfig(t *testing.T, d core.Driver) {
 	cfg.OrgName, cfg.APIKey = "Renamed Dev", "sk-or-v1-other-SECRET"
 	rep = apply(t, d, cfg)
 	if sr := rep.Step(orgaccess.OrgStepID); sr.Status != core.StatusApplied || strings.Contains(dumpJSON(t, rep), cfg.APIKey) {
-		t.Fatalf("organization not updated, or key leaked:\n%s", drivertest.Dump(rep))
+		t.Fatalf("organization not updated, or key leaked:\n%s", coretest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM client_organizations WHERE name = 'Renamed Dev'"); n != 1 {
 		t.Fatalf("organization name not updated")
@@ -237,7 +237,7 @@ func testProduction(t *testing.T, d core.Driver) {
 	cfg.Environment = orgaccess.Production
 	rep := apply(t, d, cfg)
 	if sr := rep.Step(orgaccess.MembersStepID); sr.Status != core.StatusSkipped {
-		t.Fatalf("dev members ran for a production organization:\n%s", drivertest.Dump(rep))
+		t.Fatalf("dev members ran for a production organization:\n%s", coretest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_members"); n != 0 {
 		t.Fatalf("production organization got %d members", n)
@@ -259,7 +259,7 @@ func testMissingEnv(t *testing.T, d core.Driver) {
 	rep := apply(t, d, cfg)
 	sr := rep.Step(orgaccess.OrgStepID)
 	if sr.Status != core.StatusSkipped || !strings.Contains(sr.Reason, orgaccess.EnvAPIKey) {
-		t.Fatalf("missing key not named:\n%s", drivertest.Dump(rep))
+		t.Fatalf("missing key not named:\n%s", coretest.Dump(rep))
 	}
 	cat, _ := d.Inspect(context.Background(), d.DB())
 	if cat.Tables[orgaccess.OrgTable] == nil || cat.Views[orgaccess.ViewName] == nil {
@@ -271,10 +271,10 @@ func testMissingHost(t *testing.T, d core.Driver) {
 	rep := apply(t, d, DevConfig())
 	sr := rep.Step(orgaccess.RegisterStepID)
 	if sr.Status != core.StatusSkipped || !strings.Contains(sr.Reason, "model") {
-		t.Fatalf("model registration not skipped naming the table:\n%s", drivertest.Dump(rep))
+		t.Fatalf("model registration not skipped naming the table:\n%s", coretest.Dump(rep))
 	}
 	if rep.Step(orgaccess.OrgStepID).Status != core.StatusApplied {
-		t.Fatalf("the organization does not need host tables and should be stored:\n%s", drivertest.Dump(rep))
+		t.Fatalf("the organization does not need host tables and should be stored:\n%s", coretest.Dump(rep))
 	}
 	// Once the host creates its tables, the next run completes.
 	setupHost(t, d)
@@ -293,7 +293,7 @@ func testConfigTable(t *testing.T, d core.Driver) {
 	}
 	rep := apply(t, d, DevConfig())
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models"); n != 3 {
-		t.Fatalf("%d links, want the 3 enabled config models\n%s", n, drivertest.Dump(rep))
+		t.Fatalf("%d links, want the 3 enabled config models\n%s", n, coretest.Dump(rep))
 	}
 	if n := scalar(t, d, "SELECT COUNT(*) FROM organization_models WHERE model_id = 'disabled/model'"); n != 0 {
 		t.Fatalf("a disabled connection's model was linked")

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
@@ -55,7 +55,7 @@ func warmQueries(t *testing.T, d core.Driver, cfg orgaccess.Config) (apply, veri
 		}
 		rep, err := run(ctx)
 		if err != nil || rep.Changed || rep.Status != core.RunConverged {
-			t.Fatalf("warm %s: %v\n%s", mode, err, drivertest.Dump(rep))
+			t.Fatalf("warm %s: %v\n%s", mode, err, coretest.Dump(rep))
 		}
 		if mode == core.ModeApply {
 			apply = rep.Queries

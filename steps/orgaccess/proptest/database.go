@@ -9,7 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
@@ -91,7 +91,7 @@ func (db *database) apply(cfg orgaccess.Config, what string) *core.Report {
 	db.t.Helper()
 	rep, err := db.runner(cfg).Apply(db.ctx)
 	if err != nil || rep.Status != core.RunConverged {
-		db.t.Fatalf("%s: %v\n%s", what, err, drivertest.Dump(rep))
+		db.t.Fatalf("%s: %v\n%s", what, err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -101,7 +101,7 @@ func (db *database) verify(cfg orgaccess.Config) {
 	db.t.Helper()
 	rep, err := db.runner(cfg).Verify(db.ctx)
 	if err != nil || rep.Status != core.RunConverged {
-		db.t.Fatalf("verify after apply: %v\n%s", err, drivertest.Dump(rep))
+		db.t.Fatalf("verify after apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	for _, s := range rep.Steps {
 		if len(s.Drift) > 0 {

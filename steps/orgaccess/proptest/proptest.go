@@ -23,7 +23,7 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
@@ -47,7 +47,7 @@ func Cases(n int) Option { return func(o *options) { o.cases = n } }
 func Generation(gen string) Option { return func(o *options) { o.generation = gen } }
 
 // Run checks the property on fresh databases from h, one per case.
-func Run(t *testing.T, h drivertest.Harness, opts ...Option) {
+func Run(t *testing.T, h coretest.Harness, opts ...Option) {
 	t.Helper()
 	o := options{}
 	for _, opt := range opts {
@@ -81,7 +81,7 @@ func setChecks(t *testing.T, n int) func() {
 
 // checkCase is one case: a random deployment, damaged at random, healed
 // by one apply.
-func checkCase(rt *rapid.T, t *testing.T, h drivertest.Harness, generation string) {
+func checkCase(rt *rapid.T, t *testing.T, h coretest.Harness, generation string) {
 	ctx := context.Background()
 	d := h.NewDatabase(t)(t)
 	// The opener closes the driver when the whole test ends; close it at
@@ -111,6 +111,6 @@ func checkCase(rt *rapid.T, t *testing.T, h drivertest.Harness, generation strin
 	db.checkPackRows(dep)
 	db.checkView(dep)
 	if again := db.apply(dep.cfg, "second apply"); again.Changed || again.Statements != 0 {
-		rt.Fatalf("a second apply changed something:\n%s\nfirst:\n%s", drivertest.Dump(again), drivertest.Dump(rep))
+		rt.Fatalf("a second apply changed something:\n%s\nfirst:\n%s", coretest.Dump(again), coretest.Dump(rep))
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -44,7 +44,7 @@ func steps(mode schema.RowMode, rows ...schema.Row) []core.Step {
 }
 
 // Run runs every test on fresh databases of h.
-func Run(t *testing.T, h drivertest.Harness) {
+func Run(t *testing.T, h coretest.Harness) {
 	for _, mode := range []schema.RowMode{schema.InsertMissing, schema.Upsert, schema.SyncOwned} {
 		t.Run(string(mode)+" converges", func(t *testing.T) { testConverges(t, h.NewDatabase(t)(t), mode) })
 	}
@@ -69,7 +69,7 @@ func Apply(t *testing.T, d core.Driver, steps ...core.Step) *core.Report {
 	}
 	rep, err := core.NewRunner(d, reg).Apply(context.Background())
 	if err != nil || rep.Status != core.RunConverged {
-		t.Fatalf("apply: %v (status %s)\n%s", err, rep.Status, drivertest.Dump(rep))
+		t.Fatalf("apply: %v (status %s)\n%s", err, rep.Status, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -78,7 +78,7 @@ func stepStatus(t *testing.T, rep *core.Report) string {
 	t.Helper()
 	st := rep.Step(schema.RowsID("tenant_settings"))
 	if st == nil {
-		t.Fatalf("no rows step in the report\n%s", drivertest.Dump(rep))
+		t.Fatalf("no rows step in the report\n%s", coretest.Dump(rep))
 	}
 	return st.Status
 }
@@ -90,7 +90,7 @@ func testConverges(t *testing.T, d core.Driver, mode schema.RowMode) {
 	}
 	rep := Apply(t, d, s...)
 	if rep.Changed || stepStatus(t, rep) != core.StatusOK {
-		t.Fatalf("second run changed something (rows step %s)\n%s", stepStatus(t, rep), drivertest.Dump(rep))
+		t.Fatalf("second run changed something (rows step %s)\n%s", stepStatus(t, rep), coretest.Dump(rep))
 	}
 	if got := Dump(t, d); got != "acme=free/3 globex=pro/NULL" {
 		t.Fatalf("rows: %s", got)
@@ -105,7 +105,7 @@ func testKeeps(t *testing.T, d core.Driver) {
 	exec(t, d, "UPDATE tenant_settings SET plan = 'enterprise', id = 'admin-id' WHERE tenant_id = 'acme'")
 	rep := Apply(t, d, s...)
 	if rep.Changed {
-		t.Fatalf("insert-missing rewrote an admin's change\n%s", drivertest.Dump(rep))
+		t.Fatalf("insert-missing rewrote an admin's change\n%s", coretest.Dump(rep))
 	}
 	if got := Dump(t, d); got != "acme=enterprise/3" {
 		t.Fatalf("rows: %s", got)
@@ -129,7 +129,7 @@ func testUpsert(t *testing.T, d core.Driver) {
 		t.Fatalf("%d rows have the old updated_at, want 1 (the unchanged row)", n)
 	}
 	if rep := Apply(t, d, s...); rep.Changed {
-		t.Fatalf("second upsert changed something\n%s", drivertest.Dump(rep))
+		t.Fatalf("second upsert changed something\n%s", coretest.Dump(rep))
 	}
 }
 
@@ -154,7 +154,7 @@ func testSyncOwned(t *testing.T, d core.Driver) {
 		t.Fatalf("rows after dropping globex and host: %s", got)
 	}
 	if rep := Apply(t, d, s...); rep.Changed {
-		t.Fatalf("second sync changed something\n%s", drivertest.Dump(rep))
+		t.Fatalf("second sync changed something\n%s", coretest.Dump(rep))
 	}
 	// Declaring nothing removes the last row the step owns, and only it.
 	Apply(t, d, steps(schema.SyncOwned)...)
@@ -174,10 +174,10 @@ func testBlocked(t *testing.T, d core.Driver) {
 	}
 	rep, err := core.NewRunner(d, reg).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
-	if rep.Status != core.RunDrift || !strings.Contains(drivertest.Dump(rep), "(id)") {
-		t.Fatalf("status %s, want drift naming (id)\n%s", rep.Status, drivertest.Dump(rep))
+	if rep.Status != core.RunDrift || !strings.Contains(coretest.Dump(rep), "(id)") {
+		t.Fatalf("status %s, want drift naming (id)\n%s", rep.Status, coretest.Dump(rep))
 	}
 	// An upsert whose row would take another row's id: on MySQL ON
 	// DUPLICATE KEY would update that other row. Drift, nothing written.
@@ -188,7 +188,7 @@ func testBlocked(t *testing.T, d core.Driver) {
 	}
 	rep, err = core.NewRunner(d, reg).Apply(context.Background())
 	if err != nil || rep.Status != core.RunDrift || rep.Changed {
-		t.Fatalf("upsert onto another row's id: %v, status %s, changed %t\n%s", err, rep.Status, rep.Changed, drivertest.Dump(rep))
+		t.Fatalf("upsert onto another row's id: %v, status %s, changed %t\n%s", err, rep.Status, rep.Changed, coretest.Dump(rep))
 	}
 	if got := Dump(t, d); got != "acme=free/NULL renamed=free/NULL" {
 		t.Fatalf("rows: %s", got)
@@ -211,7 +211,7 @@ func testMany(t *testing.T, d core.Driver) {
 		t.Fatalf("%d rows, want 6000", n)
 	}
 	if rep := Apply(t, d, steps(schema.SyncOwned, many(1)...)...); rep.Changed {
-		t.Fatalf("second run changed something\n%s", drivertest.Dump(rep))
+		t.Fatalf("second run changed something\n%s", coretest.Dump(rep))
 	}
 	Apply(t, d, steps(schema.SyncOwned, many(2)[:3500]...)...)
 	if n := count(t, d, "SELECT COUNT(*) FROM tenant_settings WHERE seats = 2"); n != 3500 {

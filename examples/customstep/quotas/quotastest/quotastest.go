@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/drivertest"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/examples/customstep/quotas"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
 )
@@ -38,7 +38,7 @@ func apply(t *testing.T, d core.Driver, reg *core.Registry) *core.Report {
 	t.Helper()
 	rep, err := runner(d, reg).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -47,13 +47,13 @@ func verify(t *testing.T, d core.Driver, reg *core.Registry) *core.Report {
 	t.Helper()
 	rep, err := runner(d, reg).Verify(context.Background())
 	if err != nil {
-		t.Fatalf("verify: %v\n%s", err, drivertest.Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 	return rep
 }
 
 // Run runs every test on fresh databases of h.
-func Run(t *testing.T, h drivertest.Harness) {
+func Run(t *testing.T, h coretest.Harness) {
 	t.Run("converges", func(t *testing.T) { testConverges(t, h.NewDatabase(t)(t)) })
 	t.Run("heals a dropped index", func(t *testing.T) { testHeals(t, h.NewDatabase(t)(t)) })
 	t.Run("keeps a changed limit", func(t *testing.T) { testKeepsLimit(t, h.NewDatabase(t)(t)) })
@@ -86,16 +86,16 @@ func testConverges(t *testing.T, d core.Driver) {
 	reg := Registry(t, Org, quotas.Config{OrgID: Org.OrgID, MonthlyTokens: 250_000})
 	rep := apply(t, d, reg)
 	if rep.Status != core.RunConverged || !rep.Changed {
-		t.Fatalf("first apply: status %s, changed %t\n%s", rep.Status, rep.Changed, drivertest.Dump(rep))
+		t.Fatalf("first apply: status %s, changed %t\n%s", rep.Status, rep.Changed, coretest.Dump(rep))
 	}
 	for _, id := range []string{"table:" + quotas.TableName, "index:" + quotas.IndexName, quotas.SeedStepID} {
 		if st := rep.Step(id); st == nil || st.Status != core.StatusApplied {
-			t.Fatalf("first apply: step %s not applied\n%s", id, drivertest.Dump(rep))
+			t.Fatalf("first apply: step %s not applied\n%s", id, coretest.Dump(rep))
 		}
 	}
 	// The built-in pack ran first and fully: the quota refers to its row.
 	if st := rep.Step(orgaccess.LinkStepID); st == nil || st.Status != core.StatusApplied {
-		t.Fatalf("first apply: the built-in pack did not link models\n%s", drivertest.Dump(rep))
+		t.Fatalf("first apply: the built-in pack did not link models\n%s", coretest.Dump(rep))
 	}
 	if limit, n := limitOf(t, d, Org.OrgID); n != 1 || limit != 250_000 {
 		t.Fatalf("quota rows for %s: %d, limit %d; want one row of 250000", Org.OrgID, n, limit)
@@ -104,11 +104,11 @@ func testConverges(t *testing.T, d core.Driver) {
 	rep = apply(t, d, reg)
 	if rep.Status != core.RunConverged || rep.Changed || rep.Statements != 0 {
 		t.Fatalf("second apply: status %s, changed %t, %d statements; want converged, unchanged, 0\n%s",
-			rep.Status, rep.Changed, rep.Statements, drivertest.Dump(rep))
+			rep.Status, rep.Changed, rep.Statements, coretest.Dump(rep))
 	}
 	rep = verify(t, d, reg)
 	if rep.Status != core.RunConverged || len(rep.Drift()) != 0 {
-		t.Fatalf("verify: status %s, drift %v\n%s", rep.Status, rep.Drift(), drivertest.Dump(rep))
+		t.Fatalf("verify: status %s, drift %v\n%s", rep.Status, rep.Drift(), coretest.Dump(rep))
 	}
 }
 
@@ -130,14 +130,14 @@ func testHeals(t *testing.T, d core.Driver) {
 	rep := verify(t, d, reg)
 	st := rep.Step("index:" + quotas.IndexName)
 	if rep.Status != core.RunDrift || st == nil || st.Status != core.StatusDrift {
-		t.Fatalf("verify after dropping %s: status %s\n%s", quotas.IndexName, rep.Status, drivertest.Dump(rep))
+		t.Fatalf("verify after dropping %s: status %s\n%s", quotas.IndexName, rep.Status, coretest.Dump(rep))
 	}
 	rep = apply(t, d, reg)
 	if st := rep.Step("index:" + quotas.IndexName); rep.Status != core.RunConverged || st == nil || st.Status != core.StatusApplied {
-		t.Fatalf("apply did not heal the index\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply did not heal the index\n%s", coretest.Dump(rep))
 	}
 	if rep := verify(t, d, reg); rep.Status != core.RunConverged {
-		t.Fatalf("verify after healing: %s\n%s", rep.Status, drivertest.Dump(rep))
+		t.Fatalf("verify after healing: %s\n%s", rep.Status, coretest.Dump(rep))
 	}
 }
 
@@ -155,7 +155,7 @@ func testKeepsLimit(t *testing.T, d core.Driver) {
 	}
 	rep := apply(t, d, Registry(t, Org, quotas.Config{OrgID: Org.OrgID, MonthlyTokens: 42}))
 	if rep.Changed {
-		t.Fatalf("apply changed something\n%s", drivertest.Dump(rep))
+		t.Fatalf("apply changed something\n%s", coretest.Dump(rep))
 	}
 	if limit, n := limitOf(t, d, Org.OrgID); n != 1 || limit != 5_000_000 {
 		t.Fatalf("after restart: %d rows, limit %d; want the administrator's 5000000", n, limit)
@@ -167,9 +167,9 @@ func testNoOrg(t *testing.T, d core.Driver) {
 	rep := apply(t, d, reg)
 	st := rep.Step(quotas.SeedStepID)
 	if rep.Status != core.RunConverged || st == nil || st.Status != core.StatusSkipped || st.Reason == "" {
-		t.Fatalf("without an organization: want converged and the seed skipped with a reason\n%s", drivertest.Dump(rep))
+		t.Fatalf("without an organization: want converged and the seed skipped with a reason\n%s", coretest.Dump(rep))
 	}
 	if st := rep.Step("index:" + quotas.IndexName); st == nil || st.Status != core.StatusApplied {
-		t.Fatalf("without an organization the schema steps still run\n%s", drivertest.Dump(rep))
+		t.Fatalf("without an organization the schema steps still run\n%s", coretest.Dump(rep))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 )
 
 // LockContract is what RunLockTests needs to know of a driver's lock
@@ -45,10 +46,10 @@ func (c LockContract) lose() func(t *testing.T, d core.Driver, name string) {
 // LockChecker), no second runner writes while a fenced commit of the
 // first is under way, and a run whose lock is lost fails with
 // core.ErrLockLost without committing the step that found it.
-func RunLockTests(t *testing.T, h Harness, c LockContract) {
+func RunLockTests(t *testing.T, h coretest.Harness, c LockContract) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, Opener, LockContract)
+		fn   func(*testing.T, coretest.Opener, LockContract)
 	}{
 		{"TimeoutNamesHolder", testLockTimeoutNamesHolder},
 		{"ReleasedWhenHolderDies", testLockReleasedWhenHolderDies},
@@ -62,7 +63,7 @@ func RunLockTests(t *testing.T, h Harness, c LockContract) {
 	}
 }
 
-func testLockTimeoutNamesHolder(t *testing.T, open Opener, c LockContract) {
+func testLockTimeoutNamesHolder(t *testing.T, open coretest.Opener, c LockContract) {
 	a, b := open(t), open(t)
 	ctx := context.Background()
 	held, err := a.Lock(ctx, "gw-lock-test", time.Second)
@@ -107,7 +108,7 @@ func testLockTimeoutNamesHolder(t *testing.T, open Opener, c LockContract) {
 	}
 }
 
-func testLockReleasedWhenHolderDies(t *testing.T, open Opener, c LockContract) {
+func testLockReleasedWhenHolderDies(t *testing.T, open coretest.Opener, c LockContract) {
 	if c.KillHolder == nil {
 		t.Skip("the lock dies only with its process: no connection to kill")
 	}
@@ -138,7 +139,7 @@ func testLockReleasedWhenHolderDies(t *testing.T, open Opener, c LockContract) {
 	}
 }
 
-func testLockHonoursContext(t *testing.T, open Opener, _ LockContract) {
+func testLockHonoursContext(t *testing.T, open coretest.Opener, _ LockContract) {
 	a, b := open(t), open(t)
 	held, err := a.Lock(context.Background(), "gw-ctx-test", time.Second)
 	if err != nil {
@@ -165,7 +166,7 @@ func testLockHonoursContext(t *testing.T, open Opener, _ LockContract) {
 // transaction of a, already fenced, is open. Runner b takes the lock and
 // writes; b's write must not land before a's commit (the fence orders
 // them), and a's next fence or check reports core.ErrLockLost.
-func testLostLockIsFenced(t *testing.T, open Opener, c LockContract) {
+func testLostLockIsFenced(t *testing.T, open coretest.Opener, c LockContract) {
 	lose := c.lose()
 	if lose == nil {
 		t.Skip("no way to take the lock away from a living holder")
@@ -285,7 +286,7 @@ func (s tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, e
 // testLostLockStopsTheRun: a run whose lock is lost between two steps
 // fails with core.ErrLockLost, writes nothing more, and its report is
 // not a success.
-func testLostLockStopsTheRun(t *testing.T, open Opener, c LockContract) {
+func testLostLockStopsTheRun(t *testing.T, open coretest.Opener, c LockContract) {
 	lose := c.lose()
 	if lose == nil {
 		t.Skip("no way to take the lock away from a living holder")
@@ -299,7 +300,7 @@ func testLostLockStopsTheRun(t *testing.T, open Opener, c LockContract) {
 	}
 	rep, err := core.NewRunner(d, reg, core.WithLockName("gw-run-lost"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
 	if !errors.Is(err, core.ErrLockLost) {
-		t.Fatalf("apply: %v, want core.ErrLockLost\n%s", err, Dump(rep))
+		t.Fatalf("apply: %v, want core.ErrLockLost\n%s", err, coretest.Dump(rep))
 	}
 	if rep.Status != core.RunFailed {
 		t.Errorf("report status %s, want %s", rep.Status, core.RunFailed)
@@ -354,7 +355,7 @@ func (s checkingStep) Apply(ctx context.Context, sess *core.Session, _ *core.Pla
 
 // testSessionCheckLock: Session.CheckLock, for steps that commit on their
 // own, sees the run's lock lost.
-func testSessionCheckLock(t *testing.T, open Opener, c LockContract) {
+func testSessionCheckLock(t *testing.T, open coretest.Opener, c LockContract) {
 	lose := c.lose()
 	if lose == nil {
 		t.Skip("no way to take the lock away from a living holder")

@@ -3,14 +3,11 @@ package drivertest
 import (
 	"context"
 	"errors"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -19,37 +16,6 @@ import (
 // failing in the middle of what would be one transaction names itself
 // and leaves the steps before it committed, and a cold start's BEGINs
 // are counted.
-
-// TxCounter is a bun query hook counting the transactions begun on the
-// DB it is added to (BEGIN through bun, as the runner begins them).
-type TxCounter struct{ begins atomic.Int64 }
-
-var _ bun.QueryHook = (*TxCounter)(nil)
-
-// CountTransactions adds a TxCounter to d's handle.
-func CountTransactions(d core.Driver) *TxCounter {
-	c := &TxCounter{}
-	//lint:ignore SA1019 the runner uses the driver's own handle: WithQueryHook would return a copy it never sees.
-	d.DB().AddQueryHook(c)
-	return c
-}
-
-// Begins returns the BEGINs counted so far.
-func (c *TxCounter) Begins() int64 { return c.begins.Load() }
-
-// Reset sets the count back to zero.
-func (c *TxCounter) Reset() { c.begins.Store(0) }
-
-// BeforeQuery implements bun.QueryHook.
-func (c *TxCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	if strings.EqualFold(e.Query, "BEGIN") {
-		c.begins.Add(1)
-	}
-	return ctx
-}
-
-// AfterQuery implements bun.QueryHook.
-func (*TxCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
 
 // badStep fails in the phase named until fixed is set: in check (a query
 // that fails, which aborts a PostgreSQL transaction) or in apply.
@@ -80,28 +46,28 @@ func (b *badStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error
 // that shares transactions its failure rolls back the other two, which
 // the runner applies again one by one, so the result is the one of a
 // run without sharing: both committed, the error the failing step's.
-func testFailingStepInGroup(t *testing.T, open Opener, phase core.Phase) {
+func testFailingStepInGroup(t *testing.T, open coretest.Opener, phase core.Phase) {
 	d := open(t)
-	tx := CountTransactions(d)
+	tx := coretest.CountTransactions(d)
 	bad := &badStep{phase: phase}
 	later := schema.Table(child(), schema.After("fails"))
 	steps := []core.Step{schema.Table(parent()), schema.Table(users()), bad, later}
 	rep, err := runner(t, d, steps).Apply(context.Background())
 	var se *core.StepError
 	if !errors.As(err, &se) || se.Step != "fails" || se.Phase != phase {
-		t.Fatalf("err = %v, want a StepError for step fails in %s\n%s", err, phase, Dump(rep))
+		t.Fatalf("err = %v, want a StepError for step fails in %s\n%s", err, phase, coretest.Dump(rep))
 	}
 	wantStatus(t, rep, core.RunFailed)
 	if len(rep.Steps) != 3 {
-		t.Fatalf("report has %d steps, want 3 (the two before the failure, then it)\n%s", len(rep.Steps), Dump(rep))
+		t.Fatalf("report has %d steps, want 3 (the two before the failure, then it)\n%s", len(rep.Steps), coretest.Dump(rep))
 	}
 	for _, id := range []string{schema.TableID(parentTable), schema.TableID(userTable)} {
 		if s := rep.Step(id); s == nil || s.Status != core.StatusApplied || len(s.SQL) == 0 {
-			t.Fatalf("step %s not reported applied with its SQL\n%s", id, Dump(rep))
+			t.Fatalf("step %s not reported applied with its SQL\n%s", id, coretest.Dump(rep))
 		}
 	}
 	if s := rep.Step("fails"); s.Status != core.StatusFailed {
-		t.Fatalf("step fails: %s, want failed\n%s", s.Status, Dump(rep))
+		t.Fatalf("step fails: %s, want failed\n%s", s.Status, coretest.Dump(rep))
 	}
 	cat := inspect(t, d)
 	if cat.Tables[parentTable] == nil || cat.Tables[userTable] == nil {
@@ -118,7 +84,7 @@ func testFailingStepInGroup(t *testing.T, open Opener, phase core.Phase) {
 	rep = apply(t, d, steps)
 	wantStatus(t, rep, core.RunConverged)
 	if rep.Step(schema.TableID(userTable)).Status != core.StatusOK || rep.Step(schema.TableID(childTable)).Status != core.StatusApplied {
-		t.Fatalf("the next run did not resume where the failed one stopped\n%s", Dump(rep))
+		t.Fatalf("the next run did not resume where the failed one stopped\n%s", coretest.Dump(rep))
 	}
 }
 
@@ -126,14 +92,14 @@ func testFailingStepInGroup(t *testing.T, open Opener, phase core.Phase) {
 // takes one transaction where DDL is transactional (its data step reads
 // through it), none of the runner's own elsewhere (each DDL statement
 // commits itself); a warm one takes none.
-func testColdApplyTransactions(t *testing.T, open Opener) {
+func testColdApplyTransactions(t *testing.T, open coretest.Opener) {
 	d := open(t)
-	tx := CountTransactions(d)
+	tx := coretest.CountTransactions(d)
 	// A budget no loaded machine reaches: the count is the grouping's,
 	// not the clock's.
 	rep, err := runner(t, d, registrySteps(), core.WithTransactionBudget(time.Hour)).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	wantStatus(t, rep, core.RunConverged)
 	want := int64(0)
@@ -141,7 +107,7 @@ func testColdApplyTransactions(t *testing.T, open Opener) {
 		want = 1
 	}
 	if got := tx.Begins(); got != want {
-		t.Fatalf("cold apply of %d steps took %d BEGINs, want %d\n%s", len(rep.Steps), got, want, Dump(rep))
+		t.Fatalf("cold apply of %d steps took %d BEGINs, want %d\n%s", len(rep.Steps), got, want, coretest.Dump(rep))
 	}
 	if count(t, d, parentTable) != 1 {
 		t.Fatalf("the data step's row is missing")

@@ -1,7 +1,9 @@
-// Package drivertest is the conformance suite every groundwork driver
-// passes: SQLite in every `go test ./...`, PostgreSQL and MariaDB in
-// integration/. A driver's test calls RunConformanceTests with a Harness.
-package drivertest
+// Package coretest holds what tests of groundwork and of its users share
+// whatever they test: fresh databases (Harness), a report rendered for a
+// failure message (Dump) and a transaction counter. It depends on core
+// only, so a driver's, a step's or a pack's tests can all use it; the
+// conformance suite every driver passes is drivers/drivertest.
+package coretest
 
 import (
 	"testing"
@@ -9,7 +11,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 )
 
-// Harness gives the suite fresh databases.
+// Harness gives a test fresh databases.
 type Harness interface {
 	// NewDatabase creates a fresh, empty database and returns an opener:
 	// each call opens an independent driver (its own connections) on that

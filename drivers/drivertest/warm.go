@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/core/history"
 )
 
@@ -15,7 +16,7 @@ import (
 // history row; with WithRecordAll it takes the lock for the row alone.
 // The query counts of both are the before/after of "check, lock,
 // re-check" on this dialect.
-func testWarmStartTakesNoLock(t *testing.T, open Opener) {
+func testWarmStartTakesNoLock(t *testing.T, open coretest.Opener) {
 	ctx := context.Background()
 	d := open(t)
 	rec := history.NewRecorder("test", nil)
@@ -32,7 +33,7 @@ func testWarmStartTakesNoLock(t *testing.T, open Opener) {
 		return len(rs)
 	}
 	if cold, err := run(); err != nil || !cold.Changed || runs() != 1 {
-		t.Fatalf("cold apply: %v, changed %t, %d runs recorded; want 1\n%s", err, cold.Changed, runs(), Dump(cold))
+		t.Fatalf("cold apply: %v, changed %t, %d runs recorded; want 1\n%s", err, cold.Changed, runs(), coretest.Dump(cold))
 	}
 
 	holder := open(t)
@@ -42,7 +43,7 @@ func testWarmStartTakesNoLock(t *testing.T, open Opener) {
 	}
 	warm, err := run(core.WithLockTimeout(50 * time.Millisecond))
 	if err != nil {
-		t.Fatalf("warm apply while another holds the lock: %v\n%s", err, Dump(warm))
+		t.Fatalf("warm apply while another holds the lock: %v\n%s", err, coretest.Dump(warm))
 	}
 	wantStatus(t, warm, core.RunConverged)
 	if warm.Changed || warm.Statements != 0 || warm.LockWaitMS != 0 {
@@ -79,14 +80,14 @@ func (driftStep) Check(context.Context, *core.Session) (*core.Plan, error) {
 
 // testDriftIsRecorded: a run that found drift is recorded even when it
 // changed nothing; it decided so under the lock.
-func testDriftIsRecorded(t *testing.T, open Opener) {
+func testDriftIsRecorded(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	steps := append(registrySteps(), driftStep{})
 	rec := history.NewRecorder("test", nil)
 	for i := range 2 {
 		rep, err := runner(t, d, steps, core.WithRecorder(rec)).Apply(context.Background())
 		if err != nil {
-			t.Fatalf("apply %d: %v\n%s", i, err, Dump(rep))
+			t.Fatalf("apply %d: %v\n%s", i, err, coretest.Dump(rep))
 		}
 		wantStatus(t, rep, core.RunDrift)
 	}
@@ -138,7 +139,7 @@ func (p *probeStep) Check(ctx context.Context, s *core.Session) (*core.Plan, err
 // testWarmReadsOneRoundTrip: the declared reads of every step of a pass
 // are one round trip together, on this dialect: four more Readers beside
 // the seed step cost a warm apply and a verify no query more.
-func testWarmReadsOneRoundTrip(t *testing.T, open Opener) {
+func testWarmReadsOneRoundTrip(t *testing.T, open coretest.Opener) {
 	ctx := context.Background()
 	d := open(t)
 	apply(t, d, registrySteps())
@@ -156,7 +157,7 @@ func testWarmReadsOneRoundTrip(t *testing.T, open Opener) {
 			}
 			rep, err := run(ctx)
 			if err != nil || rep.Changed || rep.Status != core.RunConverged {
-				t.Fatalf("warm %s: %v\n%s", mode, err, Dump(rep))
+				t.Fatalf("warm %s: %v\n%s", mode, err, coretest.Dump(rep))
 			}
 			return rep.Queries
 		}

@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
 // RunConformanceTests runs the whole suite against the harness's driver.
-func RunConformanceTests(t *testing.T, h Harness) {
+func RunConformanceTests(t *testing.T, h coretest.Harness) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, Opener)
+		fn   func(*testing.T, coretest.Opener)
 	}{
 		{"FreshApply", testFreshApply},
 		{"SecondRunIsNoop", testSecondRunIsNoop},
@@ -29,8 +30,8 @@ func RunConformanceTests(t *testing.T, h Harness) {
 		{"DryRunWritesNothing", testDryRun},
 		{"ConcurrentRunners", testConcurrentRunners},
 		{"FailingStepResumes", testFailingStepResumes},
-		{"FailingCheckInGroup", func(t *testing.T, open Opener) { testFailingStepInGroup(t, open, core.PhaseCheck) }},
-		{"FailingApplyInGroup", func(t *testing.T, open Opener) { testFailingStepInGroup(t, open, core.PhaseApply) }},
+		{"FailingCheckInGroup", func(t *testing.T, open coretest.Opener) { testFailingStepInGroup(t, open, core.PhaseCheck) }},
+		{"FailingApplyInGroup", func(t *testing.T, open coretest.Opener) { testFailingStepInGroup(t, open, core.PhaseApply) }},
 		{"ColdApplyTransactions", testColdApplyTransactions},
 		{"LockTimeout", testLockTimeout},
 		{"CancelReleasesLock", testCancelReleasesLock},
@@ -57,7 +58,7 @@ func apply(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -66,7 +67,7 @@ func verify(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Verify(context.Background())
 	if err != nil {
-		t.Fatalf("verify: %v\n%s", err, Dump(rep))
+		t.Fatalf("verify: %v\n%s", err, coretest.Dump(rep))
 	}
 	return rep
 }
@@ -96,32 +97,19 @@ func count(t *testing.T, d core.Driver, table string) int {
 	return n
 }
 
-// Dump renders a report for a test failure message.
-func Dump(rep *core.Report) string {
-	if rep == nil {
-		return "(no report)"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "status=%s changed=%t error=%s\n", rep.Status, rep.Changed, rep.Error)
-	for _, s := range rep.Steps {
-		fmt.Fprintf(&b, "  %-40s %-8s changes=%v drift=%v notes=%v reason=%s err=%s\n", s.ID, s.Status, s.Changes, s.Drift, s.Notes, s.Reason, s.Error)
-	}
-	return b.String()
-}
-
 func wantStatus(t *testing.T, rep *core.Report, status string) {
 	t.Helper()
 	if rep.Status != status {
-		t.Fatalf("status = %s, want %s\n%s", rep.Status, status, Dump(rep))
+		t.Fatalf("status = %s, want %s\n%s", rep.Status, status, coretest.Dump(rep))
 	}
 }
 
-func testFreshApply(t *testing.T, open Opener) {
+func testFreshApply(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	rep := apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if !rep.Changed {
-		t.Fatalf("fresh apply reports no change\n%s", Dump(rep))
+		t.Fatalf("fresh apply reports no change\n%s", coretest.Dump(rep))
 	}
 	for _, s := range rep.Steps {
 		if s.Status != core.StatusApplied {
@@ -156,13 +144,13 @@ func testFreshApply(t *testing.T, open Opener) {
 	}
 }
 
-func testSecondRunIsNoop(t *testing.T, open Opener) {
+func testSecondRunIsNoop(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, registrySteps())
 	rep := apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if rep.Changed || rep.Statements != 0 {
-		t.Fatalf("second run changed=%t statements=%d, want nothing\n%s", rep.Changed, rep.Statements, Dump(rep))
+		t.Fatalf("second run changed=%t statements=%d, want nothing\n%s", rep.Changed, rep.Statements, coretest.Dump(rep))
 	}
 	for _, s := range rep.Steps {
 		if s.Status != core.StatusOK || len(s.SQL) > 0 {
@@ -172,7 +160,7 @@ func testSecondRunIsNoop(t *testing.T, open Opener) {
 	t.Logf("%s no-op apply: %d queries (lock, catalog, data checks), %d statements executed", d.Dialect(), rep.Queries, rep.Statements)
 }
 
-func testInspectFixedQueries(t *testing.T, open Opener) {
+func testInspectFixedQueries(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, registrySteps())
 	countInspect := func() int64 {
@@ -196,7 +184,7 @@ func testInspectFixedQueries(t *testing.T, open Opener) {
 	t.Logf("%s catalog inspection: %d queries whatever the number of objects", d.Dialect(), small)
 }
 
-func testVerifyAndHeal(t *testing.T, open Opener) {
+func testVerifyAndHeal(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, registrySteps())
 	cat := inspect(t, d)
@@ -216,7 +204,7 @@ func testVerifyAndHeal(t *testing.T, open Opener) {
 	rep = apply(t, d, registrySteps())
 	wantStatus(t, rep, core.RunConverged)
 	if !rep.Changed {
-		t.Fatalf("healing apply reports no change\n%s", Dump(rep))
+		t.Fatalf("healing apply reports no change\n%s", coretest.Dump(rep))
 	}
 	wantStatus(t, verify(t, d, registrySteps()), core.RunConverged)
 	cat = inspect(t, d)
@@ -225,7 +213,7 @@ func testVerifyAndHeal(t *testing.T, open Opener) {
 	}
 }
 
-func testExistingTableKept(t *testing.T, open Opener) {
+func testExistingTableKept(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	exec(t, d, "CREATE TABLE "+d.Quote(parentTable)+" (id VARCHAR(64) PRIMARY KEY, name VARCHAR(200) NOT NULL, n INTEGER NOT NULL DEFAULT 0, legacy VARCHAR(20))")
 	for i := range 3 {
@@ -254,18 +242,18 @@ func testExistingTableKept(t *testing.T, open Opener) {
 	}
 }
 
-func testIncompatibleType(t *testing.T, open Opener) {
+func testIncompatibleType(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	exec(t, d, "CREATE TABLE "+d.Quote(userTable)+" (id VARCHAR(64) PRIMARY KEY, email VARCHAR(200), role INTEGER NOT NULL DEFAULT 0)")
 	exec(t, d, "INSERT INTO "+d.Quote(userTable)+" (id, email, role) VALUES ('u1', 'a@b.c', 7)")
 	rep, err := runner(t, d, registrySteps()).Apply(context.Background())
 	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, Dump(rep))
+		t.Fatalf("apply: %v\n%s", err, coretest.Dump(rep))
 	}
 	wantStatus(t, rep, core.RunDrift)
 	sr := rep.Step(schema.TableID(userTable))
 	if sr == nil || sr.Status != core.StatusDrift || !strings.Contains(fmt.Sprint(sr.Drift), "role") {
-		t.Fatalf("retyped column not reported as drift naming it\n%s", Dump(rep))
+		t.Fatalf("retyped column not reported as drift naming it\n%s", coretest.Dump(rep))
 	}
 	if n := count(t, d, userTable); n != 1 {
 		t.Fatalf("%s has %d rows, want the 1 it had", userTable, n)
@@ -276,7 +264,7 @@ func testIncompatibleType(t *testing.T, open Opener) {
 	wantStatus(t, verify(t, d, registrySteps()), core.RunDrift)
 }
 
-func testDryRun(t *testing.T, open Opener) {
+func testDryRun(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	rep, err := runner(t, d, registrySteps()).Plan(context.Background())
 	if err != nil {
@@ -301,7 +289,7 @@ func testDryRun(t *testing.T, open Opener) {
 	}
 }
 
-func testConcurrentRunners(t *testing.T, open Opener) {
+func testConcurrentRunners(t *testing.T, open coretest.Opener) {
 	const n = 4
 	drivers := make([]core.Driver, n)
 	for i := range drivers {
@@ -319,7 +307,7 @@ func testConcurrentRunners(t *testing.T, open Opener) {
 	changed := 0
 	for i := range n {
 		if errs[i] != nil {
-			t.Fatalf("runner %d: %v\n%s", i, errs[i], Dump(reports[i]))
+			t.Fatalf("runner %d: %v\n%s", i, errs[i], coretest.Dump(reports[i]))
 		}
 		wantStatus(t, reports[i], core.RunConverged)
 		if reports[i].Changed {
@@ -350,7 +338,7 @@ func (f *failingStep) Check(ctx context.Context, s *core.Session) (*core.Plan, e
 	return p, nil
 }
 
-func testFailingStepResumes(t *testing.T, open Opener) {
+func testFailingStepResumes(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	bad := &failingStep{}
 	later := schema.Table(users(), schema.After("fails"))
@@ -372,11 +360,11 @@ func testFailingStepResumes(t *testing.T, open Opener) {
 	rep = apply(t, d, steps)
 	wantStatus(t, rep, core.RunConverged)
 	if rep.Step(schema.TableID(parentTable)).Status != core.StatusOK || rep.Step(schema.TableID(userTable)).Status != core.StatusApplied {
-		t.Fatalf("the next run did not resume where the failed one stopped\n%s", Dump(rep))
+		t.Fatalf("the next run did not resume where the failed one stopped\n%s", coretest.Dump(rep))
 	}
 }
 
-func testLockTimeout(t *testing.T, open Opener) {
+func testLockTimeout(t *testing.T, open coretest.Opener) {
 	a, b := open(t), open(t)
 	lock, err := a.Lock(context.Background(), "gw-test", time.Second)
 	if err != nil {
@@ -401,7 +389,7 @@ func testLockTimeout(t *testing.T, open Opener) {
 	apply(t, b, registrySteps())
 }
 
-func testCancelReleasesLock(t *testing.T, open Opener) {
+func testCancelReleasesLock(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -419,7 +407,7 @@ func testCancelReleasesLock(t *testing.T, open Opener) {
 	_ = lock.Unlock(context.Background())
 }
 
-func testUpsert(t *testing.T, open Opener) {
+func testUpsert(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, []core.Step{schema.Table(parent())})
 	data, ok := d.(core.DataSQL)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 )
 
 // hostTables is how many tables of its own the host gets in
@@ -22,7 +23,7 @@ const hostPrefix = "host_own_"
 // registry declares, so 500 host tables (with indexes and views) change
 // neither a warm start's query count nor what the scoped catalog holds,
 // and declared objects, present or missing, are still seen.
-func testHostTablesOutOfScope(t *testing.T, open Opener) {
+func testHostTablesOutOfScope(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	steps := registrySteps()
 	names, ok := core.CatalogScope(steps, nil)
@@ -62,13 +63,13 @@ func testHostTablesOutOfScope(t *testing.T, open Opener) {
 	again := apply(t, d, steps)
 	wantStatus(t, again, core.RunConverged)
 	if again.Changed {
-		t.Fatalf("a warm start with %d host tables changed something\n%s", hostTables, Dump(again))
+		t.Fatalf("a warm start with %d host tables changed something\n%s", hostTables, coretest.Dump(again))
 	}
 	if again.Queries != warm.Queries {
 		t.Fatalf("a warm start made %d queries with %d host tables, %d without: want the same", again.Queries, hostTables, warm.Queries)
 	}
 	if v := verify(t, d, steps); v.Status != core.RunConverged || v.Queries == 0 {
-		t.Fatalf("verify with host tables: %s, %d queries\n%s", v.Status, v.Queries, Dump(v))
+		t.Fatalf("verify with host tables: %s, %d queries\n%s", v.Status, v.Queries, coretest.Dump(v))
 	}
 
 	cat := scopedInspect(t, d, names)
@@ -115,7 +116,7 @@ func testHostTablesOutOfScope(t *testing.T, open Opener) {
 	}
 	healed := apply(t, d, steps)
 	if !healed.Changed {
-		t.Fatalf("apply did not restore the dropped index and view\n%s", Dump(healed))
+		t.Fatalf("apply did not restore the dropped index and view\n%s", coretest.Dump(healed))
 	}
 	if c := scopedInspect(t, d, names); c.Indexes[childIndex] == nil || c.Views[childView] == nil {
 		t.Fatal("the scoped catalog misses the restored index or view")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -125,10 +126,10 @@ func identApply(t *testing.T, d core.Driver, name string, reg *core.Registry) {
 	for run := 1; run <= 2; run++ {
 		rep, err := core.NewRunner(d, reg, core.WithLockTimeout(30*time.Second)).Apply(context.Background())
 		if err != nil || rep.Status != core.RunConverged {
-			t.Fatalf("name %q: run %d: %v\n%s", name, run, err, Dump(rep))
+			t.Fatalf("name %q: run %d: %v\n%s", name, run, err, coretest.Dump(rep))
 		}
 		if run == 2 && (rep.Changed || rep.Statements != 0) {
-			t.Fatalf("name %q: the second run changed something: the name did not read back as written\n%s", name, Dump(rep))
+			t.Fatalf("name %q: the second run changed something: the name did not read back as written\n%s", name, coretest.Dump(rep))
 		}
 	}
 }
