@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/steps/orgaccess"
+	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
 // benchOrg is the development organization of every workload.
@@ -177,6 +179,31 @@ func (e *env) coldTemplate(ctx context.Context) (*Database, error) {
 		return nil, err
 	}
 	return db, c.addSampleUsers(ctx)
+}
+
+// hostTemplate is W1's starting point: Open WebUI v0.10.2's own schema,
+// as its migrations make it, with openwebuitest's rows (users, models, the
+// config a row per key, five configured models), on the dialects that
+// have the dump; elsewhere (MariaDB) the demo's host tables. A warm start
+// is measured on the host operators run, not on groundwork's imitation of
+// it: on PostgreSQL only the current host's layout lets the catalog and
+// the reads go in one round trip (the pack's guess, core.CatalogGuesser).
+func (e *env) hostTemplate(ctx context.Context) (*Database, string, error) {
+	if !slices.Contains([]string{"sqlite", "postgres"}, e.d.Name()) {
+		db, err := e.coldTemplate(ctx)
+		return db, "demo host tables", err
+	}
+	db, err := e.d.Create(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := e.open(ctx, db)
+	if err != nil {
+		return nil, "", err
+	}
+	defer c.close()
+	gen := openwebuitest.V0_10_2
+	return db, "Open WebUI " + gen, openwebuitest.Load(ctx, c.db, e.d.Name(), gen)
 }
 
 // warmTemplate is cold with the pack applied: 1 organization, the 12

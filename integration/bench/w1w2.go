@@ -25,11 +25,12 @@ import (
 // the model's default, rebuilds the table to "fix" it, and fails on the
 // table-level UNIQUE clause it cannot parse.)
 func (e *env) w1(ctx context.Context) error {
-	cold, err := e.coldTemplate(ctx)
+	cold, host, err := e.hostTemplate(ctx)
 	if err != nil {
 		return err
 	}
 	defer e.drop(ctx, cold)
+	e.note("W1 %s: the host is %s", e.d.Name(), host)
 	warm, err := e.warmTemplate(ctx, cold)
 	if err != nil {
 		return err
