@@ -23,13 +23,13 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 )
 
 // Driver is the MySQL/MariaDB dialect of groundwork. It works in the
 // current database (DATABASE(), the one the DSN names).
 type Driver struct {
-	db    *bun.DB
-	owned bool // opened by Open, so Close closes it
+	handle.Handle
 }
 
 var (
@@ -93,7 +93,7 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 		return nil, fmt.Errorf("drivers/mysql: connect to %s: %s", describe(cfg), scrub(err.Error(), dsn, cfg.Passwd))
 	}
 	d := New(bun.NewDB(sqldb, newLazyDialect()))
-	d.owned = true
+	handle.Own(&d.Handle)
 	return d, nil
 }
 
@@ -103,24 +103,11 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 // connections (one holds the lock while the run goes on).
 func New(db *bun.DB) *Driver {
 	// A clone with the hook: the caller's handle is left as it was.
-	return &Driver{db: db.WithQueryHook(core.QueryCounter{})}
+	return &Driver{Handle: handle.Borrow(db)}
 }
 
 // Dialect implements core.Driver.
 func (d *Driver) Dialect() string { return "mysql" }
-
-// DB implements core.Driver.
-func (d *Driver) DB() *bun.DB { return d.db }
-
-// Close closes the database handle when Open opened it. A handle given
-// to New belongs to the caller, who closes it: Close leaves it open, so an
-// application's own pool survives the driver that wrapped it.
-func (d *Driver) Close() error {
-	if !d.owned {
-		return nil
-	}
-	return d.db.Close()
-}
 
 // Capabilities implements core.CapabilityReporter: every DDL statement
 // commits implicitly on MySQL and MariaDB.

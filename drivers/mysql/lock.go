@@ -82,7 +82,7 @@ var _ core.LockChecker = (*userLock)(nil)
 // session holds it.
 func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
 	start := time.Now()
-	conn, err := d.db.Conn(ctx)
+	conn, err := d.DB().Conn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
@@ -128,7 +128,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 // CheckLock implements core.LockChecker: one query through the pool.
 func (l *userLock) CheckLock(ctx context.Context) error {
 	var holder sql.NullInt64
-	if err := l.d.db.DB.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", l.key).Scan(&holder); err != nil {
+	if err := l.d.DB().DB.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", l.key).Scan(&holder); err != nil {
 		return fmt.Errorf("drivers/mysql: lock %q: check it: %w", l.name, err)
 	}
 	if holder.Valid && holder.Int64 == l.id {

@@ -42,7 +42,7 @@ func (d *Driver) column(c core.Column) string {
 // ” doubling (standard_conforming_strings, on since PostgreSQL 9.1),
 // booleans as TRUE/FALSE, numbers as they are.
 func (d *Driver) literal(v any) string {
-	return string(d.db.QueryGen().Append(nil, v))
+	return string(d.DB().QueryGen().Append(nil, v))
 }
 
 // CreateTable implements core.DDL.

@@ -25,14 +25,14 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 )
 
 // Driver is the PostgreSQL dialect of groundwork. It works in the current
 // schema (current_schema(), the first existing schema of search_path).
 type Driver struct {
-	db    *bun.DB
-	lock  lockConfig // see lockmode.go
-	owned bool       // opened by Open, so Close closes it
+	handle.Handle
+	lock lockConfig // see lockmode.go
 }
 
 var (
@@ -108,7 +108,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		return nil, fmt.Errorf("drivers/postgres: connect to %s: %s", describe(cfg), scrub(err.Error(), url, secrets...))
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
-	d.lock, d.owned = lock, true
+	d.lock = lock
+	handle.Own(&d.Handle)
 	if err := d.requireSchema(ctx); err != nil {
 		_ = d.Close()
 		return nil, err
@@ -138,24 +139,11 @@ func New(db *bun.DB, opts ...Option) *Driver {
 	lock.resolve(nil)
 	lock.schema = "" // the caller's connections keep their search_path
 	// A clone with the hook: the caller's handle is left as it was.
-	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), lock: lock}
+	return &Driver{Handle: handle.Borrow(db), lock: lock}
 }
 
 // Dialect implements core.Driver.
 func (d *Driver) Dialect() string { return "postgres" }
-
-// DB implements core.Driver.
-func (d *Driver) DB() *bun.DB { return d.db }
-
-// Close closes the database handle when Open opened it. A handle given
-// to New belongs to the caller, who closes it: Close leaves it open, so an
-// application's own pool survives the driver that wrapped it.
-func (d *Driver) Close() error {
-	if !d.owned {
-		return nil
-	}
-	return d.db.Close()
-}
 
 // Capabilities implements core.CapabilityReporter: PostgreSQL's DDL is
 // transactional.

@@ -29,7 +29,7 @@ func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []cor
 	if names == nil {
 		names = []string{}
 	}
-	conn, err := d.db.DB.Conn(ctx)
+	conn, err := d.DB().DB.Conn(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("drivers/postgres: inspect and read: %w", err)
 	}

@@ -87,7 +87,7 @@ func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration)
 	var token int64
 	err := core.LockPoll{Name: d.leaseName(name), Start: start, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
-			err := d.db.DB.QueryRowContext(ctx, d.leaseSQL(leaseAcquire), name, self, ttlMS).Scan(&token)
+			err := d.DB().DB.QueryRowContext(ctx, d.leaseSQL(leaseAcquire), name, self, ttlMS).Scan(&token)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				return false, nil
@@ -113,13 +113,13 @@ func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration)
 func (d *Driver) ensureLeaseTable(ctx context.Context) error {
 	exists := func() (bool, error) {
 		var ok bool
-		err := d.db.DB.QueryRowContext(ctx, leaseExists, d.Quote(LeaseTable)).Scan(&ok)
+		err := d.DB().DB.QueryRowContext(ctx, leaseExists, d.Quote(LeaseTable)).Scan(&ok)
 		return ok, err
 	}
 	if ok, err := exists(); err != nil || ok {
 		return err
 	}
-	_, err := d.db.DB.ExecContext(ctx, d.leaseSQL(leaseCreate))
+	_, err := d.DB().DB.ExecContext(ctx, d.leaseSQL(leaseCreate))
 	if err == nil {
 		return nil
 	}
@@ -139,7 +139,7 @@ func (d *Driver) describeLease(ctx context.Context, name string) string {
 		acquired time.Time
 		leftMS   float64
 	)
-	if err := d.db.DB.QueryRowContext(ctx, d.leaseSQL(leaseHolder), name).Scan(&holder, &token, &acquired, &leftMS); err != nil {
+	if err := d.DB().DB.QueryRowContext(ctx, d.leaseSQL(leaseHolder), name).Scan(&holder, &token, &acquired, &leftMS); err != nil {
 		return ""
 	}
 	left := time.Duration(leftMS * float64(time.Millisecond)).Round(100 * time.Millisecond)
@@ -181,7 +181,7 @@ func (l *leaseLock) heartbeat(ctx context.Context) {
 		case <-t.C:
 		}
 		rctx, cancel := context.WithTimeout(ctx, l.ttl/3)
-		ok, err := l.renew(rctx, l.d.db.DB)
+		ok, err := l.renew(rctx, l.d.DB().DB)
 		cancel()
 		if err == nil && !ok {
 			l.lost.Store(true)
@@ -221,7 +221,7 @@ func (l *leaseLock) CheckLock(ctx context.Context) error {
 	if l.lost.Load() {
 		return l.lostError()
 	}
-	ok, err := l.renew(ctx, l.d.db.DB)
+	ok, err := l.renew(ctx, l.d.DB().DB)
 	if err != nil {
 		return fmt.Errorf("drivers/postgres: lock %q: check the lease: %w", l.name, err)
 	}
@@ -238,7 +238,7 @@ func (l *leaseLock) CheckLock(ctx context.Context) error {
 func (l *leaseLock) Unlock(ctx context.Context) error {
 	l.stop()
 	<-l.done
-	res, err := l.d.db.DB.ExecContext(ctx, l.d.leaseSQL(leaseRelease), l.name, l.token)
+	res, err := l.d.DB().DB.ExecContext(ctx, l.d.leaseSQL(leaseRelease), l.name, l.token)
 	if err != nil {
 		return fmt.Errorf("drivers/postgres: unlock %q: %w (the lease expires by itself within %s)", l.name, err, l.ttl)
 	}

@@ -105,7 +105,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 // not free by then fails with a *core.LockError wrapping
 // core.ErrLockTimeout that says which session holds it.
 func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
-	conn, err := d.db.Conn(ctx)
+	conn, err := d.DB().Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)
 	}
@@ -181,7 +181,7 @@ func (l *advisoryLock) Fence(ctx context.Context, tx *sql.Tx) error {
 func (l *advisoryLock) CheckLock(ctx context.Context) error {
 	hi, lo := l.keyParts()
 	var held bool
-	if err := l.d.db.DB.QueryRowContext(ctx, lockCheck, hi, lo, l.pid, l.start).Scan(&held); err != nil {
+	if err := l.d.DB().DB.QueryRowContext(ctx, lockCheck, hi, lo, l.pid, l.start).Scan(&held); err != nil {
 		return l.lostError(err)
 	}
 	if !held {

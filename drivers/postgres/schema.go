@@ -55,7 +55,7 @@ func (d *Driver) requireSchema(ctx context.Context) error {
 		return nil
 	}
 	var ok bool
-	if err := d.db.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", d.lock.schema).Scan(&ok); err != nil {
+	if err := d.DB().DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", d.lock.schema).Scan(&ok); err != nil {
 		return fmt.Errorf("drivers/postgres: look up schema %q: %w", d.lock.schema, err)
 	}
 	if !ok {

@@ -40,7 +40,7 @@ func (d *Driver) literal(v any) string {
 		}
 		return "0"
 	}
-	return string(d.db.QueryGen().Append(nil, v))
+	return string(d.DB().QueryGen().Append(nil, v))
 }
 
 // CreateTable implements core.DDL.

@@ -14,14 +14,14 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 )
 
 // Driver is the SQLite dialect of groundwork.
 type Driver struct {
-	db    *bun.DB
-	path  string // the database file; "" for in-memory databases
-	owned bool   // opened by Open, so Close closes it
-	busy  time.Duration
+	handle.Handle
+	path string // the database file; "" for in-memory databases
+	busy time.Duration
 }
 
 var (
@@ -75,7 +75,7 @@ func Open(path string, opts ...Option) (*Driver, error) {
 		return nil, fmt.Errorf("drivers/sqlite: open %s: %w", path, err)
 	}
 	d := New(bun.NewDB(sqldb, sqlitedialect.New()), path)
-	d.owned = true
+	handle.Own(&d.Handle)
 	d.busy = cfg.busy
 	return d, nil
 }
@@ -84,27 +84,14 @@ func Open(path string, opts ...Option) (*Driver, error) {
 // path; path names the lock file, so give the same path every process uses.
 func New(db *bun.DB, path string) *Driver {
 	// A clone with the hook: the caller's handle is left as it was.
-	return &Driver{db: db.WithQueryHook(core.QueryCounter{}), path: path, busy: BusyTimeoutMS * time.Millisecond}
+	return &Driver{Handle: handle.Borrow(db), path: path, busy: BusyTimeoutMS * time.Millisecond}
 }
 
 // Dialect implements core.Driver.
 func (d *Driver) Dialect() string { return "sqlite" }
 
-// DB implements core.Driver.
-func (d *Driver) DB() *bun.DB { return d.db }
-
 // Path is the database file.
 func (d *Driver) Path() string { return d.path }
-
-// Close closes the database handle when Open opened it. A handle given
-// to New belongs to the caller, who closes it: Close leaves it open, so an
-// application's own pool survives the driver that wrapped it.
-func (d *Driver) Close() error {
-	if !d.owned {
-		return nil
-	}
-	return d.db.Close()
-}
 
 // Capabilities implements core.CapabilityReporter: SQLite's DDL is
 // transactional.
