@@ -24,6 +24,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
+	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
 // Driver is the MySQL/MariaDB dialect of groundwork. It works in the
@@ -163,7 +164,7 @@ func scrub(msg, dsn string, extra ...string) string {
 			}
 		}
 	}
-	return core.Redact(msg, secrets, "xxxxx")
+	return redact.String(msg, secrets, "xxxxx")
 }
 
 var _ core.ConflictReporter = (*Driver)(nil)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
+	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
 // Driver is the PostgreSQL dialect of groundwork. It works in the current
@@ -182,7 +183,7 @@ func scrub(msg, connString string, extra ...string) string {
 	for _, m := range kvPassword.FindAllStringSubmatch(connString, -1) {
 		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
 	}
-	return core.Redact(msg, append(secrets, extra...), "xxxxx")
+	return redact.String(msg, append(secrets, extra...), "xxxxx")
 }
 
 // Session timeouts of every connection Open makes, unless the URL sets

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
 // TestSecretEchoMasked: MariaDB quotes back, in its own spelling, the
@@ -26,7 +26,7 @@ func TestSecretEchoMasked(t *testing.T) {
 		if err == nil {
 			t.Fatalf("MariaDB stored a 4-byte character in utf8mb3: the test needs another unstorable value")
 		}
-		masked := core.Redact(err.Error(), []string{key}, "***")
+		masked := redact.String(err.Error(), []string{key}, "***")
 		t.Logf("server: %v\nmasked: %s", err, masked)
 		if !strings.Contains(masked, "***") {
 			t.Errorf("the server's echo of the key is not masked: %s", masked)

@@ -4,14 +4,14 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
 // masker replaces every known secret with *** in text about to be shown:
 // the last line of defence behind core.Secret and dburl's redaction.
 type masker struct {
 	secrets []string
-	r       *core.Redactor // of secrets, rebuilt by add, not per line
+	r       *redact.Redactor // of secrets, rebuilt by add, not per line
 }
 
 // add registers secrets; mask finds them in every spelling a URL or a
@@ -22,7 +22,7 @@ func (m *masker) add(secrets ...string) {
 			m.secrets = append(m.secrets, s)
 		}
 	}
-	m.r = core.NewRedactor("***", m.secrets...)
+	m.r = redact.New("***", m.secrets...)
 }
 
 // mask returns s with every secret replaced by ***.

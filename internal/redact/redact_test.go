@@ -1,10 +1,10 @@
-package core_test
+package redact_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
 func TestRedact(t *testing.T) {
@@ -33,7 +33,7 @@ func TestRedact(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := core.Redact(c.text, c.secrets, "***")
+			got := redact.String(c.text, c.secrets, "***")
 			if got != c.want {
 				t.Fatalf("Redact(%q) = %q, want %q", c.text, got, c.want)
 			}

@@ -1,4 +1,7 @@
-package core
+// Package redact takes secrets out of text bound for a log, an error or a
+// report: passwords and API keys in each spelling a server, a driver or an
+// encoder may echo them in.
+package redact
 
 import (
 	"fmt"
@@ -17,22 +20,22 @@ import (
 // short hides nothing it is found inside of.
 const redactAnywhere = 8
 
-// Redact returns text with every secret replaced by mask, in each spelling
+// String returns text with every secret replaced by mask, in each spelling
 // a URL, a query string or a DSN can give it (as is, escaped, unescaped).
 // It is the last line of defence behind Secret arguments and redacted URLs.
-func Redact(text string, secrets []string, mask string) string {
-	return NewRedactor(mask, secrets...).Redact(text)
+func String(text string, secrets []string, mask string) string {
+	return New(mask, secrets...).Redact(text)
 }
 
-// Redactor is Redact with the spellings of its secrets worked out once,
+// Redactor is String with the spellings of its secrets worked out once,
 // for a caller that masks every line it prints.
 type Redactor struct {
 	mask  string
 	forms []string // longest first, so a secret containing another is replaced whole
 }
 
-// NewRedactor returns a Redactor replacing secrets by mask.
-func NewRedactor(mask string, secrets ...string) *Redactor {
+// New returns a Redactor replacing secrets by mask.
+func New(mask string, secrets ...string) *Redactor {
 	r := &Redactor{mask: mask}
 	for _, s := range secrets {
 		if s == "" {
@@ -52,7 +55,7 @@ func NewRedactor(mask string, secrets ...string) *Redactor {
 	return r
 }
 
-// Redact returns text with every secret replaced.
+// String returns text with every secret replaced.
 func (r *Redactor) Redact(text string) string {
 	for _, f := range r.forms {
 		switch {
