@@ -12,10 +12,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -76,6 +72,10 @@ func (a *app) setupTelemetry() error {
 	cfg, err := readOTelConfig(a.getenv)
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: err}
+	}
+	if !otlpBuiltIn {
+		a.log.Warn("telemetry: --otel is on but this groundwork was built without the OTLP exporters (build tag nootlp): nothing is exported")
+		return nil
 	}
 	cfg.statements = a.st.LogLevel == "debug"
 	a.otel = cfg
@@ -248,46 +248,6 @@ func (c *otelConfig) build(log *slog.Logger) error {
 			sdkmetric.NewPeriodicReader(&loggedMetricExporter{Exporter: exp, log: log}, sdkmetric.WithTimeout(otelFlushTimeout))))
 	}
 	return nil
-}
-
-// Retries stay within the flush bound: a collector that is down costs
-// one bound, not the exporters' default minute.
-func spanExporter(ctx context.Context, sc *signalConfig) (sdktrace.SpanExporter, error) {
-	if sc.protocol == protoGRPC {
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithTimeout(otelFlushTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-				MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-		if sc.endpoint != "" {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(sc.endpoint))
-		}
-		return otlptracegrpc.New(ctx, opts...)
-	}
-	opts := []otlptracehttp.Option{otlptracehttp.WithTimeout(otelFlushTimeout),
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-			MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-	if sc.endpoint != "" {
-		opts = append(opts, otlptracehttp.WithEndpointURL(sc.endpoint))
-	}
-	return otlptracehttp.New(ctx, opts...)
-}
-
-func metricExporter(ctx context.Context, sc *signalConfig) (sdkmetric.Exporter, error) {
-	if sc.protocol == protoGRPC {
-		opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithTimeout(otelFlushTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-				MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-		if sc.endpoint != "" {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(sc.endpoint))
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
-	}
-	opts := []otlpmetrichttp.Option{otlpmetrichttp.WithTimeout(otelFlushTimeout),
-		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-			MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-	if sc.endpoint != "" {
-		opts = append(opts, otlpmetrichttp.WithEndpointURL(sc.endpoint))
-	}
-	return otlpmetrichttp.New(ctx, opts...)
 }
 
 // stopTelemetry flushes what the run recorded and stops the exporters,
