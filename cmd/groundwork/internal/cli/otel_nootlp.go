@@ -3,29 +3,28 @@
 package cli
 
 import (
-	"context"
 	"errors"
+	"log/slog"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"github.com/groundworkdb/groundwork/core"
 )
 
-// A build without the OTLP exporters (go build -tags nootlp): a smaller
-// binary that starts faster, because gRPC, protobuf and the OTLP messages
-// are not linked and their package init does not run. --otel still reads
-// and checks its settings, then warns that nothing is exported: telemetry
-// never stops a run.
+// A build without the OTel SDK and the OTLP exporters (go build -tags
+// nootlp): a smaller binary that starts faster, because gRPC, protobuf,
+// the OTLP messages and the SDK are not linked and their package init
+// does not run. --otel still reads and checks its settings, then warns
+// that nothing is exported (setupTelemetry): telemetry never stops a run.
 
 // otlpBuiltIn says whether this binary can export over OTLP.
 const otlpBuiltIn = false
 
-// errNoOTLP is why a nootlp build exports nothing.
-var errNoOTLP = errors.New("cli: this groundwork was built without the OTLP exporters (build tag nootlp)")
+// otelExport has nothing to export in this build.
+type otelExport struct{}
 
-func spanExporter(context.Context, *signalConfig) (sdktrace.SpanExporter, error) {
-	return nil, errNoOTLP
+func (c *otelConfig) build(*slog.Logger) (*otelExport, error) {
+	return nil, errors.New("cli: this groundwork was built without the OTLP exporters (build tag nootlp)")
 }
 
-func metricExporter(context.Context, *signalConfig) (sdkmetric.Exporter, error) {
-	return nil, errNoOTLP
-}
+func (*otelExport) options() []core.Option { return nil }
+
+func (*otelExport) shutdown(*slog.Logger) {}
