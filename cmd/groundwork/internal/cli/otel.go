@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -17,11 +16,6 @@ import (
 // the app's getenv. The OTLP exporters read the variables this file does
 // not (OTEL_EXPORTER_OTLP_HEADERS, _CERTIFICATE, _COMPRESSION, …) from
 // the process environment themselves, as the SDK documents.
-
-// otelFlushTimeout bounds what exporting costs a run: one export attempt
-// with its retries, and the flush before the process exits. A collector
-// that is down or hangs delays the exit by at most about this long.
-const otelFlushTimeout = 3 * time.Second
 
 // defaultServiceName is service.name unless OTEL_SERVICE_NAME or
 // OTEL_RESOURCE_ATTRIBUTES says otherwise.

@@ -32,6 +32,11 @@ import (
 // otlpBuiltIn says whether this binary can export over OTLP.
 const otlpBuiltIn = true
 
+// otelFlushTimeout bounds what exporting costs a run: one export attempt
+// with its retries, and the flush before the process exits. A collector
+// that is down or hangs delays the exit by at most about this long.
+const otelFlushTimeout = 3 * time.Second
+
 // otelExport is the providers of one process; nil when a signal is off.
 type otelExport struct {
 	tp *sdktrace.TracerProvider
