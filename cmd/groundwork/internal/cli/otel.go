@@ -1,25 +1,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -30,11 +16,6 @@ import (
 // the app's getenv. The OTLP exporters read the variables this file does
 // not (OTEL_EXPORTER_OTLP_HEADERS, _CERTIFICATE, _COMPRESSION, …) from
 // the process environment themselves, as the SDK documents.
-
-// otelFlushTimeout bounds what exporting costs a run: one export attempt
-// with its retries, and the flush before the process exits. A collector
-// that is down or hangs delays the exit by at most about this long.
-const otelFlushTimeout = 3 * time.Second
 
 // defaultServiceName is service.name unless OTEL_SERVICE_NAME or
 // OTEL_RESOURCE_ATTRIBUTES says otherwise.
@@ -53,8 +34,7 @@ type otelConfig struct {
 	resource        []attribute.KeyValue
 	statements      bool // --log-level debug: a span per statement
 
-	tp *sdktrace.TracerProvider
-	mp *sdkmetric.MeterProvider
+	exp *otelExport // the providers, built on the first run (otel_otlp.go)
 }
 
 // signalConfig is where one signal goes.
@@ -76,6 +56,10 @@ func (a *app) setupTelemetry() error {
 	cfg, err := readOTelConfig(a.getenv)
 	if err != nil {
 		return &exitError{code: ExitInvalid, err: err}
+	}
+	if !otlpBuiltIn {
+		a.log.Warn("telemetry: --otel is on but this groundwork was built without the OTLP exporters (build tag nootlp): nothing is exported")
+		return nil
 	}
 	cfg.statements = a.st.LogLevel == "debug"
 	a.otel = cfg
@@ -206,144 +190,24 @@ func (a *app) telemetryOptions() []core.Option {
 	if c == nil {
 		return nil
 	}
-	if c.tp == nil && c.mp == nil {
-		if err := c.build(a.log); err != nil {
+	if c.exp == nil {
+		exp, err := c.build(a.log)
+		if err != nil {
 			a.log.Warn("telemetry: not exported", "err", err)
 			a.otel = nil
 			return nil
 		}
+		c.exp = exp
 	}
 	opts := []core.Option{core.WithTelemetryMask(a.mask.mask), core.WithStatementSpans(c.statements)}
-	if c.tp != nil {
-		opts = append(opts, core.WithTracerProvider(c.tp))
-	}
-	if c.mp != nil {
-		opts = append(opts, core.WithMeterProvider(c.mp))
-	}
-	return opts
+	return append(opts, c.exp.options()...)
 }
 
-func (c *otelConfig) build(log *slog.Logger) error {
-	ctx := context.Background()
-	res, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithAttributes(c.resource...))
-	if err != nil {
-		return fmt.Errorf("cli: telemetry resource: %w", err)
-	}
-	if c.traces != nil {
-		exp, err := spanExporter(ctx, c.traces)
-		if err != nil {
-			return fmt.Errorf("cli: trace exporter: %w", err)
-		}
-		c.tp = sdktrace.NewTracerProvider(sdktrace.WithResource(res),
-			sdktrace.WithBatcher(&loggedSpanExporter{SpanExporter: exp, log: log}, sdktrace.WithExportTimeout(otelFlushTimeout)))
-	}
-	if c.metrics != nil {
-		exp, err := metricExporter(ctx, c.metrics)
-		if err != nil {
-			return fmt.Errorf("cli: metric exporter: %w", err)
-		}
-		// The periodic export rarely comes in a short run: the flush at
-		// exit sends the run's metrics.
-		c.mp = sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(
-			sdkmetric.NewPeriodicReader(&loggedMetricExporter{Exporter: exp, log: log}, sdkmetric.WithTimeout(otelFlushTimeout))))
-	}
-	return nil
-}
-
-// Retries stay within the flush bound: a collector that is down costs
-// one bound, not the exporters' default minute.
-func spanExporter(ctx context.Context, sc *signalConfig) (sdktrace.SpanExporter, error) {
-	if sc.protocol == protoGRPC {
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithTimeout(otelFlushTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-				MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-		if sc.endpoint != "" {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(sc.endpoint))
-		}
-		return otlptracegrpc.New(ctx, opts...)
-	}
-	opts := []otlptracehttp.Option{otlptracehttp.WithTimeout(otelFlushTimeout),
-		otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-			MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-	if sc.endpoint != "" {
-		opts = append(opts, otlptracehttp.WithEndpointURL(sc.endpoint))
-	}
-	return otlptracehttp.New(ctx, opts...)
-}
-
-func metricExporter(ctx context.Context, sc *signalConfig) (sdkmetric.Exporter, error) {
-	if sc.protocol == protoGRPC {
-		opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithTimeout(otelFlushTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-				MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-		if sc.endpoint != "" {
-			opts = append(opts, otlpmetricgrpc.WithEndpointURL(sc.endpoint))
-		}
-		return otlpmetricgrpc.New(ctx, opts...)
-	}
-	opts := []otlpmetrichttp.Option{otlpmetrichttp.WithTimeout(otelFlushTimeout),
-		otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig{Enabled: true, InitialInterval: 100 * time.Millisecond,
-			MaxInterval: time.Second, MaxElapsedTime: otelFlushTimeout})}
-	if sc.endpoint != "" {
-		opts = append(opts, otlpmetrichttp.WithEndpointURL(sc.endpoint))
-	}
-	return otlpmetrichttp.New(ctx, opts...)
-}
-
-// stopTelemetry flushes what the run recorded and stops the exporters,
-// both signals at once, within otelFlushTimeout: a short-lived process
-// must send before it exits, and must not wait long for a collector
-// that is down.
+// stopTelemetry flushes what the run recorded and stops the exporters
+// within otelFlushTimeout: a short-lived process must send before it
+// exits, and must not wait long for a collector that is down.
 func (a *app) stopTelemetry() {
-	c := a.otel
-	if c == nil || (c.tp == nil && c.mp == nil) {
-		return
+	if c := a.otel; c != nil && c.exp != nil {
+		c.exp.shutdown(a.log)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), otelFlushTimeout)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	if c.tp != nil {
-		wg.Go(func() { errs[0] = c.tp.Shutdown(ctx) })
-	}
-	if c.mp != nil {
-		wg.Go(func() { errs[1] = c.mp.Shutdown(ctx) })
-	}
-	wg.Wait()
-	if errs[0] != nil && errs[1] != nil && errs[0].Error() == errs[1].Error() {
-		errs = errs[:1] // both signals ran out of time: say it once
-	}
-	if err := errors.Join(errs...); err != nil {
-		a.log.Warn("telemetry: not all of it was exported before exit", "bound", otelFlushTimeout, "err", err)
-	}
-}
-
-// loggedSpanExporter logs a failed export through the CLI's (masking)
-// logger, once, instead of the SDK's global error handler, and lets the
-// run go on.
-type loggedSpanExporter struct {
-	sdktrace.SpanExporter
-	log    *slog.Logger
-	warned atomic.Bool
-}
-
-func (e *loggedSpanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if err := e.SpanExporter.ExportSpans(ctx, spans); err != nil && !e.warned.Swap(true) {
-		e.log.Warn("telemetry: spans not exported; is the collector up?", "err", err)
-	}
-	return nil
-}
-
-// loggedMetricExporter is loggedSpanExporter for metrics.
-type loggedMetricExporter struct {
-	sdkmetric.Exporter
-	log    *slog.Logger
-	warned atomic.Bool
-}
-
-func (e *loggedMetricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
-	if err := e.Exporter.Export(ctx, rm); err != nil && !e.warned.Swap(true) {
-		e.log.Warn("telemetry: metrics not exported; is the collector up?", "err", err)
-	}
-	return nil
 }
