@@ -98,7 +98,10 @@ func (e *env) w1(ctx context.Context) error {
 	// The whole processes, what a container start pays: groundwork's CLI
 	// and goose's, paired in the same rounds.
 	procs := e.w1Processes(cfg, dbs[ToolCLI], dbs[ToolGoose], gooseDir)
-	if _, err = e.measure(ctx, W1, nil, true, append(tools, procs...)); err != nil {
+	if _, err := e.measure(ctx, W1, nil, true, append(tools, procs...)); err != nil {
+		return err
+	}
+	if err := e.countOnTheWire(ctx, dbs[ToolLib], cfg); err != nil {
 		return err
 	}
 	return e.w1Proxied(ctx, cfg, dbs[ToolCLI], dbs[ToolGoose], gooseDir)
