@@ -39,6 +39,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},
+		{"ForeignKeyAction", testForeignKeyAction},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)) })
