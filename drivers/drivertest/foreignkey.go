@@ -37,7 +37,8 @@ func testForeignKeyAction(t *testing.T, open coretest.Opener) {
 		return fks[0].OnDelete
 	}
 	run(child(core.NoAction))
-	if a := onDelete(); a != core.NoAction {
+	// MySQL and MariaDB read NO ACTION back as RESTRICT, the same refusal.
+	if a := onDelete(); !a.Refuses() {
 		t.Fatalf("a NO ACTION key reads back as %v", a)
 	}
 	p, c := d.Quote(parent.Name), d.Quote(child(core.NoAction).Name)

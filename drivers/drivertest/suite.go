@@ -40,6 +40,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},
 		{"ForeignKeyAction", testForeignKeyAction},
+		{"ViewLifecycle", testViewLifecycle},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t)) })

@@ -29,56 +29,21 @@ func viewState(t *testing.T, d core.Driver, name string) *core.ViewState {
 	return v
 }
 
-func TestViewLifecycle(t *testing.T) {
+// TestViewCreatedTwice: a second runner creating the same view succeeds
+// and the view still matches; names differing only in case are two views
+// with two fingerprints. The rest of a view's life is the conformance
+// suite's ViewLifecycle.
+func TestViewCreatedTwice(t *testing.T) {
 	_, dsn := newDatabase(t)
 	d := open(t, dsn)
 	mustExec(t, d, "CREATE TABLE `user` (id VARCHAR(64) PRIMARY KEY, role TEXT, email TEXT)")
-	for _, name := range []string{"user_available_models", "it's \"odd\" ` ? \\ ü"} {
-		t.Run(name, func(t *testing.T) {
-			v := core.View{Name: name, Query: func(q core.Quoter) string {
-				return "SELECT u.id, u.email\n  FROM " + q.Quote("user") + " u WHERE u.role <> 'pending'"
-			}}
-			applyAll(t, d, d.CreateView(v))
-			have := viewState(t, d, name)
-			if !d.ViewMatches(v, have) {
-				t.Fatalf("a view just created does not match: %+v", have)
-			}
-			// Created again (a second runner), it still matches.
-			applyAll(t, d, d.CreateView(v))
-			if !d.ViewMatches(v, viewState(t, d, name)) {
-				t.Fatalf("a view created twice does not match")
-			}
-
-			// Someone replaces it behind groundwork's back; its
-			// fingerprint row stays as it was.
-			mustExec(t, d, "CREATE OR REPLACE VIEW "+d.Quote(name)+" AS SELECT u.id, u.email FROM `user` u WHERE u.role = 'admin'")
-			changed := viewState(t, d, name)
-			if changed.Marker != have.Marker {
-				t.Fatalf("the fingerprint changed by itself; the test premise is wrong")
-			}
-			if d.ViewMatches(v, changed) {
-				t.Fatalf("a view changed behind groundwork's back still matches")
-			}
-			applyAll(t, d, d.ReplaceView(v))
-			if !d.ViewMatches(v, viewState(t, d, name)) {
-				t.Fatalf("the replaced view does not match")
-			}
-
-			// The declaration changes, with a different column set.
-			v2 := core.View{Name: name, Query: func(q core.Quoter) string {
-				return "SELECT u.id FROM " + q.Quote("user") + " u"
-			}}
-			if d.ViewMatches(v2, viewState(t, d, name)) {
-				t.Fatalf("a changed declaration still matches")
-			}
-			applyAll(t, d, d.ReplaceView(v2))
-			if !d.ViewMatches(v2, viewState(t, d, name)) {
-				t.Fatalf("the view replaced with fewer columns does not match")
-			}
-			if d.ViewMatches(v, viewState(t, d, name)) {
-				t.Fatalf("the old declaration matches the new view")
-			}
-		})
+	v := core.View{Name: "user_available_models", Query: func(q core.Quoter) string {
+		return "SELECT u.id, u.email FROM " + q.Quote("user") + " u WHERE u.role <> 'pending'"
+	}}
+	applyAll(t, d, d.CreateView(v))
+	applyAll(t, d, d.CreateView(v))
+	if !d.ViewMatches(v, viewState(t, d, v.Name)) {
+		t.Fatalf("a view created twice does not match")
 	}
 
 	// Names differing only in case are two views with two fingerprints.
