@@ -36,6 +36,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"LockTimeout", testLockTimeout},
 		{"CancelReleasesLock", testCancelReleasesLock},
 		{"UpsertOnlyWhenChanged", testUpsert},
+		{"UpsertComparesEveryType", testUpsertCompares},
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},

@@ -45,35 +45,3 @@ func TestInsertIgnore(t *testing.T) {
 		t.Fatalf("row = %s %d", id, big)
 	}
 }
-
-func TestUpsertCompares(t *testing.T) {
-	d := openTest(t)
-	mustExec(t, d, `CREATE TABLE client_organizations (id text PRIMARY KEY, name text NOT NULL, cfg json, rate real, updated_at bigint)`)
-	q := d.Upsert("client_organizations", []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
-	read := func() (string, sql.NullString, int64) {
-		var name string
-		var cfg sql.NullString
-		var at int64
-		if err := d.DB().QueryRowContext(context.Background(), "SELECT name, cfg::text, updated_at FROM client_organizations WHERE id = 'o1'").Scan(&name, &cfg, &at); err != nil {
-			t.Fatal(err)
-		}
-		return name, cfg, at
-	}
-	execArgs(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(1))
-	execArgs(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(2))
-	if _, _, at := read(); at != 1 {
-		t.Fatalf("an unchanged row (json and real compare columns) was rewritten: updated_at=%d", at)
-	}
-	execArgs(t, d, q, "o1", "Org", nil, 1.3, int64(3))
-	if _, cfg, at := read(); cfg.Valid || at != 3 {
-		t.Fatalf("a value set to NULL was not updated: cfg=%v updated_at=%d", cfg, at)
-	}
-	execArgs(t, d, q, "o1", "Org", nil, 1.3, int64(4))
-	if _, _, at := read(); at != 3 {
-		t.Fatalf("NULL = NULL counted as a change")
-	}
-	execArgs(t, d, q, "o1", "Org 2", nil, 1.3, int64(5))
-	if name, _, at := read(); name != "Org 2" || at != 5 {
-		t.Fatalf("a changed name was not written: %s %d", name, at)
-	}
-}

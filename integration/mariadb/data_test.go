@@ -58,51 +58,6 @@ func TestInsertIgnore(t *testing.T) {
 	}
 }
 
-func TestUpsertCompares(t *testing.T) {
-	_, dsn := newDatabase(t)
-	d := open(t, dsn)
-	mustExec(t, d, "CREATE TABLE client_organizations (id VARCHAR(255) PRIMARY KEY, name TEXT NOT NULL, cfg JSON, rate DOUBLE, updated_at BIGINT)")
-	q := d.Upsert("client_organizations", []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
-	read := func() (string, sql.NullString, int64) {
-		var name string
-		var cfg sql.NullString
-		var at int64
-		if err := d.DB().QueryRowContext(context.Background(), "SELECT name, cfg, updated_at FROM client_organizations WHERE id = 'o1'").Scan(&name, &cfg, &at); err != nil {
-			t.Fatal(err)
-		}
-		return name, cfg, at
-	}
-	cfg := d.Cast("?", core.JSON)
-	if cfg != "?" {
-		t.Fatalf("JSON cast %q: the test binds a string", cfg)
-	}
-	if n := rowsAffected(t, mustExec(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(1))); n != 1 {
-		t.Fatalf("insert: %d rows", n)
-	}
-	if n := rowsAffected(t, mustExec(t, d, q, "o1", "Org", `{"a": 1}`, 1.3, int64(2))); n != 0 {
-		t.Fatalf("an unchanged row counts %d rows", n)
-	}
-	if _, _, at := read(); at != 1 {
-		t.Fatalf("an unchanged row (json and double compare columns) was rewritten: updated_at=%d", at)
-	}
-	mustExec(t, d, q, "o1", "Org", nil, 1.3, int64(3))
-	if _, cfg, at := read(); cfg.Valid || at != 3 {
-		t.Fatalf("a value set to NULL was not updated: cfg=%v updated_at=%d", cfg, at)
-	}
-	mustExec(t, d, q, "o1", "Org", nil, 1.3, int64(4))
-	if _, _, at := read(); at != 3 {
-		t.Fatalf("NULL = NULL counted as a change")
-	}
-	mustExec(t, d, q, "o1", "ORG", nil, 1.3, int64(5))
-	if name, _, at := read(); name != "ORG" || at != 5 {
-		t.Fatalf("a change of case was not written (the collation ignores case): %s %d", name, at)
-	}
-	mustExec(t, d, q, "o1", "Org 2", nil, 1.31, int64(6))
-	if name, _, at := read(); name != "Org 2" || at != 6 {
-		t.Fatalf("a changed name was not written: %s %d", name, at)
-	}
-}
-
 // TestCastsAndConcat runs every rendering of DataSQL on the server.
 func TestCastsAndConcat(t *testing.T) {
 	_, dsn := newDatabase(t)
