@@ -127,23 +127,51 @@ func stringLiteral(s string) string {
 	return "CONCAT(" + strings.Join(out, ", ") + ")"
 }
 
-// keyColumns are the columns of t a key covers: its primary key, its
-// unique constraints and its foreign keys.
-func keyColumns(t core.Table) map[string]bool {
-	keys := map[string]bool{}
-	add := func(cols []string) {
-		for _, c := range cols {
-			keys[c] = true
-		}
+// keys is the one rule of which columns are keys, and so take the
+// VARCHAR that MySQL can index whole: the columns of the primary key, of
+// a unique constraint or of a foreign key. Column names are compared
+// without case, as MySQL compares them.
+type keys map[string]bool
+
+func (k keys) add(cols ...string) {
+	for _, c := range cols {
+		k[strings.ToLower(c)] = true
 	}
-	add(t.PrimaryKey)
+}
+
+func (k keys) has(col string) bool { return k[strings.ToLower(col)] }
+
+// keyColumns are the keys of a declared table, as CreateTable renders it.
+func keyColumns(t core.Table) keys {
+	k := keys{}
+	k.add(t.PrimaryKey...)
 	for _, u := range t.Uniques {
-		add(u.Columns)
+		k.add(u.Columns...)
 	}
 	for _, fk := range t.ForeignKeys {
-		add(fk.Columns)
+		k.add(fk.Columns...)
 	}
-	return keys
+	return k
+}
+
+// stateKeys are the keys of t as the catalog holds it: for a table this
+// run created, what keyColumns decided when CreateTable rendered it.
+func stateKeys(cat *core.Catalog, t *core.TableState) keys {
+	k := keys{}
+	for _, c := range t.Columns {
+		if c.PrimaryKey {
+			k.add(c.Name)
+		}
+	}
+	for _, fk := range t.ForeignKeys {
+		k.add(fk.Columns...)
+	}
+	for _, ix := range cat.Indexes {
+		if ix.Constraint && ix.Unique && strings.EqualFold(ix.Table, t.Name) {
+			k.add(ix.Columns...)
+		}
+	}
+	return k
 }
 
 // CreateTable implements core.DDL with one statement: the columns, the
@@ -153,10 +181,10 @@ func keyColumns(t core.Table) map[string]bool {
 // the host application's tables share (a foreign key between two text
 // columns needs the same collation on both).
 func (d *Driver) CreateTable(t core.Table) []string {
-	keys := keyColumns(t)
+	keyed := keyColumns(t)
 	parts := make([]string, 0, len(t.Columns)+len(t.Uniques)+len(t.ForeignKeys)+1)
 	for _, c := range t.Columns {
-		parts = append(parts, d.column(c, keys[c.Name]))
+		parts = append(parts, d.column(c, keyed.has(c.Name)))
 	}
 	parts = append(parts, core.TableConstraints(d, t, true)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n) ENGINE=InnoDB"}
@@ -273,33 +301,13 @@ func needsPrefix(cat *core.Catalog, t *core.TableState, column string) bool {
 		// The portable type of a column this run created: the native
 		// type is what CreateTable or AddColumn rendered for it.
 		typ = nativeTypes[core.ColumnType(c.Type)]
-		if core.ColumnType(c.Type) == core.Text && keyed(cat, t, c) {
+		if core.ColumnType(c.Type) == core.Text && stateKeys(cat, t).has(c.Name) {
 			typ = keyText
 		}
 	}
 	switch baseType(typ) {
 	case "tinytext", "text", "mediumtext", "longtext", "json", "tinyblob", "blob", "mediumblob", "longblob":
 		return true
-	}
-	return false
-}
-
-// keyed tells whether a key of t covers column c, as keyColumns decided
-// when CreateTable rendered it: the primary key, a unique constraint, a
-// foreign key. A column added to an existing table is no key (AddColumn).
-func keyed(cat *core.Catalog, t *core.TableState, c *core.ColumnState) bool {
-	if c.PrimaryKey {
-		return true
-	}
-	for _, fk := range t.ForeignKeys {
-		if inFold(c.Name, fk.Columns) {
-			return true
-		}
-	}
-	for _, ix := range cat.Indexes {
-		if ix.Constraint && ix.Unique && strings.EqualFold(ix.Table, t.Name) && inFold(c.Name, ix.Columns) {
-			return true
-		}
 	}
 	return false
 }
