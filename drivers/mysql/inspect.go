@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
@@ -137,14 +138,15 @@ var _ core.ScopedInspector = (*Driver)(nil)
 
 // scopeMarker matches the /*col*/ and /*col|col*/ markers where a scoped
 // read adds its filter.
-var scopeMarker = regexp.MustCompile(`/\*([a-zA-Z_.|]+)\*/`)
+// Compiled on first use: package init runs on every start of the CLI.
+var scopeMarker = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/\*([a-zA-Z_.|]+)\*/`) })
 
 // scoped returns query limited to n names per marked column (a marker
 // naming two columns matches either) and how many times it binds the
 // list.
 func scoped(query string, n int) (string, int) {
 	times := 0
-	q := scopeMarker.ReplaceAllStringFunc(query, func(m string) string {
+	q := scopeMarker().ReplaceAllStringFunc(query, func(m string) string {
 		var ors []string
 		for _, col := range strings.Split(strings.Trim(m, "/*"), "|") {
 			ors = append(ors, col+" IN ("+core.ParamList(n)+")")
@@ -181,7 +183,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 		rows := &catalogRows{}
 		query := catalogQuery(fingerprints)
 		if names == nil {
-			return rows, core.EachRow(ctx, db, scopeMarker.ReplaceAllString(query, ""), rows.scan)
+			return rows, core.EachRow(ctx, db, scopeMarker().ReplaceAllString(query, ""), rows.scan)
 		}
 		q, times := scoped(query, len(names))
 		args := make([]any, 0, times*len(names))

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,9 +163,10 @@ func describe(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("host=%s port=%d user=%s database=%s", cfg.Host, cfg.Port, cfg.User, cfg.Database)
 }
 
+// Compiled on first use: package init runs on every start of the CLI.
 var (
-	urlPassword = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*?:(.*)@`)
-	kvPassword  = regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]*)`)
+	urlPassword = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*?:(.*)@`) })
+	kvPassword  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]*)`) })
 )
 
 // scrub removes from msg every spelling of the password that connString
@@ -172,7 +174,7 @@ var (
 // effort, and errors it wraps (url.Parse's) quote the raw string.
 func scrub(msg, connString string, extra ...string) string {
 	var secrets []string
-	if m := urlPassword.FindStringSubmatch(connString); m != nil {
+	if m := urlPassword().FindStringSubmatch(connString); m != nil {
 		secrets = append(secrets, m[1])
 	}
 	if u, err := url.Parse(connString); err == nil && u.User != nil {
@@ -180,7 +182,7 @@ func scrub(msg, connString string, extra ...string) string {
 			secrets = append(secrets, p)
 		}
 	}
-	for _, m := range kvPassword.FindAllStringSubmatch(connString, -1) {
+	for _, m := range kvPassword().FindAllStringSubmatch(connString, -1) {
 		secrets = append(secrets, m[1], strings.Trim(m[1], "'"))
 	}
 	return redact.String(msg, append(secrets, extra...), "xxxxx")

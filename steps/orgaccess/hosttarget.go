@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/groundworkdb/groundwork/core"
 )
@@ -53,9 +54,22 @@ type HostTarget struct {
 // Unknown reports whether nothing is known of the host's target.
 func (t HostTarget) Unknown() bool { return !t.Current && len(t.Heads) == 0 }
 
-// revisionPattern is what an alembic revision id looks like: Open WebUI's
-// are 12 hex digits, but alembic accepts any word.
-var revisionPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+// validRevision tells whether r looks like an alembic revision id: Open
+// WebUI's are 12 hex digits, but alembic accepts any word of up to 64
+// letters, digits and underscores. Checked by hand, not by a regexp
+// compiled at package init: every start of the CLI would pay for it.
+func validRevision(r string) bool {
+	if len(r) == 0 || len(r) > 64 {
+		return false
+	}
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // TargetFromRevision is the target of a revision given by hand
 // (EnvHostRevision): one revision, several separated by commas (a
@@ -68,7 +82,7 @@ func TargetFromRevision(rev, source string) (HostTarget, error) {
 	t := HostTarget{Source: source}
 	for _, r := range strings.Split(rev, ",") {
 		r = strings.TrimSpace(r)
-		if !revisionPattern.MatchString(r) {
+		if !validRevision(r) {
 			return HostTarget{}, fmt.Errorf("steps/orgaccess: %s: %q is not an alembic revision (letters, digits, _) nor %q: %w", source, r, RevisionCurrent, core.ErrInvalid)
 		}
 		if !slices.Contains(t.Heads, r) {
@@ -82,10 +96,14 @@ func TargetFromRevision(rev, source string) (HostTarget, error) {
 // The assignments of an alembic revision file: revision = '…' and
 // down_revision = '…' | ('…', '…') | None, with or without a type
 // annotation.
+// The lines of a migration file that name its revisions, compiled on
+// first use: only --host-migrations reads migration files.
 var (
-	revisionLine = regexp.MustCompile(`(?m)^revision\s*(?::[^=\n]*)?=\s*['"]([^'"]+)['"]`)
-	downLine     = regexp.MustCompile(`(?m)^down_revision\s*(?::[^=\n]*)?=\s*(.*)$`)
-	quoted       = regexp.MustCompile(`['"]([^'"]+)['"]`)
+	revisionLine = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^revision\s*(?::[^=\n]*)?=\s*['"]([^'"]+)['"]`)
+	})
+	downLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^down_revision\s*(?::[^=\n]*)?=\s*(.*)$`) })
+	quoted   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`['"]([^'"]+)['"]`) })
 )
 
 // TargetFromMigrations reads the host's alembic migration files in dir
@@ -104,13 +122,13 @@ func TargetFromMigrations(dir string) (HostTarget, error) {
 		if err != nil {
 			return HostTarget{}, fmt.Errorf("steps/orgaccess: host migrations: %w", err)
 		}
-		m := revisionLine.FindSubmatch(b)
+		m := revisionLine().FindSubmatch(b)
 		if m == nil {
 			continue // __init__.py, helpers
 		}
 		known[string(m[1])] = true
-		if d := downLine.FindSubmatch(b); d != nil {
-			for _, q := range quoted.FindAllSubmatch(d[1], -1) {
+		if d := downLine().FindSubmatch(b); d != nil {
+			for _, q := range quoted().FindAllSubmatch(d[1], -1) {
 				revised[string(q[1])] = true
 			}
 		}

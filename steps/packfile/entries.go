@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -183,7 +184,8 @@ func (p *parser) index(n *yaml.Node, path string, packTags []string, auto func(s
 // quoted is how a view's query names an identifier that must be quoted
 // for the dialect: {{user}} becomes "user" on PostgreSQL and SQLite,
 // `user` on MySQL.
-var quoted = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+// Compiled on first use: package init runs on every start of the CLI.
+var quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`) })
 
 func (p *parser) view(n *yaml.Node, path string, packTags []string) (core.Step, error) {
 	f, err := p.fields(n, path, []string{"name", "query"}, commonKeys...)
@@ -201,7 +203,7 @@ func (p *parser) view(n *yaml.Node, path string, packTags []string) (core.Step, 
 	if strings.TrimSpace(query) == "" {
 		return nil, p.errf(f["query"], join(path, "query"), "empty query")
 	}
-	for _, m := range quoted.FindAllStringSubmatch(query, -1) {
+	for _, m := range quoted().FindAllStringSubmatch(query, -1) {
 		if err := core.ValidateIdent("identifier", m[1]); err != nil {
 			return nil, p.errf(f["query"], join(path, "query"), "{{%s}}: %s", m[1], strings.TrimPrefix(err.Error(), "core: "))
 		}
@@ -211,8 +213,8 @@ func (p *parser) view(n *yaml.Node, path string, packTags []string) (core.Step, 
 		return nil, err
 	}
 	v := core.View{Name: name, Query: func(q core.Quoter) string {
-		return quoted.ReplaceAllStringFunc(query, func(s string) string {
-			return q.Quote(quoted.FindStringSubmatch(s)[1])
+		return quoted().ReplaceAllStringFunc(query, func(s string) string {
+			return q.Quote(quoted().FindStringSubmatch(s)[1])
 		})
 	}}
 	return schema.View(v, opts...), nil

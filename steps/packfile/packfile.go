@@ -19,6 +19,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -123,10 +124,11 @@ func Parse(file string, data []byte) (*Pack, error) {
 	return p.pack(root)
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
+// Compiled on first use: package init runs on every start of the CLI.
+var lineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 func yamlLine(err error) int {
-	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := lineRE().FindStringSubmatch(err.Error()); m != nil {
 		var n int
 		_, _ = fmt.Sscan(m[1], &n)
 		return n

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,7 +79,8 @@ func (e *retryableError) Unwrap() error { return e.err }
 
 // sqlState finds a PostgreSQL SQLSTATE in an error's text: the drivers
 // report connection errors as text, not wrapped.
-var sqlState = regexp.MustCompile(`\(SQLSTATE ([0-9A-Z]{5})\)`)
+// Compiled on first use: package init runs on every start of the CLI.
+var sqlState = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(SQLSTATE ([0-9A-Z]{5})\)`) })
 
 // notReady marks an error connecting to a database server retryable,
 // unless retrying cannot help: invalid input, or a server that answered
@@ -92,7 +94,7 @@ func notReady(u dburl.URL, err error) error {
 	code := ""
 	if errors.As(err, &pgErr) {
 		code = pgErr.Code
-	} else if m := sqlState.FindStringSubmatch(err.Error()); m != nil {
+	} else if m := sqlState().FindStringSubmatch(err.Error()); m != nil {
 		code = m[1]
 	}
 	switch {

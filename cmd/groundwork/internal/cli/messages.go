@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
@@ -15,13 +16,16 @@ import (
 // internalPrefix matches the package prefixes of wrapped errors
 // ("cli: core: select: "), which say where in the code an error was made:
 // useful in a library's error, noise to an operator.
-var internalPrefix = regexp.MustCompile(`(^|: )((cli|core|history|dburl|drivers/[a-z]+|steps/[a-z]+|openwebuitest): )+(select: )?`)
+// Compiled on first use: package init runs on every start of the CLI.
+var internalPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|: )((cli|core|history|dburl|drivers/[a-z]+|steps/[a-z]+|openwebuitest): )+(select: )?`)
+})
 
 // userMessage is the error as one sentence for the operator: without
 // internal prefixes, and without the sentinel text a caller branches on
 // (": invalid input").
 func userMessage(err error) string {
-	msg := internalPrefix.ReplaceAllString(oneLine(err.Error()), "$1")
+	msg := internalPrefix().ReplaceAllString(oneLine(err.Error()), "$1")
 	for _, sentinel := range []error{core.ErrInvalid} {
 		msg = strings.ReplaceAll(msg, ": "+sentinel.Error()+":", ":")
 		msg = strings.TrimSuffix(msg, ": "+sentinel.Error())
