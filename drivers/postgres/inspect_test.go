@@ -3,12 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
 // handMade is a schema written by hand, the way a host application or an
@@ -90,17 +89,7 @@ func TestInspectHandMade(t *testing.T) {
 			{Name: "om_weird", Columns: []string{"wc", "wa"}, RefTable: `we"ird`, RefColumns: []string{`c"d`, "a,b"}, OnDelete: core.NoAction},
 		}},
 	}
-	sortFKs := func(ts map[string]*core.TableState) {
-		for _, tb := range ts {
-			sort.Slice(tb.ForeignKeys, func(i, j int) bool {
-				return strings.Join(tb.ForeignKeys[i].Columns, ",") < strings.Join(tb.ForeignKeys[j].Columns, ",")
-			})
-		}
-	}
-	sortFKs(cat.Tables)
-	if !reflect.DeepEqual(cat.Tables, wantTables) {
-		t.Errorf("tables:\n got %s\nwant %s", dumpTables(cat.Tables), dumpTables(wantTables))
-	}
+	drivertest.WantTables(t, cat.Tables, wantTables)
 
 	wantIndexes := map[string]*core.IndexState{
 		"user_pkey":                 {Name: "user_pkey", Table: "user", Columns: []string{"id"}, Unique: true, Constraint: true},
@@ -114,9 +103,7 @@ func TestInspectHandMade(t *testing.T) {
 		"idx_incl":                  {Name: "idx_incl", Table: "user", Columns: []string{"role"}},
 		"idx_partial":               {Name: "idx_partial", Table: "user", Columns: []string{"email"}},
 	}
-	if !reflect.DeepEqual(cat.Indexes, wantIndexes) {
-		t.Errorf("indexes:\n got %s\nwant %s", dumpIndexes(cat.Indexes), dumpIndexes(wantIndexes))
-	}
+	drivertest.WantIndexes(t, cat.Indexes, wantIndexes)
 	if len(cat.Views) != 1 || cat.Views["active_models"] == nil {
 		t.Fatalf("views: %v", cat.Views)
 	}
@@ -132,32 +119,6 @@ func TestInspectHandMade(t *testing.T) {
 	if !cat.HasUniqueOn("organization_models", []string{"model_id", "organization_id"}) {
 		t.Errorf("the composite unique constraint is not seen")
 	}
-}
-
-func dumpTables(ts map[string]*core.TableState) string {
-	var names []string
-	for n := range ts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "\n  %q: %+v", n, *ts[n])
-	}
-	return b.String()
-}
-
-func dumpIndexes(ix map[string]*core.IndexState) string {
-	var names []string
-	for n := range ix {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "\n  %q: %+v", n, *ix[n])
-	}
-	return b.String()
 }
 
 // TestInspectQueryCount: the catalog costs CatalogQueries queries for 2

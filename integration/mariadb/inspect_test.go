@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/integration/kit"
 )
@@ -128,14 +128,7 @@ func TestInspectHandMade(t *testing.T) {
 			{Name: "om_weird", Columns: []string{"wc", "wa"}, RefTable: `we"ird ü`, RefColumns: []string{"c`d", "a,b"}, OnDelete: core.Restrict},
 		}},
 	}
-	for _, tb := range cat.Tables {
-		sort.Slice(tb.ForeignKeys, func(i, j int) bool {
-			return strings.Join(tb.ForeignKeys[i].Columns, ",") < strings.Join(tb.ForeignKeys[j].Columns, ",")
-		})
-	}
-	if !reflect.DeepEqual(cat.Tables, wantTables) {
-		t.Errorf("tables:\n got %s\nwant %s", dump(cat.Tables), dump(wantTables))
-	}
+	drivertest.WantTables(t, cat.Tables, wantTables)
 
 	// PRIMARY is on four tables and idx_active on two: the first table's
 	// index is under the bare name, marked so that nothing drops it for
@@ -156,9 +149,7 @@ func TestInspectHandMade(t *testing.T) {
 		"idx_org_models_org_active":     {Name: "idx_org_models_org_active", Table: "organization_models", Columns: []string{"organization_id", "is_active"}},
 		`idx "quoted"`:                  {Name: `idx "quoted"`, Table: `we"ird ü`, Columns: []string{"{e}", "day"}, Unique: true},
 	}
-	if !reflect.DeepEqual(cat.Indexes, wantIndexes) {
-		t.Errorf("indexes:\n got %s\nwant %s", dump(cat.Indexes), dump(wantIndexes))
-	}
+	drivertest.WantIndexes(t, cat.Indexes, wantIndexes)
 	if !cat.HasUniqueOn("organization_models", []string{"model_id", "organization_id"}) {
 		t.Errorf("the composite unique constraint is not seen")
 	}
@@ -220,14 +211,6 @@ func keys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func dump[V any](m map[string]V) string {
-	var b strings.Builder
-	for _, k := range keys(m) {
-		fmt.Fprintf(&b, "\n  %q: %+v", k, m[k])
-	}
-	return b.String()
 }
 
 // TestInspectQueryCount: the catalog costs CatalogQueries queries for 2
