@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -155,5 +156,36 @@ CREATE VIEW v%02d AS SELECT id FROM t%02d;
 	}
 	if small != CatalogQueries || large != CatalogQueries {
 		t.Fatalf("inspect made %d queries for 2 tables and %d for 40, want %d", small, large, CatalogQueries)
+	}
+}
+
+// TestInspectForeignKeyElsewhere: a foreign key to a table of another
+// schema names it qualified, and a table of another schema stays out of
+// the catalog, scoped or not, even under a name that is declared.
+func TestInspectForeignKeyElsewhere(t *testing.T) {
+	d := openTest(t)
+	_, err := adminDB.Exec(`CREATE SCHEMA gw_other; CREATE TABLE gw_other.gw_ref (id int PRIMARY KEY); CREATE TABLE gw_other.gw_child (id int)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = adminDB.Exec("DROP SCHEMA gw_other CASCADE") })
+	mustExec(t, d, `CREATE TABLE gw_child (id int PRIMARY KEY, ref_id int REFERENCES gw_other.gw_ref (id))`)
+	ctx := context.Background()
+	whole, err := d.Inspect(ctx, d.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped, err := d.InspectNames(ctx, d.DB(), []string{"gw_child", "gw_ref"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cat := range map[string]*core.Catalog{"Inspect": whole, "InspectNames": scoped} {
+		if len(cat.Tables) != 1 || cat.Tables["gw_ref"] != nil {
+			t.Fatalf("%s: tables %v, want gw_child alone", name, cat.Tables)
+		}
+		fks := cat.Tables["gw_child"].ForeignKeys
+		if len(fks) != 1 || fks[0].RefTable != "gw_other.gw_ref" || !reflect.DeepEqual(fks[0].RefColumns, []string{"id"}) {
+			t.Fatalf("%s: foreign keys %+v, want one to gw_other.gw_ref (id)", name, fks)
+		}
 	}
 }
