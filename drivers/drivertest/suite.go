@@ -37,6 +37,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"CancelReleasesLock", testCancelReleasesLock},
 		{"UpsertOnlyWhenChanged", testUpsert},
 		{"UpsertComparesEveryType", testUpsertCompares},
+		{"InsertIgnore", testInsertIgnore},
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},
