@@ -80,7 +80,12 @@ func (w watermark) moved() bool {
 // trigger or an index on the host's table there is no transactional
 // per-table change counter, and pg_stat_user_tables' n_tup_ins/n_tup_del
 // (under 1 ms) are flushed asynchronously: two committed inserts did not
-// show in them 0.5 s later while their connection stayed busy.
+// show in them 0.5 s later while their connection stayed busy. An
+// anti-join that stops at the first user without a membership does not
+// help: converged, none is missing, so it visits every user too. The
+// transaction id and the WAL position are the whole cluster's (any write
+// anywhere moves them). Every other read of a converged start is bounded
+// by what it proves (TestConvergedReadsBoundedPostgres).
 func (d *devMembers) watermarkReads(s *core.Session) []core.Read {
 	q := func(n string) string { return s.Quote(n) }
 	wm := q(WatermarkTable)
