@@ -254,6 +254,27 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 	defer end(nil)                           // telemetry
 	// The first round may travel with the catalog read (guess.go).
 	s.prefetchWithCatalog(ctx, steps)
+	s.prefetchRounds(ctx, steps)
+}
+
+// prefetchFirst is the part of prefetch that costs no round trip of its
+// own: the catalog read, with the first round of reads when the driver
+// can send them together (guess.go). prefetch then sends the rest.
+func (s *Session) prefetchFirst(ctx context.Context, steps []Step) {
+	if s.reads == nil {
+		return
+	}
+	if s.reads.rows == nil {
+		s.reads.rows = map[string][]any{}
+	}
+	ctx, end := s.tel.phase(ctx, PhaseCheck) // telemetry
+	defer end(nil)                           // telemetry
+	s.prefetchWithCatalog(ctx, steps)
+}
+
+// prefetchRounds declares and fetches the reads in rounds (see prefetch).
+func (s *Session) prefetchRounds(ctx context.Context, steps []Step) {
+	c := s.reads
 	done := make([]bool, len(steps))
 	for range maxReadRounds {
 		var todo []Read

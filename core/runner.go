@@ -182,11 +182,19 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 // apply under the lock would.
 func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Report) (work bool, err error) {
 	skipped := map[string]bool{}
-	sess.prefetch(ctx, steps)
+	// The reads are sent when the first step that declares some is
+	// checked: a cold start's first step (a table to create) finds work
+	// on the catalog alone, and the pass under the lock reads again.
+	sess.prefetchFirst(ctx, steps)
+	fetched := false
 	for i, st := range steps {
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("core: %w (%w) before step %s; nothing was written", ErrInterrupted, context.Cause(ctx), st.Info().ID)
+		}
+		if _, ok := st.(Reader); ok && !fetched {
+			sess.prefetch(ctx, steps)
+			fetched = true
 		}
 		if dep := firstSkipped(st.Info().After, skipped); dep != "" {
 			skipped[st.Info().ID] = true
@@ -453,8 +461,13 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	if proven {
 		sess.proven[info.ID] = true
 	}
-	// What was prefetched may no longer hold: later checks read again.
-	sess.reads.invalidate()
+	// What was prefetched may no longer hold: later checks read again,
+	// unless the plan only created objects no prefetched read can name
+	// (a cold start's tables, indexes and view keep the reads of the
+	// data steps after them).
+	if _, custom := st.(Applier); err != nil || custom || !plan.createsOnly() {
+		sess.reads.invalidate()
+	}
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
