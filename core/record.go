@@ -45,14 +45,10 @@ func (r *Runner) record(ctx context.Context, sess *Session, rep *Report, log *sl
 
 // recordOnce hands the run to the recorder once. A recorder that is about
 // to create its objects (a cold start's history table) does it in one
-// transaction with its row on an embedded database (SingleWriter, with
-// transactional DDL: SQLite): one commit, an fsync, instead of one for
-// the table and one for the row, and BEGIN and COMMIT cost no network
-// round trip there. Elsewhere the two statements commit on their own, as
-// before.
+// transaction with its row, where DDL is transactional: one commit, an
+// fsync on SQLite, instead of one for the table and one for the row.
 func (r *Runner) recordOnce(ctx context.Context, sess *Session, rep *Report) error {
-	_, embedded := r.driver.(SingleWriter)
-	if !embedded || !capabilities(r.driver).TransactionalDDL || !recorderCreates(sess, r.o.recorder) {
+	if !capabilities(r.driver).TransactionalDDL || !recorderCreates(sess, r.o.recorder) {
 		return r.o.recorder.Record(ctx, sess, rep)
 	}
 	tx, err := r.driver.DB().BeginTx(ctx, nil)
