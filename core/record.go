@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -27,7 +26,7 @@ func (r *Runner) record(ctx context.Context, sess *Session, rep *Report, log *sl
 	tries := 0
 	err := LockPoll{Name: "the history write", Wait: RecordTimeout, Try: func(ctx context.Context) (bool, error) {
 		tries++
-		last = explainError(r.driver, r.recordOnce(ctx, sess, rep))
+		last = explainError(r.driver, r.o.recorder.Record(ctx, sess, rep))
 		if errors.Is(last, ErrLockTimeout) {
 			return false, nil // the holder may let go: try again
 		}
@@ -41,44 +40,4 @@ func (r *Runner) record(ctx context.Context, sess *Session, rep *Report, log *sl
 	case tries > 1:
 		log.Info("run history recorded after waiting for the database", "tries", tries)
 	}
-}
-
-// recordOnce hands the run to the recorder once. A recorder that is about
-// to create its objects (a cold start's history table) does it in one
-// transaction with its row, where DDL is transactional: one commit, an
-// fsync on SQLite, instead of one for the table and one for the row.
-func (r *Runner) recordOnce(ctx context.Context, sess *Session, rep *Report) error {
-	if !capabilities(r.driver).TransactionalDDL || !recorderCreates(sess, r.o.recorder) {
-		return r.o.recorder.Record(ctx, sess, rep)
-	}
-	tx, err := r.driver.DB().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("core: begin: %w", err)
-	}
-	if err := r.o.recorder.Record(ctx, sess.withTx(tx), rep); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("core: commit: %w", err)
-	}
-	return nil
-}
-
-// recorderCreates reports whether the run's catalog snapshot, still
-// current, lacks an object the recorder names (CatalogScoper): the
-// recorder then creates it. Without a current snapshot or the names it
-// reports false, and the recorder writes as it always did.
-func recorderCreates(sess *Session, rec Recorder) bool {
-	cs, ok := rec.(CatalogScoper)
-	cat := sess.catalog.cat
-	if !ok || cat == nil || sess.catalog.dirty {
-		return false
-	}
-	for _, n := range cs.CatalogNames() {
-		if cat.Tables[n] == nil && cat.Views[n] == nil {
-			return true
-		}
-	}
-	return false
 }
