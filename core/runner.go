@@ -201,7 +201,7 @@ func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Re
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, _, err := r.runStep(ctx, sess, st, ModePlan, nil, nil)
+		sr, _, err := r.runStep(ctx, sess, st, modeProbe, nil, nil)
 		if err != nil {
 			// Final, as under the lock: a check reads whatever state a
 			// crash or a concurrent runner leaves (that is what makes a run
@@ -362,6 +362,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// modeProbe is runStep's ModePlan for the check without the lock (probe):
+// the report of a step with changes is dropped there (the work is decided
+// under the lock), so its SQL is not rendered (W4: 1,000 rows of links).
+const modeProbe = "probe"
+
 // runStep checks one step and, in apply mode, applies its plan, fenced
 // by the run's lock (heldLock), in the transaction of g when the plan
 // joins it (group.go). The step timeout bounds both; a cancelled run lets
@@ -406,10 +411,16 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		log.Info("step skipped", "reason", plan.Skip)
 		return sr, false, nil
 	}
+	show := mode != modeProbe
+	if !show {
+		mode = ModePlan
+	}
 	for _, c := range plan.Changes {
 		sr.Changes = append(sr.Changes, c.Summary)
 		for _, s := range c.Statements {
-			sr.SQL = append(sr.SQL, Display(r.driver, s))
+			if show {
+				sr.SQL = append(sr.SQL, Display(r.driver, s))
+			}
 		}
 	}
 	switch {
