@@ -82,3 +82,17 @@ func (cc *catalogCache) recordApplied(plan *Plan) {
 		}
 	}
 }
+
+// createsOnly reports whether every change of the plan only creates an
+// object the catalog did not have. A read the runner prefetched was
+// declared against that catalog and cannot name the object (a read of a
+// missing table would have failed the combined statement), so applying
+// such a plan leaves every prefetched result as it was.
+func (p *Plan) createsOnly() bool {
+	for _, ch := range p.Changes {
+		if !ch.creates {
+			return false
+		}
+	}
+	return len(p.Changes) > 0
+}

@@ -19,7 +19,7 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 	}
 	have, ok := cat.Tables[t.Name]
 	if !ok {
-		p.addSchema("create table "+t.Name, tableCreated(t), d.CreateTable(t)...)
+		p.addCreate("create table "+t.Name, tableCreated(t), d.CreateTable(t)...)
 		return p
 	}
 	obj := "table:" + t.Name
@@ -109,7 +109,7 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 		if ix.Unique {
 			kind = "unique index"
 		}
-		p.addSchema(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")),
+		p.addCreate(fmt.Sprintf("create %s %s on %s (%s)", kind, ix.Name, ix.Table, strings.Join(ix.Columns, ", ")),
 			indexCreated(ix), createIndex(d, cat, ix))
 	case have.Constraint:
 		p.AddDrift("index:"+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
@@ -132,7 +132,7 @@ func PlanView(d DDL, cat *Catalog, v View) *Plan {
 	have, ok := cat.Views[v.Name]
 	switch {
 	case !ok:
-		p.addSchema("create view "+v.Name, viewCreated(v), d.CreateView(v)...)
+		p.addCreate("create view "+v.Name, viewCreated(v), d.CreateView(v)...)
 	case !have.FromPlan && !d.ViewMatches(v, have):
 		p.addSchema("replace view "+v.Name+": its definition differs", viewCreated(v), d.ReplaceView(v)...)
 	}

@@ -79,6 +79,13 @@ func (p *Plan) addSchema(summary string, effect func(*Catalog), sql ...string) {
 	p.Changes[len(p.Changes)-1].effect = effect
 }
 
+// addCreate is addSchema for a change that only creates an object the
+// catalog does not have (see Plan.createsOnly).
+func (p *Plan) addCreate(summary string, effect func(*Catalog), sql ...string) {
+	p.addSchema(summary, effect, sql...)
+	p.Changes[len(p.Changes)-1].creates = true
+}
+
 // AddDrift records a difference that will not be healed.
 func (p *Plan) AddDrift(object, format string, args ...any) {
 	p.Drift = append(p.Drift, Drift{Object: object, Detail: fmt.Sprintf(format, args...)})
@@ -112,6 +119,10 @@ type Change struct {
 	// effect records in the run's catalog snapshot what a declarative
 	// change creates, so the steps after it plan without inspecting again.
 	effect func(*Catalog)
+	// creates marks a change of the ensure algorithm that only creates an
+	// object the catalog did not have (a table, an index, a view): no
+	// read the runner prefetched can name it, so none changes (effects.go).
+	creates bool
 }
 
 // Statement is SQL with bun placeholders (?) and their arguments. Values

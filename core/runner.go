@@ -182,18 +182,26 @@ func settle(rep *Report, start time.Time, counter *Counter, err error) {
 // apply under the lock would.
 func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Report) (work bool, err error) {
 	skipped := map[string]bool{}
-	sess.prefetch(ctx, steps)
+	// The reads are sent when the first step that declares some is
+	// checked: a cold start's first step (a table to create) finds work
+	// on the catalog alone, and the pass under the lock reads again.
+	sess.prefetchFirst(ctx, steps)
+	fetched := false
 	for i, st := range steps {
 		r.o.report(Progress{Phase: PhaseCheck, Step: st.Info().ID, Index: i + 1, Total: len(steps)})
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("core: %w (%w) before step %s; nothing was written", ErrInterrupted, context.Cause(ctx), st.Info().ID)
+		}
+		if _, ok := st.(Reader); ok && !fetched {
+			sess.prefetch(ctx, steps)
+			fetched = true
 		}
 		if dep := firstSkipped(st.Info().After, skipped); dep != "" {
 			skipped[st.Info().ID] = true
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, _, err := r.runStep(ctx, sess, st, ModePlan, nil, nil)
+		sr, _, err := r.runStep(ctx, sess, st, modeProbe, nil, nil)
 		if err != nil {
 			// Final, as under the lock: a check reads whatever state a
 			// crash or a concurrent runner leaves (that is what makes a run
@@ -354,6 +362,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// modeProbe is runStep's ModePlan for the check without the lock (probe):
+// the report of a step with changes is dropped there (the work is decided
+// under the lock), so its SQL is not rendered (W4: 1,000 rows of links).
+const modeProbe = "probe"
+
 // runStep checks one step and, in apply mode, applies its plan, fenced
 // by the run's lock (heldLock), in the transaction of g when the plan
 // joins it (group.go). The step timeout bounds both; a cancelled run lets
@@ -398,10 +411,16 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		log.Info("step skipped", "reason", plan.Skip)
 		return sr, false, nil
 	}
+	show := mode != modeProbe
+	if !show {
+		mode = ModePlan
+	}
 	for _, c := range plan.Changes {
 		sr.Changes = append(sr.Changes, c.Summary)
 		for _, s := range c.Statements {
-			sr.SQL = append(sr.SQL, Display(r.driver, s))
+			if show {
+				sr.SQL = append(sr.SQL, Display(r.driver, s))
+			}
 		}
 	}
 	switch {
@@ -453,8 +472,13 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 	if proven {
 		sess.proven[info.ID] = true
 	}
-	// What was prefetched may no longer hold: later checks read again.
-	sess.reads.invalidate()
+	// What was prefetched may no longer hold: later checks read again,
+	// unless the plan only created objects no prefetched read can name
+	// (a cold start's tables, indexes and view keep the reads of the
+	// data steps after them).
+	if _, custom := st.(Applier); err != nil || custom || !plan.createsOnly() {
+		sess.reads.invalidate()
+	}
 	if err != nil {
 		sess.catalog.dirty = true
 		return fail(PhaseApply, err)
