@@ -2,7 +2,6 @@ package orgaccess
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -120,6 +119,7 @@ func ParseModels(list string) ([]string, error) {
 
 func cleanModels(in []string) ([]string, error) {
 	var out []string
+	seen := make(map[string]bool, len(in))
 	for i, m := range in {
 		if m == "" {
 			return nil, fmt.Errorf("model #%d is blank: %w", i+1, core.ErrInvalid)
@@ -127,7 +127,8 @@ func cleanModels(in []string) ([]string, error) {
 		if len(m) > 255 {
 			return nil, fmt.Errorf("model #%d is %d bytes, more than 255: %w", i+1, len(m), core.ErrInvalid)
 		}
-		if !slices.Contains(out, m) {
+		if !seen[m] {
+			seen[m] = true
 			out = append(out, m)
 		}
 	}
