@@ -17,10 +17,7 @@ import (
 // stored as an empty value as MySQL's INSERT IGNORE would.
 func testInsertIgnore(t *testing.T, open coretest.Opener) {
 	d := open(t)
-	data, ok := d.(core.DataSQL)
-	if !ok {
-		t.Skip("driver renders no data statements")
-	}
+	data := dataSQL(t, d)
 	const target = `gw_we"ird`
 	apply(t, d, []core.Step{
 		schema.Table(core.Table{Name: "user", Columns: []core.Column{
@@ -33,30 +30,18 @@ func testInsertIgnore(t *testing.T, open coretest.Opener) {
 	})
 	exec(t, d, "INSERT INTO "+d.Quote("user")+" (id, email, role) VALUES ('u1', 'a@x', 'user'), ('u2', NULL, 'user'), ('u3', 'c@x', 'pending')")
 	ctx := context.Background()
-	run := func(q string, args ...any) int64 {
-		t.Helper()
-		res, err := d.DB().DB.ExecContext(ctx, core.Rebind(d, q), args...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, q)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
 	sel := "SELECT " + data.Concat(data.Cast("?", core.Text), "u.id") + " AS id, u.id AS user_id, " + data.Cast("?", core.BigInt) + ", " +
 		data.Cast("?", core.Timestamp) + " FROM " + d.Quote("user") + " u WHERE u.role <> ?"
 	q := data.InsertIgnore(target, []string{"id", "user_id", "n?", "at"}, sel)
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	if n := run(q, "org-", int64(1)<<40, at, "pending"); n != 2 {
+	if n := affected(t, d, q, "org-", int64(1)<<40, at, "pending"); n != 2 {
 		t.Fatalf("first insert: %d rows, want 2 (NULL email kept, pending left out)", n)
 	}
-	if n := run(q, "org-", int64(7), at, "pending"); n != 0 {
+	if n := affected(t, d, q, "org-", int64(7), at, "pending"); n != 0 {
 		t.Fatalf("second insert: %d rows, want 0", n)
 	}
 	// A row conflicting on the other unique constraint is skipped too.
-	if n := run(data.InsertIgnore(target, []string{"id", "user_id"}, "SELECT ?, ?"), "other", "u1"); n != 0 {
+	if n := affected(t, d, data.InsertIgnore(target, []string{"id", "user_id"}, "SELECT ?, ?"), "other", "u1"); n != 0 {
 		t.Fatalf("a row conflicting on user_id was inserted")
 	}
 	var id string

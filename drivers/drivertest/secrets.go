@@ -3,6 +3,7 @@ package drivertest
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 // its Open, and connection strings in its own syntax that carry Secret as
 // the password.
 type OpenSecrets struct {
-	// Open opens (and connects, as the driver's Open does) dsn.
-	Open func(ctx context.Context, dsn string) error
+	// Open opens (and connects, as the driver's Open does) dsn; what it
+	// opens is closed.
+	Open func(ctx context.Context, dsn string) (io.Closer, error)
 	// Secret is the password every connection string carries.
 	Secret string
 	// Invalid are connection strings that cannot be opened as written.
@@ -46,8 +48,15 @@ func RunOpenSecretTests(t *testing.T, c OpenSecrets) {
 		}
 		return false
 	}
+	open := func(ctx context.Context, dsn string) error {
+		d, err := c.Open(ctx, dsn)
+		if err == nil {
+			_ = d.Close()
+		}
+		return err
+	}
 	for _, dsn := range c.Invalid {
-		err := c.Open(context.Background(), dsn)
+		err := open(context.Background(), dsn)
 		if err == nil {
 			t.Errorf("%s: opened", dsn)
 			continue
@@ -62,7 +71,7 @@ func RunOpenSecretTests(t *testing.T, c OpenSecrets) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := c.Open(ctx, c.Unreachable)
+	err := open(ctx, c.Unreachable)
 	if err == nil {
 		t.Fatalf("%s: connected to a server that is not there", c.Host)
 	}

@@ -18,10 +18,7 @@ import (
 // the step reports no change.
 func testUpsertCompares(t *testing.T, open coretest.Opener) {
 	d := open(t)
-	data, ok := d.(core.DataSQL)
-	if !ok {
-		t.Skip("driver renders no data statements")
-	}
+	data := dataSQL(t, d)
 	const table = "gw_upsert_orgs"
 	apply(t, d, []core.Step{schema.Table(core.Table{Name: table, Columns: []core.Column{
 		{Name: "id", Type: core.Text, NotNull: true},
@@ -30,18 +27,10 @@ func testUpsertCompares(t *testing.T, open coretest.Opener) {
 		{Name: "rate", Type: core.Real},
 		{Name: "updated_at", Type: core.BigInt},
 	}, PrimaryKey: []string{"id"}})})
-	q := core.Rebind(d, data.Upsert(table, []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"}))
+	q := data.Upsert(table, []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
 	upsert := func(args ...any) int64 {
 		t.Helper()
-		res, err := d.DB().DB.ExecContext(context.Background(), q, args...)
-		if err != nil {
-			t.Fatalf("upsert: %v\n%s", err, q)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return affected(t, d, q, args...)
 	}
 	read := func() (string, sql.NullString, int64) {
 		t.Helper()
@@ -78,4 +67,29 @@ func testUpsertCompares(t *testing.T, open coretest.Opener) {
 	if name, _, at := read(); name != "Org 2" || at != 6 {
 		t.Fatalf("a changed name was not written: %s %d", name, at)
 	}
+}
+
+// dataSQL is d's data SQL renderer; the case is skipped without one.
+func dataSQL(t *testing.T, d core.Driver) core.DataSQL {
+	t.Helper()
+	data, ok := d.(core.DataSQL)
+	if !ok {
+		t.Skip("driver renders no data statements")
+	}
+	return data
+}
+
+// affected runs q as the runner does (through core.Rebind, arguments as
+// database/sql takes them) and returns the rows it affected.
+func affected(t *testing.T, d core.Driver, q string, args ...any) int64 {
+	t.Helper()
+	res, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, q), args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,13 +17,7 @@ import (
 func TestOpenNeverShowsPassword(t *testing.T) {
 	const secret = "Hunter2-s3cret"
 	drivertest.RunOpenSecretTests(t, drivertest.OpenSecrets{
-		Open: func(ctx context.Context, dsn string) error {
-			d, err := Open(ctx, dsn)
-			if err == nil {
-				_ = d.Close()
-			}
-			return err
-		},
+		Open:   func(ctx context.Context, dsn string) (io.Closer, error) { return Open(ctx, dsn) },
 		Secret: secret,
 		Invalid: []string{
 			"app:" + secret + "@tcp(127.0.0.1:1)/app?parseTime=maybe",

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,13 +16,7 @@ import (
 func TestOpenNeverShowsPassword(t *testing.T) {
 	const secret = "Hunter2-s3cret"
 	drivertest.RunOpenSecretTests(t, drivertest.OpenSecrets{
-		Open: func(ctx context.Context, dsn string) error {
-			d, err := Open(ctx, dsn)
-			if err == nil {
-				_ = d.Close()
-			}
-			return err
-		},
+		Open:   func(ctx context.Context, dsn string) (io.Closer, error) { return Open(ctx, dsn) },
 		Secret: secret,
 		Invalid: []string{
 			"postgres://app:" + secret + "@db.example:notaport/app",
