@@ -130,8 +130,18 @@ func (e *env) runAll(ctx context.Context) []string {
 }
 
 func (e *env) note(format string, args ...any) {
+	e.noteAt(slog.LevelWarn, format, args...)
+}
+
+// info is a note that reports no failure (what a workload ran on): it
+// goes to the results as every note does, but logs at Info.
+func (e *env) info(format string, args ...any) {
+	e.noteAt(slog.LevelInfo, format, args...)
+}
+
+func (e *env) noteAt(level slog.Level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	e.log.Warn(msg)
+	e.log.Log(context.Background(), level, msg)
 	e.res.Notes = append(e.res.Notes, msg)
 }
 

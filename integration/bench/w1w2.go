@@ -30,7 +30,7 @@ func (e *env) w1(ctx context.Context) error {
 		return err
 	}
 	defer e.drop(ctx, cold)
-	e.note("W1 %s: the host is %s", e.d.Name(), host)
+	e.info("W1 %s: the host is %s", e.d.Name(), host)
 	warm, err := e.warmTemplate(ctx, cold)
 	if err != nil {
 		return err
