@@ -261,7 +261,16 @@ func ReadStatements(reads []Read) ([]Statement, []int) {
 // them, in rounds while some step's reads depend on others' results. A
 // combined statement that fails is logged and dropped: each Check then
 // runs its own reads (correctness first).
-func (s *Session) prefetch(ctx context.Context, steps []Step) {
+func (s *Session) prefetch(ctx context.Context, steps []Step) { s.prefetchUpTo(ctx, steps, true) }
+
+// prefetchFirst is the part of prefetch that costs no round trip of its
+// own: the catalog read, with the first round of reads when the driver
+// can send them together (guess.go). prefetch then sends the rest.
+func (s *Session) prefetchFirst(ctx context.Context, steps []Step) { s.prefetchUpTo(ctx, steps, false) }
+
+// prefetchUpTo is prefetch, without the rounds after the catalog's
+// unless rounds is set.
+func (s *Session) prefetchUpTo(ctx context.Context, steps []Step, rounds bool) {
 	c := s.reads
 	if c == nil {
 		return
@@ -274,22 +283,9 @@ func (s *Session) prefetch(ctx context.Context, steps []Step) {
 	defer end(nil)                           // telemetry
 	// The first round may travel with the catalog read (guess.go).
 	s.prefetchWithCatalog(ctx, steps)
-	s.prefetchRounds(ctx, steps)
-}
-
-// prefetchFirst is the part of prefetch that costs no round trip of its
-// own: the catalog read, with the first round of reads when the driver
-// can send them together (guess.go). prefetch then sends the rest.
-func (s *Session) prefetchFirst(ctx context.Context, steps []Step) {
-	if s.reads == nil {
-		return
+	if rounds {
+		s.prefetchRounds(ctx, steps)
 	}
-	if s.reads.rows == nil {
-		s.reads.rows = map[string][]any{}
-	}
-	ctx, end := s.tel.phase(ctx, PhaseCheck) // telemetry
-	defer end(nil)                           // telemetry
-	s.prefetchWithCatalog(ctx, steps)
 }
 
 // prefetchRounds declares and fetches the reads in rounds (see prefetch).
