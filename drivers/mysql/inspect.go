@@ -6,15 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 )
 
 // The catalog of the current database is read from information_schema in
@@ -138,8 +137,7 @@ var _ core.ScopedInspector = (*Driver)(nil)
 
 // scopeMarker matches the /*col*/ and /*col|col*/ markers where a scoped
 // read adds its filter.
-// Compiled on first use: package init runs on every start of the CLI.
-var scopeMarker = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/\*([a-zA-Z_.|]+)\*/`) })
+var scopeMarker = lazyre.New(`/\*([a-zA-Z_.|]+)\*/`)
 
 // scoped returns query limited to n names per marked column (a marker
 // naming two columns matches either) and how many times it binds the

@@ -13,10 +13,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +25,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 	"github.com/groundworkdb/groundwork/internal/redact"
 )
 
@@ -163,10 +162,9 @@ func describe(cfg *pgx.ConnConfig) string {
 	return fmt.Sprintf("host=%s port=%d user=%s database=%s", cfg.Host, cfg.Port, cfg.User, cfg.Database)
 }
 
-// Compiled on first use: package init runs on every start of the CLI.
 var (
-	urlPassword = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*?:(.*)@`) })
-	kvPassword  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]*)`) })
+	urlPassword = lazyre.New(`(?i)^[a-z][a-z0-9+.-]*://[^/?#@]*?:(.*)@`)
+	kvPassword  = lazyre.New(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s]*)`)
 )
 
 // scrub removes from msg every spelling of the password that connString

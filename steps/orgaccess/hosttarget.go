@@ -6,13 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 )
 
 // Settings naming the host version about to start.
@@ -95,15 +94,12 @@ func TargetFromRevision(rev, source string) (HostTarget, error) {
 
 // The assignments of an alembic revision file: revision = '…' and
 // down_revision = '…' | ('…', '…') | None, with or without a type
-// annotation.
-// The lines of a migration file that name its revisions, compiled on
-// first use: only --host-migrations reads migration files.
+// annotation. Compiled on first use: only --host-migrations reads
+// migration files.
 var (
-	revisionLine = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?m)^revision\s*(?::[^=\n]*)?=\s*['"]([^'"]+)['"]`)
-	})
-	downLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^down_revision\s*(?::[^=\n]*)?=\s*(.*)$`) })
-	quoted   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`['"]([^'"]+)['"]`) })
+	revisionLine = lazyre.New(`(?m)^revision\s*(?::[^=\n]*)?=\s*['"]([^'"]+)['"]`)
+	downLine     = lazyre.New(`(?m)^down_revision\s*(?::[^=\n]*)?=\s*(.*)$`)
+	quoted       = lazyre.New(`['"]([^'"]+)['"]`)
 )
 
 // TargetFromMigrations reads the host's alembic migration files in dir

@@ -2,13 +2,12 @@ package packfile
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -184,8 +183,7 @@ func (p *parser) index(n *yaml.Node, path string, packTags []string, auto func(s
 // quoted is how a view's query names an identifier that must be quoted
 // for the dialect: {{user}} becomes "user" on PostgreSQL and SQLite,
 // `user` on MySQL.
-// Compiled on first use: package init runs on every start of the CLI.
-var quoted = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`) })
+var quoted = lazyre.New(`\{\{\s*([^{}]*?)\s*\}\}`)
 
 func (p *parser) view(n *yaml.Node, path string, packTags []string) (core.Step, error) {
 	f, err := p.fields(n, path, []string{"name", "query"}, commonKeys...)

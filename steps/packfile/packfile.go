@@ -17,13 +17,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -124,8 +123,7 @@ func Parse(file string, data []byte) (*Pack, error) {
 	return p.pack(root)
 }
 
-// Compiled on first use: package init runs on every start of the CLI.
-var lineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
+var lineRE = lazyre.New(`line (\d+)`)
 
 func yamlLine(err error) int {
 	if m := lineRE().FindStringSubmatch(err.Error()); m != nil {

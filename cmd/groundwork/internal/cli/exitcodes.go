@@ -3,15 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/internal/dburl"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 )
 
 // Exit codes: what an orchestrator (an init container, a Job, a script)
@@ -79,8 +78,7 @@ func (e *retryableError) Unwrap() error { return e.err }
 
 // sqlState finds a PostgreSQL SQLSTATE in an error's text: the drivers
 // report connection errors as text, not wrapped.
-// Compiled on first use: package init runs on every start of the CLI.
-var sqlState = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(SQLSTATE ([0-9A-Z]{5})\)`) })
+var sqlState = lazyre.New(`\(SQLSTATE ([0-9A-Z]{5})\)`)
 
 // notReady marks an error connecting to a database server retryable,
 // unless retrying cannot help: invalid input, or a server that answered

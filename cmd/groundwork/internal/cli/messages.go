@@ -5,21 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/internal/lazyre"
 )
 
 // internalPrefix matches the package prefixes of wrapped errors
 // ("cli: core: select: "), which say where in the code an error was made:
 // useful in a library's error, noise to an operator.
-// Compiled on first use: package init runs on every start of the CLI.
-var internalPrefix = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(^|: )((cli|core|history|dburl|drivers/[a-z]+|steps/[a-z]+|openwebuitest): )+(select: )?`)
-})
+var internalPrefix = lazyre.New(`(^|: )((cli|core|history|dburl|drivers/[a-z]+|steps/[a-z]+|openwebuitest): )+(select: )?`)
 
 // userMessage is the error as one sentence for the operator: without
 // internal prefixes, and without the sentinel text a caller branches on
