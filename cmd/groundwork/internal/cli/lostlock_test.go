@@ -47,10 +47,20 @@ func TestLostLockStopsApply(t *testing.T) {
 	first := make(chan result, 1)
 	go func() { first <- run(t, env, "apply") }()
 	// Wait (bounded) until the member insert is running, then end the
-	// lock connection, as idle_session_timeout or an operator would.
+	// lock connection, as idle_session_timeout or an operator would. The
+	// bound is in time, not in polls: under -race on a busy machine the
+	// apply takes seconds to reach the members, and CI once gave up at 6 s.
+	// If the apply ends first, say how, instead of only that it was missed.
 	var killed bool
-	for i := 0; i < 600 && !killed; i++ {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(90 * time.Second); !killed; {
+		if time.Now().After(deadline) {
+			t.Fatal("the member insert did not start within 90 s")
+		}
+		select {
+		case r := <-first:
+			t.Fatalf("the apply ended before its member insert could be caught running\n%s", r)
+		case <-time.After(10 * time.Millisecond):
+		}
 		var running bool
 		if err := admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%organization_members%' AND application_name = 'groundwork')`).Scan(&running); err != nil {
 			t.Fatal(err)
@@ -65,9 +75,6 @@ func TestLostLockStopsApply(t *testing.T) {
 			AND pid IN (SELECT pid FROM pg_stat_activity WHERE xact_start IS NULL)`).Scan(&killed); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if !killed {
-		t.Fatal("the member insert never ran, or no lock holder to end")
 	}
 	// A second runner now takes the lock: it must not write before the
 	// first has rolled back, and it converges.
