@@ -27,6 +27,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"VerifyFindsDriftApplyHeals", testVerifyAndHeal},
 		{"ExistingTableKept", testExistingTableKept},
 		{"IncompatibleTypeIsDrift", testIncompatibleType},
+		{"AdoptedColumnTypes", testAdoptedColumnTypes},
 		{"DryRunWritesNothing", testDryRun},
 		{"ConcurrentRunners", testConcurrentRunners},
 		{"FailingStepResumes", testFailingStepResumes},

@@ -11,7 +11,10 @@ import (
 // nativeTypes maps the portable types. Real is double precision: the
 // 8-byte float SQLite's REAL is, so 1.3 reads back as 1.3 (a 4-byte real
 // column made by someone else still matches, see ColumnMatches). JSON is
-// json, not jsonb, as Open WebUI's own json columns are.
+// json, not jsonb: json keeps a document as it was written, as SQLite's
+// and MariaDB's text-stored JSON do, so a value reads back byte for byte
+// on every dialect and Upsert's compare-as-text sees what was written,
+// not jsonb's reordered, de-duplicated keys.
 var nativeTypes = map[core.ColumnType]string{
 	core.Text:      "text",
 	core.Integer:   "integer",
@@ -176,11 +179,15 @@ func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
 	return ok && have.Definition != "" && qh == core.QueryFingerprint(want.SQL(d)) && dh == have.Definition
 }
 
-// ColumnMatches implements core.DDL by type family. Integer flags and
-// booleans serve each other as Open WebUI's tables mix them; a 32-bit
-// column never serves a bigint (epoch milliseconds overflow
-// it). An auto-increment column needs a value generator (identity or a
-// serial's nextval default).
+// ColumnMatches implements core.DDL by the portable rule every driver
+// follows (drivertest's AdoptedColumnTypes): an existing column serves a
+// declared one when it stores every value of the portable type without
+// loss. So an integer column serves a boolean (a flag as 0/1, as ORMs
+// ported from SQLite and MySQL write it, where BOOLEAN is an integer), and
+// a text column a JSON one (a document as its text, as MariaDB stores
+// JSON); a 32-bit column never serves a bigint (epoch milliseconds
+// overflow it). An auto-increment column needs a value generator
+// (identity or a serial's nextval default).
 func (d *Driver) ColumnMatches(want core.Column, have core.ColumnState) bool {
 	t := strings.ToLower(strings.TrimSpace(have.Type))
 	base, _, _ := strings.Cut(t, "(")
