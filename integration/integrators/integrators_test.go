@@ -45,18 +45,11 @@ func TestMain(m *testing.M) {
 // servers are the targets with a server: PostgreSQL and MariaDB.
 func servers() []kit.Target { return []kit.Target{kit.Postgres(), kit.MariaDB()} }
 
-func harness(tg kit.Target) coretest.Harness {
-	return coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
-		db := tg.NewDatabase(t)
-		return func(t *testing.T) core.Driver { return db.Open(t) }
-	})
-}
-
 // TestRows: every mode converges and a second run is a no-op; an admin's
 // change survives insert-missing; sync-owned never touches others' rows.
 func TestRows(t *testing.T) {
 	for _, tg := range servers() {
-		t.Run(tg.Name(), func(t *testing.T) { rowstest.Run(t, harness(tg)) })
+		t.Run(tg.Name(), func(t *testing.T) { rowstest.Run(t, tg.Harness()) })
 	}
 }
 

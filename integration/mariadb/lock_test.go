@@ -12,15 +12,15 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
+	"github.com/groundworkdb/groundwork/integration/kit"
 )
 
 // TestLockContract runs the drivers' shared lock tests: the lock is
 // named as asked and its holder by connection, user and client; a dead
 // holder is a connection ended with KILL CONNECTION.
 func TestLockContract(t *testing.T) {
-	drivertest.RunLockTests(t, coretest.HarnessFunc(harness), drivertest.LockContract{
+	drivertest.RunLockTests(t, kit.MariaDB().Harness(), drivertest.LockContract{
 		CheckError: func(t *testing.T, name string, le *core.LockError) {
 			if le.Name != name || !strings.Contains(le.Holder, "connection ") || !strings.Contains(le.Holder, "user groundwork") || !strings.Contains(le.Holder, "client ") {
 				t.Errorf("lock error %q: want the name, and the holder's connection, user and client", le)

@@ -10,12 +10,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
-	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/integration/kit"
@@ -30,28 +27,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var dbSeq atomic.Int64
-
-// newDatabase creates an empty database for one test, dropped when the
-// test passed, and returns its name and DSN.
+// newDatabase creates an empty database for one test (the kit's, as the
+// suites' harness does), and returns its name and DSN.
 func newDatabase(t *testing.T) (name, dsn string) {
 	t.Helper()
-	srv := kit.SharedMariaDB(t)
-	name = fmt.Sprintf("gw_%d", dbSeq.Add(1))
-	dsn, err := srv.CreateDatabase(context.Background(), name)
-	if err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("keeping database %s of the failed test", name)
-			return
-		}
-		if err := srv.DropDatabase(context.Background(), name); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
-	return name, dsn
+	db := kit.MariaDB().NewDatabase(t)
+	return db.Name, db.DSN
 }
 
 // open opens a driver on dsn, closed when the test ends.
@@ -67,15 +48,10 @@ func open(t *testing.T, dsn string) *mysql.Driver {
 	return d
 }
 
-func harness(t *testing.T) coretest.Opener {
-	_, dsn := newDatabase(t)
-	return func(t *testing.T) core.Driver { return open(t, dsn) }
-}
-
 func TestConformance(t *testing.T) {
-	drivertest.RunConformanceTests(t, coretest.HarnessFunc(harness))
+	drivertest.RunConformanceTests(t, kit.MariaDB().Harness())
 }
 
 func TestPack(t *testing.T) {
-	packtest.Run(t, coretest.HarnessFunc(harness))
+	packtest.Run(t, kit.MariaDB().Harness())
 }

@@ -5,7 +5,7 @@ package mariadb_test
 import (
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/proptest"
 )
 
@@ -13,5 +13,5 @@ import (
 // on MariaDB: 30 random cases, each on a fresh database of the shared
 // container (more with -rapid.checks=N).
 func TestPackProperties(t *testing.T) {
-	proptest.Run(t, coretest.HarnessFunc(harness), proptest.Cases(30))
+	proptest.Run(t, kit.MariaDB().Harness(), proptest.Cases(30))
 }

@@ -5,7 +5,7 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/integration/kit"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/proptest"
 )
@@ -15,7 +15,7 @@ import (
 // PostgreSQL: 50 random cases, each on a fresh database of the shared
 // container (more with -rapid.checks=N).
 func TestPackProperties(t *testing.T) {
-	proptest.Run(t, coretest.HarnessFunc(harness), proptest.Cases(50))
+	proptest.Run(t, kit.Postgres().Harness(), proptest.Cases(50))
 }
 
 // TestPackPropertiesOpenWebUI runs it on the real Open WebUI schema and
@@ -23,7 +23,7 @@ func TestPackProperties(t *testing.T) {
 func TestPackPropertiesOpenWebUI(t *testing.T) {
 	for _, gen := range openwebuitest.Generations() {
 		t.Run(gen, func(t *testing.T) {
-			proptest.Run(t, coretest.HarnessFunc(harness), proptest.Cases(20), proptest.Generation(gen))
+			proptest.Run(t, kit.Postgres().Harness(), proptest.Cases(20), proptest.Generation(gen))
 		})
 	}
 }
