@@ -28,6 +28,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"ExistingTableKept", testExistingTableKept},
 		{"IncompatibleTypeIsDrift", testIncompatibleType},
 		{"AdoptedColumnTypes", testAdoptedColumnTypes},
+		{"SerialScan", testSerialScan},
 		{"DryRunWritesNothing", testDryRun},
 		{"ConcurrentRunners", testConcurrentRunners},
 		{"FailingStepResumes", testFailingStepResumes},

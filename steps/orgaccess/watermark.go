@@ -98,19 +98,15 @@ func (d *devMembers) watermarkReads(s *core.Session) []core.Read {
 	}
 }
 
-// wholeTable is what the watermark counts the rows of table from. On
-// PostgreSQL the rows go through a subquery with OFFSET 0: a Gather of
-// parallel workers would then have to pass every row to the leader, which
-// the planner prices above one process's scan at any size, so the count
-// runs in one process. Left to itself, from about 200,000 users it
-// planned each count as a parallel scan: two workers started per count,
-// the host's own queries' worker pool drawn on at every start of every
-// replica, and on 2 cores a converged apply of 140 ms instead of 43.
-// SQLite keeps the bare count, which it answers by walking the b-tree's
-// pages without decoding a row; MariaDB runs no query in parallel.
+// wholeTable is what the watermark counts the rows of table from: the
+// driver's one-process scan where it has one (core.SerialScanner,
+// PostgreSQL, whose planner would otherwise draw on the host's parallel
+// workers for the count at every start), else the table itself: SQLite
+// answers a bare count by walking the b-tree's pages without decoding a
+// row, and MariaDB runs no query in parallel.
 func wholeTable(s *core.Session, table string) string {
-	if s.Driver.Dialect() == "postgres" {
-		return "(SELECT 1 FROM " + s.Quote(table) + " OFFSET 0) w"
+	if ss, ok := s.Driver.(core.SerialScanner); ok {
+		return ss.SerialScan(s.Quote(table))
 	}
 	return s.Quote(table)
 }
