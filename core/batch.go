@@ -134,18 +134,30 @@ func (r *Runner) applyBatches(ctx context.Context, sess *Session, c Change, held
 }
 
 // applyBatch runs one batch in its own transaction: fence, proof, the
-// statements, proof again, fence, commit. The lock is fenced first too,
-// so a lease row is locked before the snapshot is taken and a heartbeat
-// cannot make the final fence a serialization failure.
+// statements, proof again, fence, commit (see fenceBatch for which fences
+// a lock needs), on the lock's session where the lock has one.
 func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, held *heldLock) (BatchResult, error) {
 	res := BatchResult{Missing: -1}
-	tx, err := r.driver.DB().BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	tx, err := held.beginTx(ctx, r.driver, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return res, fmt.Errorf("core: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	ts := sess.withTx(tx)
-	if err := held.fenceOrCheck(ctx, tx.Tx); err != nil {
+	res, err = r.batchIn(ctx, sess.withTx(tx), b, held, tx.Tx)
+	if err != nil {
+		return res, held.lostOnSession(ctx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, held.lostOnSession(ctx, fmt.Errorf("core: commit: %w", err))
+	}
+	return res, nil
+}
+
+// batchIn runs the batch's statements and proofs in tx, fenced by held.
+func (r *Runner) batchIn(ctx context.Context, ts *Session, b *Batch, held *heldLock, tx *sql.Tx) (BatchResult, error) {
+	res := BatchResult{Missing: -1}
+	var err error
+	if err := held.fenceBatch(ctx, tx, false); err != nil {
 		return res, err
 	}
 	if b.Proof != nil {
@@ -171,11 +183,8 @@ func (r *Runner) applyBatch(ctx context.Context, sess *Session, b *Batch, held *
 			return res, fmt.Errorf("%d rows still to do after the batch did %d: %w", left, res.Rows, ErrNotConverged)
 		}
 	}
-	if err := held.fenceOrCheck(ctx, tx.Tx); err != nil {
+	if err := held.fenceBatch(ctx, tx, true); err != nil {
 		return res, err
-	}
-	if err := tx.Commit(); err != nil {
-		return res, fmt.Errorf("core: commit: %w", err)
 	}
 	return res, nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // ErrLockLost: the run's lock is no longer this runner's (the lock
@@ -34,11 +38,32 @@ type LockChecker interface {
 	CheckLock(ctx context.Context) error
 }
 
+// SessionLock is optional for a Lock that one database session holds
+// and that only that session's end can take away (MySQL's GET_LOCK):
+// LockConn is that session, kept out of the pool while the lock is held.
+// The runner sends its own writes through it, each statement and each
+// batch's transaction, instead of checking the lock before each one (a
+// round trip apiece): a statement that runs there runs while the lock is
+// held, and a transaction that commits there commits before the server
+// ends the session, which is before any next holder can take the lock.
+// A write that fails there is told apart as a lost lock with the Lock's
+// LockChecker, which a SessionLock must also be.
+type SessionLock interface {
+	LockConn() bun.Conn
+}
+
 // heldLock is the run's lock as the runner uses it between steps: the
-// optional Fencer and LockChecker of the driver's Lock, found once.
+// optional Fencer, LockChecker and SessionLock of the driver's Lock,
+// found once.
 type heldLock struct {
 	fence Fencer
 	check LockChecker
+	conn  *bun.Conn // the lock's session (SessionLock), nil without one
+	// unfenced: a write of this run ran neither in a fenced transaction
+	// nor on the lock's session (a statement only checked before it ran,
+	// a step's own Applier), so the run checks the lock once more before
+	// it reports success.
+	unfenced bool
 }
 
 func newHeldLock(l Lock) *heldLock {
@@ -48,28 +73,107 @@ func newHeldLock(l Lock) *heldLock {
 	h := &heldLock{}
 	h.fence, _ = l.(Fencer)
 	h.check, _ = l.(LockChecker)
+	if sl, ok := l.(SessionLock); ok && h.check != nil {
+		c := sl.LockConn()
+		h.conn = &c
+	}
 	return h
+}
+
+// onSession: the runner's writes go through the lock's session.
+func (h *heldLock) onSession() bool { return h != nil && h.conn != nil }
+
+// beginTx begins a transaction for the run's writes: on the lock's
+// session where there is one, else on a connection of the pool.
+func (h *heldLock) beginTx(ctx context.Context, d Driver, opts *sql.TxOptions) (bun.Tx, error) {
+	if h.onSession() {
+		tx, err := h.conn.BeginTx(ctx, opts)
+		return tx, h.lostOnSession(ctx, err)
+	}
+	return d.DB().BeginTx(ctx, opts)
+}
+
+// lostOnSession tells a write that failed on the lock's session apart:
+// when the lock is lost (the server ended the session) the error wraps
+// ErrLockLost, else it is err as it is. A stopped run's error is its own.
+func (h *heldLock) lostOnSession(ctx context.Context, err error) error {
+	if err == nil || !h.onSession() || ctx.Err() != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lostCheckWait)
+	defer cancel()
+	countQuery(ctx)
+	if lerr := h.check.CheckLock(cctx); errors.Is(lerr, ErrLockLost) {
+		return fmt.Errorf("%w (the write on the lock's connection: %w)", lerr, err)
+	}
+	return err
+}
+
+// lostCheckWait bounds the check that tells a failed write on the lock's
+// session apart.
+const lostCheckWait = 5 * time.Second
+
+// checkBefore checks the lock before a write that runs outside any
+// fenced transaction and off the lock's session.
+func (h *heldLock) checkBefore(ctx context.Context) error {
+	if h == nil {
+		return nil
+	}
+	h.unfenced = true
+	return h.checkHeld(ctx)
+}
+
+// markUnfenced notes a write the runner cannot see fenced.
+func (h *heldLock) markUnfenced() {
+	if h != nil {
+		h.unfenced = true
+	}
+}
+
+// checkAfterWrites checks the lock once more when a write of the run was
+// not fenced: a run that wrote reports success only while it still holds
+// the lock. A run whose every write was fenced or ran on the lock's
+// session has nothing to add: each of them was ordered before any next
+// holder's first write.
+func (h *heldLock) checkAfterWrites(ctx context.Context) error {
+	if h == nil || !h.unfenced {
+		return nil
+	}
+	return h.checkHeld(ctx)
 }
 
 // fenceTx fences a step's transaction; nothing to do without a Fencer.
 func (h *heldLock) fenceTx(ctx context.Context, tx *sql.Tx) error {
-	if h == nil || h.fence == nil {
+	if h == nil {
+		return nil
+	}
+	if h.fence == nil {
+		// A commit nothing fenced: the run's check at the end covers it.
+		h.unfenced = true
 		return nil
 	}
 	countQuery(ctx)
 	return h.fence.Fence(ctx, tx)
 }
 
-// fenceOrCheck fences tx where the lock can fence, and otherwise checks
-// the lock is still held (MySQL's GET_LOCK): a batch's rows are then
-// committed by a runner that held the lock when it checked.
-func (h *heldLock) fenceOrCheck(ctx context.Context, tx *sql.Tx) error {
-	if h == nil {
+// fenceBatch guards a batch's transaction, called first (after BEGIN)
+// and last (before COMMIT): nothing on the lock's session (the commit
+// there is the fence); a Fencer's fence both times (first, so a lease row
+// is locked before the snapshot is taken and a heartbeat cannot make the
+// last fence a serialization failure; last, as every commit is fenced);
+// and otherwise the check last only, just before the commit, so a batch's
+// rows are committed by a runner that held the lock a moment before (a
+// check first would add nothing the last one does not).
+func (h *heldLock) fenceBatch(ctx context.Context, tx *sql.Tx, last bool) error {
+	switch {
+	case h == nil || h.onSession():
+		return nil
+	case h.fence != nil:
+		return h.fenceTx(ctx, tx)
+	case !last:
 		return nil
 	}
-	if h.fence != nil {
-		return h.fenceTx(ctx, tx)
-	}
+	h.unfenced = true
 	return h.checkHeld(ctx)
 }
 
@@ -105,5 +209,5 @@ func (s *Session) FenceTx(ctx context.Context, tx *sql.Tx) error {
 // write. Outside apply, or with a lock that cannot be lost, it does
 // nothing.
 func (s *Session) CheckLock(ctx context.Context) error {
-	return s.heldLock().checkHeld(ctx)
+	return s.heldLock().checkBefore(ctx)
 }

@@ -149,9 +149,10 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	err = r.runSteps(ctx, sess, steps, mode, rep, held)
 	if err == nil && anyApplied(rep) {
 		// A run that wrote reports success only while it still holds
-		// the lock: commits are fenced, but MySQL's statements only
-		// checked before they ran.
-		if lerr := held.checkHeld(ctx); lerr != nil {
+		// the lock: fenced commits and writes on the lock's session
+		// need no more, but a statement only checked before it ran
+		// does (checkAfterWrites).
+		if lerr := held.checkAfterWrites(ctx); lerr != nil {
 			err = fmt.Errorf("core: after the last step: %w", lerr)
 		}
 	}
@@ -544,9 +545,22 @@ func (r *Runner) applyPlan(ctx context.Context, sess *Session, st Step, plan *Pl
 }
 
 func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan *Plan, transactional bool, held *heldLock) (int64, error) {
+	_, custom := st.(Applier)
+	if custom {
+		// A step's own Applier may write anywhere (its own transactions,
+		// FenceTx, CheckLock): the run checks the lock once more at the
+		// end.
+		held.markUnfenced()
+	}
 	if !transactional {
+		if held.onSession() && !custom {
+			// Each statement on the lock's session: it runs only while
+			// the lock is held, no check needed before it.
+			rows, err := execPlan(ctx, sess.withConn(*held.conn), st, plan, nil)
+			return rows, held.lostOnSession(ctx, err)
+		}
 		// No commit to fence: the lock is checked before each statement.
-		return execPlan(ctx, sess, st, plan, held.checkHeld)
+		return execPlan(ctx, sess, st, plan, held.checkBefore)
 	}
 	tx, err := r.driver.DB().BeginTx(ctx, nil)
 	if err != nil {

@@ -118,6 +118,13 @@ func (s *Session) withTx(tx bun.Tx) *Session {
 	return &c
 }
 
+// withConn is s on one connection (the lock's session, fence.go).
+func (s *Session) withConn(conn bun.Conn) *Session {
+	c := *s
+	c.DB, c.raw = conn, conn.Conn
+	return &c
+}
+
 // Memo returns what compute returns for key, computing it once per run,
 // so steps that read the same host data (a configuration row, say) share
 // one round trip. An error is returned, not remembered. Use a key of an

@@ -61,10 +61,15 @@ LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id`
 //
 // The server may also end that connection while the runner lives
 // (wait_timeout, KILL, a proxy). MySQL's DDL commits statement by
-// statement, so there is no commit to fence: CheckLock, which the runner
-// calls before each statement, asks the server whether the lock still
-// belongs to the lock connection (IS_USED_LOCK against its
-// CONNECTION_ID()), so a lost lock stops the run before its next write.
+// statement, so there is no commit to fence; instead the runner sends its
+// writes through the lock connection itself (core.SessionLock): only the
+// end of that session releases the lock, so a statement that runs there
+// runs while the lock is held, and one sent after the session ended fails
+// (no check before each statement, which cost a round trip apiece).
+// CheckLock asks the server whether the lock still belongs to the lock
+// connection (IS_USED_LOCK against its CONNECTION_ID()): for the writes a
+// step makes on its own, and to tell a write that failed on the lock
+// connection apart as a lost lock.
 type userLock struct {
 	d    *Driver
 	conn bun.Conn
@@ -73,7 +78,14 @@ type userLock struct {
 	id   int64 // CONNECTION_ID() of conn
 }
 
-var _ core.LockChecker = (*userLock)(nil)
+var (
+	_ core.LockChecker = (*userLock)(nil)
+	_ core.SessionLock = (*userLock)(nil)
+)
+
+// LockConn implements core.SessionLock: the connection that holds the
+// lock.
+func (l *userLock) LockConn() bun.Conn { return l.conn }
 
 // Lock implements core.Driver with GET_LOCK(key, 0), polled with a
 // backoff from 5 ms to 100 ms until wait has passed, so a cancelled

@@ -71,12 +71,20 @@ var (
 func fenceKey(name string) int64 { return lockKey("fence:" + name) }
 
 // Lock statements of session mode (lockTry and lockBarrier run through
-// bun on the lock connection: ? placeholders; the others on database/sql:
-// $n). lockTry returns the backend's pid so the fence can recognise the
-// lock connection; lockBarrier takes the fence key for the length of its
-// own statement, and reads the connection's backend_start.
+// bun on the lock connection: ? placeholders, the fence key first; the
+// others on database/sql: $n). lockBarrier takes the fence key for the
+// length of its own statement, and reads the connection's backend_start;
+// lockTry takes the lock and, only once it has it, does what lockBarrier
+// does, in the same round trip: the lock is taken in a subquery that
+// OFFSET 0 keeps from being flattened, so it is evaluated first and once,
+// and CASE tries the fence key only when it took the lock. It returns the
+// backend's pid too, so the fence can recognise the lock connection. A
+// fence key still held by the previous holder's commit leaves the lock
+// taken and the barrier to lockBarrier on the next attempt.
 const (
-	lockTry     = `SELECT pg_try_advisory_lock(?), pg_backend_pid()`
+	lockTry = `SELECT t.locked, CASE WHEN t.locked THEN pg_try_advisory_xact_lock(?) ELSE false END, pg_backend_pid(),
+  (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
+FROM (SELECT pg_try_advisory_lock(?) AS locked OFFSET 0) t`
 	lockBarrier = `SELECT pg_try_advisory_xact_lock(?), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())`
 	// lockHeld: the lock connection (pid, backend_start) still holds
 	// the session lock whose key is split into classid and objid.
@@ -113,16 +121,16 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 	locked := false
 	err = core.LockPoll{Name: name, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
+			var fenced bool
 			if !locked {
-				if err := conn.QueryRowContext(ctx, lockTry, l.key).Scan(&locked, &l.pid); err != nil {
+				if err := conn.QueryRowContext(ctx, lockTry, l.fence, l.key).Scan(&locked, &fenced, &l.pid, &l.start); err != nil {
 					discard(conn)
 					return false, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
 				}
-				if !locked {
-					return false, nil
+				if !locked || fenced {
+					return locked, nil
 				}
 			}
-			var fenced bool
 			if err := conn.QueryRowContext(ctx, lockBarrier, l.fence).Scan(&fenced, &l.start); err != nil {
 				discard(conn)
 				return false, fmt.Errorf("drivers/postgres: lock %q: fence: %w", name, err)
