@@ -11,6 +11,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
 // LockContract is what RunLockTests needs to know of a driver's lock
@@ -28,6 +29,9 @@ type LockContract struct {
 	// replaced). Nil means KillHolder; the lost-lock tests are skipped
 	// when both are nil.
 	LoseLock func(t *testing.T, d core.Driver, name string)
+	// LockRoundTrips is how many round trips taking a free lock and
+	// releasing it cost (queries counted by core.WithCounter).
+	LockRoundTrips int64
 }
 
 func (c LockContract) lose() func(t *testing.T, d core.Driver, name string) {
@@ -57,6 +61,7 @@ func RunLockTests(t *testing.T, h coretest.Harness, c LockContract) {
 		{"LostLockIsFenced", testLostLockIsFenced},
 		{"LostLockStopsTheRun", testLostLockStopsTheRun},
 		{"SessionCheckLock", testSessionCheckLock},
+		{"RoundTrips", testLockRoundTrips},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h.NewDatabase(t), c) })
@@ -379,4 +384,49 @@ func transactionalDDL(d core.Driver) bool {
 		return cr.Capabilities().TransactionalDDL
 	}
 	return true
+}
+
+// testLockRoundTrips: taking and releasing a free lock costs the
+// driver's LockRoundTrips, and the writes of a run add no round trip of
+// the lock's: a cold apply of four tables costs three round trips more
+// than one of one table, the three statements (the fence of a shared
+// transaction, a GET_LOCK run's writes on the lock's own connection).
+func testLockRoundTrips(t *testing.T, open coretest.Opener, c LockContract) {
+	d := open(t)
+	ctx := context.Background()
+	const name = "gw-round-trips"
+	var n core.Counter
+	cctx := core.WithCounter(ctx, &n)
+	l, err := d.Lock(cctx, name, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Unlock(cctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Load(); got != c.LockRoundTrips {
+		t.Errorf("take and release a free lock: %d round trips, want %d", got, c.LockRoundTrips)
+	}
+	apply := func(tables int) int64 {
+		t.Helper()
+		var steps []core.Step
+		for i := range tables {
+			steps = append(steps, schema.Table(core.Table{Name: fmt.Sprintf("gw_rt_%d_%d", tables, i),
+				Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}))
+		}
+		reg, err := core.NewRegistry(steps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := core.NewRunner(d, reg, core.WithLockName(name)).Apply(ctx)
+		if err != nil || rep.Status != core.RunConverged || !rep.Changed {
+			t.Fatalf("cold apply of %d tables: %v\n%s", tables, err, coretest.Dump(rep))
+		}
+		return rep.Queries
+	}
+	one, four := apply(1), apply(4)
+	if four-one != 3 {
+		t.Errorf("cold apply: %d round trips with one table, %d with four; want three more (the statements), no check of the lock per statement", one, four)
+	}
+	t.Logf("lock: %d round trips; cold apply: %d round trips with one table, %d with four", n.Load(), one, four)
 }

@@ -29,6 +29,9 @@ func TestLockContract(t *testing.T) {
 		url := newSchema(t)
 		return func(t *testing.T) core.Driver { return openURL(t, url) }
 	}), drivertest.LockContract{
+		// pg_try_advisory_lock with the fence key's barrier, then
+		// pg_advisory_unlock.
+		LockRoundTrips: 2,
 		CheckError: func(t *testing.T, name string, le *core.LockError) {
 			if !strings.Contains(le.Holder, "pid ") || !strings.Contains(le.Holder, `application "groundwork"`) || !strings.Contains(le.Holder, "client 127.0.0.1") {
 				t.Errorf("holder = %q, want its pid, application and client", le.Holder)
