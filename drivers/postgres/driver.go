@@ -86,7 +86,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		return nil, err
 	}
 	secrets := []string{cfg.Password}
-	sqldb := stdlib.OpenDB(*cfg)
+	sqldb := openDB(cfg)
 	err = connectCheck(ctx, sqldb)
 	if err != nil && len(timeouts) > 0 && refusedStartupParameter(err) {
 		// PgBouncer (on a port the URL does not give away) refuses
@@ -100,7 +100,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		if auto {
 			lock.mode, lock.why = LockLease, "auto: the server refused the startup parameter "+strings.Join(timeouts, ", ")+", as PgBouncer does"
 		}
-		sqldb = stdlib.OpenDB(*cfg)
+		sqldb = openDB(cfg)
 		err = connectCheck(ctx, sqldb)
 	}
 	if err != nil {
@@ -120,9 +120,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 
 // connectCheck opens the pool's first connection, which proves the server
 // answers and accepts the login, without PingContext's extra round trip:
-// pgx's stdlib already pings that connection the first time the pool
-// hands it out again (its session reset treats a new connection as long
-// idle), so a ping here would be the second of two on every start.
+// a connection whose start-up has just completed is known to be alive.
 func connectCheck(ctx context.Context, db *sql.DB) error {
 	c, err := db.Conn(ctx)
 	if err != nil {
@@ -130,6 +128,42 @@ func connectCheck(ctx context.Context, db *sql.DB) error {
 	}
 	return c.Close()
 }
+
+// connectedAtKey keys, in a new connection's pgconn CustomData, when its
+// start-up completed, until the pool first hands the connection out again.
+const connectedAtKey = "groundwork/drivers/postgres.connected_at"
+
+// openDB is stdlib.OpenDB with one change to the liveness ping pgx's
+// stdlib sends before it reuses a connection idle for more than a second:
+// the idle time of a connection never reused yet counts from the end of
+// its start-up. pgx counts it from the zero time, so the first query after
+// connectCheck would cost a ping round trip on every start, on a
+// connection that finished its handshake microseconds before.
+func openDB(cfg *pgx.ConnConfig) *sql.DB {
+	return stdlib.OpenDB(*cfg,
+		stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			c.PgConn().CustomData()[connectedAtKey] = time.Now()
+			return nil
+		}),
+		stdlib.OptionShouldPing(shouldPing))
+}
+
+// shouldPing is pgx's own rule (ping a connection idle for more than a
+// second), the idle time of a first reuse counted from the connection's
+// start-up (openDB).
+func shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
+	idle := p.IdleDuration
+	data := p.Conn.PgConn().CustomData()
+	if at, ok := data[connectedAtKey].(time.Time); ok {
+		delete(data, connectedAtKey)
+		idle = time.Since(at)
+	}
+	return idle > maxUnpingedIdle
+}
+
+// maxUnpingedIdle is pgx's default: a connection idle for longer is
+// pinged before it is reused.
+const maxUnpingedIdle = time.Second
 
 // New wraps an existing bun handle on a PostgreSQL database. The handle
 // should be opened through pgx's stdlib; the session advisory lock needs a
