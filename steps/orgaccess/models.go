@@ -43,15 +43,18 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	if set, ok := registeredSetRead(s, cat, r.cfg); ok && inSet(ctx, s, set, models) {
 		return &core.Plan{Notes: list.Notes}, nil
 	}
-	if all, err := allCounted(ctx, s, modelCountReads(s, models), models); err != nil || all {
-		if err != nil {
-			return nil, fmt.Errorf("read models: %w", err)
-		}
-		return &core.Plan{Notes: list.Notes}, nil
-	}
-	have, err := existing(ctx, s, "SELECT id FROM "+s.Quote("model")+" WHERE ", "id", models, nil)
+	n, err := counted(ctx, s, modelCountReads(s, models))
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
+	}
+	if n == int64(len(models)) {
+		return &core.Plan{Notes: list.Notes}, nil
+	}
+	have := map[string]bool{}
+	if n > 0 {
+		if have, err = existing(ctx, s, "SELECT id FROM "+s.Quote("model")+" WHERE ", "id", models, nil); err != nil {
+			return nil, fmt.Errorf("read models: %w", err)
+		}
 	}
 	todo := notIn(models, have)
 	// The report says where the list came from and what of the host's
@@ -170,16 +173,18 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		if set, ok := linkedSetRead(s, l.cfg); ok && inSet(ctx, s, set, models) {
 			return &core.Plan{Notes: list.Notes[:1]}, nil
 		}
-		all, err := allCounted(ctx, s, linkCountReads(s, l.cfg.OrgID, models), models)
+		n, err := counted(ctx, s, linkCountReads(s, l.cfg.OrgID, models))
 		if err != nil {
 			return nil, fmt.Errorf("read links: %w", err)
 		}
-		if all {
+		if n == int64(len(models)) {
 			return &core.Plan{Notes: list.Notes[:1]}, nil
 		}
-		have, err = existing(ctx, s, "SELECT model_id FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND ", "model_id", models, []any{l.cfg.OrgID})
-		if err != nil {
-			return nil, fmt.Errorf("read links: %w", err)
+		// None counted: no link to read (a cold start's).
+		if n > 0 {
+			if have, err = existing(ctx, s, "SELECT model_id FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND ", "model_id", models, []any{l.cfg.OrgID}); err != nil {
+				return nil, fmt.Errorf("read links: %w", err)
+			}
 		}
 	}
 	todo := notIn(models, have)
