@@ -345,10 +345,8 @@ func inParts(s *core.Session, col string, ids []string, room int) []inPart {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, ok := s.Driver.(core.ListBinder); ok {
-		if pred, args := core.InList(s.Driver, col, ids); len(args) == 1 || len(ids) <= room {
-			return []inPart{{pred, args}}
-		}
+	if pred, args := core.InList(s.Driver, col, ids); len(args) <= room {
+		return []inPart{{pred, args}}
 	}
 	var out []inPart
 	for _, part := range chunk(ids, room) {
