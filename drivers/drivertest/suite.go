@@ -40,6 +40,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"UpsertOnlyWhenChanged", testUpsert},
 		{"UpsertComparesEveryType", testUpsertCompares},
 		{"InsertIgnore", testInsertIgnore},
+		{"InList", testInList},
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},

@@ -77,3 +77,17 @@ var _ core.ListAggregator = (*Driver)(nil)
 
 // ListAgg implements core.ListAggregator.
 func (d *Driver) ListAgg(expr string) string { return "json_agg(" + expr + ")::text" }
+
+var _ core.ListBinder = (*Driver)(nil)
+
+// InList implements core.ListBinder: the JSON array's strings as text,
+// compared with the column under its collation as an IN list's values
+// are. The parameter is cast from text, so whatever the protocol sends
+// for a Go string (pgx's exec mode: text), the server parses the JSON.
+func (d *Driver) InList(expr string, values []string) (string, any, bool) {
+	j, ok := core.JSONStrings(values)
+	if !ok {
+		return "", nil, false
+	}
+	return expr + " IN (SELECT json_array_elements_text(CAST(CAST(? AS text) AS json)))", j, true
+}

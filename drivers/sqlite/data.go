@@ -66,3 +66,16 @@ var _ core.ListAggregator = (*Driver)(nil)
 // ListAgg implements core.ListAggregator (SQLite's JSON functions are
 // built in since 3.38).
 func (d *Driver) ListAgg(expr string) string { return "json_group_array(" + expr + ")" }
+
+var _ core.ListBinder = (*Driver)(nil)
+
+// InList implements core.ListBinder: json_each's value column is the
+// array's strings as TEXT, compared with the column as an IN list's
+// values are.
+func (d *Driver) InList(expr string, values []string) (string, any, bool) {
+	j, ok := core.JSONStrings(values)
+	if !ok {
+		return "", nil, false
+	}
+	return expr + " IN (SELECT value FROM json_each(?))", j, true
+}

@@ -115,7 +115,7 @@ func (g *grantModels) grantRows(ctx context.Context, s *core.Session, models []l
 		return p, nil
 	}
 	present, err := existing(ctx, s, "SELECT resource_id FROM "+s.Quote("access_grant")+
-		" WHERE resource_type = 'model' AND principal_type = 'group' AND principal_id = ? AND permission = 'read' AND resource_id IN ", todo, []any{gid})
+		" WHERE resource_type = 'model' AND principal_type = 'group' AND principal_id = ? AND permission = 'read' AND ", "resource_id", todo, []any{gid})
 	if err != nil {
 		return nil, fmt.Errorf("read access grants: %w", err)
 	}

@@ -43,15 +43,18 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 	if set, ok := registeredSetRead(s, cat, r.cfg); ok && inSet(ctx, s, set, models) {
 		return &core.Plan{Notes: list.Notes}, nil
 	}
-	if all, err := allCounted(ctx, s, modelCountReads(s, models), models); err != nil || all {
-		if err != nil {
-			return nil, fmt.Errorf("read models: %w", err)
-		}
-		return &core.Plan{Notes: list.Notes}, nil
-	}
-	have, err := existing(ctx, s, "SELECT id FROM "+s.Quote("model")+" WHERE id IN ", models, nil)
+	n, err := counted(ctx, s, modelCountReads(s, models))
 	if err != nil {
 		return nil, fmt.Errorf("read models: %w", err)
+	}
+	if n == int64(len(models)) {
+		return &core.Plan{Notes: list.Notes}, nil
+	}
+	have := map[string]bool{}
+	if n > 0 {
+		if have, err = existing(ctx, s, "SELECT id FROM "+s.Quote("model")+" WHERE ", "id", models, nil); err != nil {
+			return nil, fmt.Errorf("read models: %w", err)
+		}
 	}
 	todo := notIn(models, have)
 	// The report says where the list came from and what of the host's
@@ -170,16 +173,18 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		if set, ok := linkedSetRead(s, l.cfg); ok && inSet(ctx, s, set, models) {
 			return &core.Plan{Notes: list.Notes[:1]}, nil
 		}
-		all, err := allCounted(ctx, s, linkCountReads(s, l.cfg.OrgID, models), models)
+		n, err := counted(ctx, s, linkCountReads(s, l.cfg.OrgID, models))
 		if err != nil {
 			return nil, fmt.Errorf("read links: %w", err)
 		}
-		if all {
+		if n == int64(len(models)) {
 			return &core.Plan{Notes: list.Notes[:1]}, nil
 		}
-		have, err = existing(ctx, s, "SELECT model_id FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND model_id IN ", models, []any{l.cfg.OrgID})
-		if err != nil {
-			return nil, fmt.Errorf("read links: %w", err)
+		// None counted: no link to read (a cold start's).
+		if n > 0 {
+			if have, err = existing(ctx, s, "SELECT model_id FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND ", "model_id", models, []any{l.cfg.OrgID}); err != nil {
+				return nil, fmt.Errorf("read links: %w", err)
+			}
 		}
 	}
 	todo := notIn(models, have)
@@ -311,24 +316,44 @@ func dropCollated(ctx context.Context, s *core.Session, data core.DataSQL, p *co
 	return out, nil
 }
 
-// existing runs prefix + "(?, ?, …)" with args then ids, in as many
-// queries as maxParams needs, and returns the set of first-column values
-// found.
-func existing(ctx context.Context, s *core.Session, prefix string, ids []string, args []any) (map[string]bool, error) {
+// existing runs prefix + "col IN (…)" with args then ids, in as few
+// queries as the list's parameters need (inParts), and returns the set of
+// first-column values found.
+func existing(ctx context.Context, s *core.Session, prefix, col string, ids []string, args []any) (map[string]bool, error) {
 	found := map[string]bool{}
 	if len(ids) == 0 {
 		return found, nil
 	}
-	for _, part := range chunk(ids, maxParams-len(args)) {
-		all := append([]any{}, args...)
-		for _, id := range part {
-			all = append(all, id)
-		}
-		if err := collect(ctx, s, prefix+"("+core.ParamList(len(part))+")", all, found); err != nil {
+	for _, part := range inParts(s, col, ids, maxParams-len(args)) {
+		if err := collect(ctx, s, prefix+part.pred, append(append([]any{}, args...), part.args...), found); err != nil {
 			return nil, err
 		}
 	}
 	return found, nil
+}
+
+// inPart is one IN predicate of a list and its arguments.
+type inPart struct {
+	pred string
+	args []any
+}
+
+// inParts renders "col IN (…)" for ids: the whole list as one bound
+// parameter when the dialect binds lists (core.ListBinder), otherwise
+// one placeholder per id, in parts of at most room.
+func inParts(s *core.Session, col string, ids []string, room int) []inPart {
+	if len(ids) == 0 {
+		return nil
+	}
+	if pred, args := core.InList(s.Driver, col, ids); len(args) <= room {
+		return []inPart{{pred, args}}
+	}
+	var out []inPart
+	for _, part := range chunk(ids, room) {
+		pred, args := core.InList(nil, col, part)
+		out = append(out, inPart{pred, args})
+	}
+	return out
 }
 
 func collect(ctx context.Context, s *core.Session, query string, args []any, found map[string]bool) error {

@@ -68,41 +68,41 @@ func perKeyConfigRead(s *core.Session, key string) core.Read {
 	return core.Read{Columns: []string{castText(s, "value")}, From: "FROM " + s.Quote("config") + " WHERE " + s.Quote("key") + " = ?", Args: []any{key}}
 }
 
-// countReads counts, per part of ids (maxParams each with args), the rows
-// of prefix's table whose column is one of them: every id is there when
-// the counts add up to len(ids) (the column is unique, so no row counts
-// twice). Only then does a check skip its detailed read.
-func countReads(from string, ids []string, args []any) []core.Read {
+// countReads counts, per part of ids (inParts: one when the dialect
+// binds lists, else maxParams each with args), the rows of from's table
+// whose column col is one of them: every id is there when the counts add
+// up to len(ids) (the column is unique, so no row counts twice). Only
+// then does a check skip its detailed read.
+func countReads(s *core.Session, from, col string, ids []string, args []any) []core.Read {
 	var out []core.Read
-	for _, part := range chunk(ids, maxParams-len(args)) {
-		all := append([]any{}, args...)
-		for _, id := range part {
-			all = append(all, id)
-		}
-		out = append(out, core.Read{Columns: []string{"COUNT(*)"}, From: from + "(" + core.ParamList(len(part)) + ")", Args: all, OneRow: true})
+	for _, part := range inParts(s, col, ids, maxParams-len(args)) {
+		all := append(append([]any{}, args...), part.args...)
+		out = append(out, core.Read{Columns: []string{"COUNT(*)"}, From: from + part.pred, Args: all, OneRow: true})
 	}
 	return out
 }
 
 func modelCountReads(s *core.Session, models []string) []core.Read {
-	return countReads("FROM "+s.Quote("model")+" WHERE id IN ", models, nil)
+	return countReads(s, "FROM "+s.Quote("model")+" WHERE ", "id", models, nil)
 }
 
 func linkCountReads(s *core.Session, orgID string, models []string) []core.Read {
-	return countReads("FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND model_id IN ", models, []any{orgID})
+	return countReads(s, "FROM "+s.Quote(OrgModelsTable)+" WHERE organization_id = ? AND ", "model_id", models, []any{orgID})
 }
 
-// allCounted tells whether the count reads find every id.
-func allCounted(ctx context.Context, s *core.Session, reads []core.Read, ids []string) (bool, error) {
+// counted sums the count reads: how many of the ids are there. All of
+// them: the check is done; none: it needs no detailed read, there is no
+// row to find (a cold start's 1,000 models).
+func counted(ctx context.Context, s *core.Session, reads []core.Read) (int64, error) {
 	var total int64
 	for _, r := range reads {
 		var n int64
 		if err := s.ReadRow(ctx, r, &n); err != nil {
-			return false, err
+			return 0, err
 		}
 		total += n
 	}
-	return total == int64(len(ids)), nil
+	return total, nil
 }
 
 // hostReads are the reads ReadHost and the model list make: the host's
