@@ -52,16 +52,6 @@ type SessionLock interface {
 	LockConn() bun.Conn
 }
 
-// FenceHolder is optional for a Fencer whose fence, once it ran in a
-// transaction, keeps the lock from passing to anyone else until that
-// transaction ends (a transaction-scoped advisory lock, a lease row's
-// row lock), not only at the moment it checks: FenceHolds reports true.
-// A batch's transaction is then fenced once, first, instead of first and
-// again just before its commit.
-type FenceHolder interface {
-	FenceHolds() bool
-}
-
 // heldLock is the run's lock as the runner uses it between steps: the
 // optional Fencer, LockChecker and SessionLock of the driver's Lock,
 // found once.
@@ -69,8 +59,6 @@ type heldLock struct {
 	fence Fencer
 	check LockChecker
 	conn  *bun.Conn // the lock's session (SessionLock), nil without one
-	// holds: the fence holds until the transaction ends (FenceHolder).
-	holds bool
 	// unfenced: a write of this run ran neither in a fenced transaction
 	// nor on the lock's session (a statement only checked before it ran,
 	// a step's own Applier), so the run checks the lock once more before
@@ -85,9 +73,6 @@ func newHeldLock(l Lock) *heldLock {
 	h := &heldLock{}
 	h.fence, _ = l.(Fencer)
 	h.check, _ = l.(LockChecker)
-	if fh, ok := l.(FenceHolder); ok && h.fence != nil {
-		h.holds = fh.FenceHolds()
-	}
 	if sl, ok := l.(SessionLock); ok && h.check != nil {
 		c := sl.LockConn()
 		h.conn = &c
@@ -173,11 +158,10 @@ func (h *heldLock) fenceTx(ctx context.Context, tx *sql.Tx) error {
 
 // fenceBatch guards a batch's transaction, called first (after BEGIN)
 // and last (before COMMIT): nothing on the lock's session (the commit
-// there is the fence); a Fencer's fence first (so a lease row is locked
-// before the snapshot is taken and a heartbeat cannot make a later fence
-// a serialization failure) and, unless what it took holds until the
-// commit (FenceHolder), last again, as every commit is fenced; and
-// otherwise the check last only, just before the commit, so a batch's
+// there is the fence); a Fencer's fence both times (first, so a lease row
+// is locked before the snapshot is taken and a heartbeat cannot make the
+// last fence a serialization failure; last, as every commit is fenced);
+// and otherwise the check last only, just before the commit, so a batch's
 // rows are committed by a runner that held the lock a moment before (a
 // check first would add nothing the last one does not).
 func (h *heldLock) fenceBatch(ctx context.Context, tx *sql.Tx, last bool) error {
@@ -185,9 +169,6 @@ func (h *heldLock) fenceBatch(ctx context.Context, tx *sql.Tx, last bool) error 
 	case h == nil || h.onSession():
 		return nil
 	case h.fence != nil:
-		if last && h.holds {
-			return nil
-		}
 		return h.fenceTx(ctx, tx)
 	case !last:
 		return nil

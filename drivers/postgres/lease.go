@@ -61,15 +61,8 @@ type leaseLock struct {
 
 var (
 	_ core.Fencer      = (*leaseLock)(nil)
-	_ core.FenceHolder = (*leaseLock)(nil)
 	_ core.LockChecker = (*leaseLock)(nil)
 )
-
-// FenceHolds implements core.FenceHolder: the lease row the fence renews
-// stays locked until the transaction ends, and a take-over waits for that
-// row lock, so a fence anywhere in a transaction orders its commit before
-// the next holder's first write.
-func (l *leaseLock) FenceHolds() bool { return true }
 
 func (d *Driver) leaseSQL(format string) string { return fmt.Sprintf(format, d.Quote(LeaseTable)) }
 

@@ -62,15 +62,8 @@ type advisoryLock struct {
 
 var (
 	_ core.Fencer      = (*advisoryLock)(nil)
-	_ core.FenceHolder = (*advisoryLock)(nil)
 	_ core.LockChecker = (*advisoryLock)(nil)
 )
-
-// FenceHolds implements core.FenceHolder: the fence key taken shared is
-// held until the transaction ends, and a new holder waits for it in Lock,
-// so a fence anywhere in a transaction orders its commit before the next
-// holder's first write.
-func (l *advisoryLock) FenceHolds() bool { return true }
 
 // fenceKey is the advisory key of name's fence: taken shared by each
 // fenced step transaction of the holder, exclusively (for a moment) by a
