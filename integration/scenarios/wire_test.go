@@ -4,10 +4,7 @@ package scenarios_test
 
 import (
 	"context"
-	"net"
 	"net/url"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	gwmysql "github.com/groundworkdb/groundwork/drivers/mysql"
 	"github.com/groundworkdb/groundwork/drivers/postgres"
 	"github.com/groundworkdb/groundwork/integration/kit"
+	"github.com/groundworkdb/groundwork/internal/turnproxy"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/openwebuitest"
 )
 
@@ -56,7 +54,7 @@ func TestWarmStartTurnsOnTheWire(t *testing.T) {
 			applyJSON(t, env)
 
 			p := startCountingProxy(t, db)
-			startup := p.measure(t, func() {
+			startup := p.Measure(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
 				var d interface{ Close() error }
@@ -71,13 +69,13 @@ func TestWarmStartTurnsOnTheWire(t *testing.T) {
 				}
 				_ = d.Close()
 			})
-			if startup.conns != 1 || startup.turns < 1 {
-				t.Fatalf("the driver's Open: %d connections, %d turns; want 1 connection and its start-up", startup.conns, startup.turns)
+			if startup.Conns != 1 || startup.Turns < 1 {
+				t.Fatalf("the driver's Open: %d connections, %d turns; want 1 connection and its start-up", startup.Conns, startup.Turns)
 			}
 			proxied := with(env, "GROUNDWORK_DB", p.url)
 			for _, mode := range []string{core.ModeApply, core.ModeVerify} {
 				var rep *core.Report
-				got := p.measure(t, func() {
+				got := p.Measure(func() {
 					r := groundwork(t, proxied, mode, "-o", "json")
 					mustExit(t, r, 0)
 					rep = r.report(t)
@@ -85,25 +83,21 @@ func TestWarmStartTurnsOnTheWire(t *testing.T) {
 				if rep.Status != core.RunConverged || rep.Changed {
 					t.Fatalf("%s on a converged database: status %s, changed %v:\n%s", mode, rep.Status, rep.Changed, kit.DumpReport(rep))
 				}
-				if got.conns != 1 || got.turns != startup.turns+want {
+				if got.Conns != 1 || got.Turns != startup.Turns+want {
 					t.Errorf("warm %s: %d connections, %d turns on the wire; want 1 connection, %d turns (start-up %d + %d)",
-						mode, got.conns, got.turns, startup.turns+want, startup.turns, want)
+						mode, got.Conns, got.Turns, startup.Turns+want, startup.Turns, want)
 				}
 			}
 		})
 	}
 }
 
-// countingProxy forwards loopback connections to a database server and
-// counts connections and turns.
+// countingProxy is a turnproxy in front of a database, with the
+// database's URL and DSN through it.
 type countingProxy struct {
-	url, dsn     string // the database's URL and DSN through the proxy
-	conns, turns atomic.Int64
-	wg           sync.WaitGroup
+	*turnproxy.Proxy
+	url, dsn string
 }
-
-// wireCounts are what the proxy saw during one measure.
-type wireCounts struct{ conns, turns int64 }
 
 func startCountingProxy(t *testing.T, db *kit.Database) *countingProxy {
 	t.Helper()
@@ -111,13 +105,8 @@ func startCountingProxy(t *testing.T, db *kit.Database) *countingProxy {
 	if err != nil {
 		t.Fatalf("database URL: %v", err)
 	}
-	upstream := u.Host
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("proxy: %v", err)
-	}
-	p := &countingProxy{}
-	u.Host = ln.Addr().String()
+	p := &countingProxy{Proxy: turnproxy.Start(t, u.Host)}
+	u.Host = p.Addr()
 	p.url = u.String()
 	switch db.Dialect {
 	case "postgres":
@@ -127,89 +116,8 @@ func startCountingProxy(t *testing.T, db *kit.Database) *countingProxy {
 		if err != nil {
 			t.Fatalf("database DSN: %v", err)
 		}
-		cfg.Addr = ln.Addr().String()
+		cfg.Addr = p.Addr()
 		p.dsn = cfg.FormatDSN()
 	}
-	var mu sync.Mutex
-	var open []net.Conn
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			server, err := net.Dial("tcp", upstream)
-			if err != nil {
-				_ = client.Close()
-				continue
-			}
-			mu.Lock()
-			open = append(open, client, server)
-			mu.Unlock()
-			p.conns.Add(1)
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				p.forward(client, server)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range open {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		p.wg.Wait()
-	})
 	return p
-}
-
-// forward copies both ways until either side closes; a turn is the
-// server sending after the client did (or first, as MySQL's greeting:
-// the client waits for it as for any answer).
-func (p *countingProxy) forward(client, server net.Conn) {
-	var mu sync.Mutex
-	serverLast := false
-	var done sync.WaitGroup
-	done.Add(2)
-	pipe := func(dst, src net.Conn, fromServer bool) {
-		defer done.Done()
-		buf := make([]byte, 32*1024)
-		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				mu.Lock()
-				if fromServer && !serverLast {
-					p.turns.Add(1)
-				}
-				serverLast = fromServer
-				mu.Unlock()
-				if _, werr := dst.Write(buf[:n]); werr != nil {
-					err = werr
-				}
-			}
-			if err != nil {
-				_ = src.Close()
-				_ = dst.Close()
-				return
-			}
-		}
-	}
-	go pipe(server, client, false)
-	go pipe(client, server, true)
-	done.Wait()
-}
-
-// measure runs fn and returns the connections and turns it caused. A
-// turn is counted when the proxy reads the server's bytes, before the
-// client can have them: when fn returns, all its turns are in.
-func (p *countingProxy) measure(t *testing.T, fn func()) wireCounts {
-	t.Helper()
-	conns, turns := p.conns.Load(), p.turns.Load()
-	fn()
-	return wireCounts{conns: p.conns.Load() - conns, turns: p.turns.Load() - turns}
 }
