@@ -202,7 +202,7 @@ func (r *Runner) probe(ctx context.Context, sess *Session, steps []Step, rep *Re
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, _, err := r.runStep(ctx, sess, st, modeProbe, nil, nil)
+		sr, _, err := r.runStep(ctx, sess, st, stepRun{mode: ModePlan})
 		if err != nil {
 			// Final, as under the lock: a check reads whatever state a
 			// crash or a concurrent runner leaves (that is what makes a run
@@ -312,7 +312,7 @@ func (r *Runner) runSteps(ctx context.Context, sess *Session, steps []Step, mode
 			rep.Steps = append(rep.Steps, StepReport{ID: st.Info().ID, Status: StatusSkipped, Reason: "runs after " + dep + ", which was skipped"})
 			continue
 		}
-		sr, changed, err := r.runStep(ctx, sess, st, mode, held, g.at(i, solo, rep))
+		sr, changed, err := r.runStep(ctx, sess, st, stepRun{mode: mode, showSQL: true, held: held, g: g.at(i, solo, rep)})
 		skipped[st.Info().ID] = sr.Status == StatusSkipped
 		rep.Steps = append(rep.Steps, sr)
 		rep.Statements += len(sr.SQL) * boolInt(mode == ModeApply)
@@ -363,16 +363,25 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// modeProbe is runStep's ModePlan for the check without the lock (probe):
-// the report of a step with changes is dropped there (the work is decided
-// under the lock), so its SQL is not rendered (W4: 1,000 rows of links).
-const modeProbe = "probe"
+// stepRun is how runStep runs a step: its mode, whether the report shows
+// the plan's SQL, and in apply mode the run's lock and group.
+type stepRun struct {
+	mode string
+	// showSQL renders the plan's statements into the report. The check
+	// without the lock (the probe) leaves it off: the report of a step
+	// with changes is dropped there (the work is decided under the lock),
+	// and rendering costs (W4: 1,000 rows of links).
+	showSQL bool
+	held    *heldLock
+	g       *group
+}
 
 // runStep checks one step and, in apply mode, applies its plan, fenced
-// by the run's lock (heldLock), in the transaction of g when the plan
-// joins it (group.go). The step timeout bounds both; a cancelled run lets
-// an apply under way finish within stepGrace.
-func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode string, held *heldLock, g *group) (sr StepReport, changed bool, err error) {
+// by the run's lock (heldLock), in the transaction of the group when the
+// plan joins it (group.go). The step timeout bounds both; a cancelled run
+// lets an apply under way finish within stepGrace.
+func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, run stepRun) (sr StepReport, changed bool, err error) {
+	mode, held, g := run.mode, run.held, run.g
 	info := st.Info()
 	t0 := time.Now()
 	deadline := r.stepDeadline(t0)
@@ -412,14 +421,10 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, mode strin
 		log.Info("step skipped", "reason", plan.Skip)
 		return sr, false, nil
 	}
-	show := mode != modeProbe
-	if !show {
-		mode = ModePlan
-	}
 	for _, c := range plan.Changes {
 		sr.Changes = append(sr.Changes, c.Summary)
-		for _, s := range c.Statements {
-			if show {
+		if run.showSQL {
+			for _, s := range c.Statements {
 				sr.SQL = append(sr.SQL, Display(r.driver, s))
 			}
 		}
