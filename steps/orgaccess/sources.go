@@ -104,12 +104,10 @@ func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []
 	if s.HasRead(perKeyConfigRead(s, openAIKeys[0])) {
 		return perKeyReads(ctx, s)
 	}
-	args := make([]any, len(openAIKeys))
-	for i, k := range openAIKeys {
-		args[i] = k
-	}
-	rows, err := s.Query(ctx, "SELECT "+s.Quote("key")+", "+castText(s, "value")+" FROM "+s.Quote("config")+
-		" WHERE "+s.Quote("key")+" IN ("+core.ParamList(len(args))+")", args...)
+	// A few fixed keys: one placeholder each, as core.InList renders
+	// without a ListBinder.
+	in, args := core.InList(nil, s.Quote("key"), openAIKeys)
+	rows, err := s.Query(ctx, "SELECT "+s.Quote("key")+", "+castText(s, "value")+" FROM "+s.Quote("config")+" WHERE "+in, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read config: %w", err)
 	}
