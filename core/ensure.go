@@ -3,6 +3,8 @@ package core
 import (
 	"fmt"
 	"strings"
+
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // The Plan* functions are the shared ensure algorithm for declarative
@@ -113,7 +115,7 @@ func PlanIndex(d DDL, cat *Catalog, ix Index) *Plan {
 			indexCreated(ix), createIndex(d, cat, ix))
 	case have.Constraint:
 		p.AddDrift("index:"+ix.Name, "the name belongs to a constraint of table %s; it is not rebuilt", have.Table)
-	case !strings.EqualFold(have.Table, ix.Table) || !sameList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
+	case !strings.EqualFold(have.Table, ix.Table) || !model.SameColumnList(have.Columns, ix.Columns) || have.Unique != ix.Unique:
 		p.addSchema(fmt.Sprintf("rebuild index %s: %s(%s) unique=%t → %s(%s) unique=%t", ix.Name,
 			have.Table, strings.Join(have.Columns, ", "), have.Unique,
 			ix.Table, strings.Join(ix.Columns, ", "), ix.Unique),
@@ -139,14 +141,7 @@ func PlanView(d DDL, cat *Catalog, v View) *Plan {
 	return p
 }
 
-func inList(s string, list []string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
+func inList(s string, list []string) bool { return model.ContainsColumn(list, s) }
 
 func hasColumnFold(t Table, name string) bool {
 	for _, c := range t.Columns {
@@ -164,7 +159,7 @@ func primaryKeyMatches(have *TableState, pk []string) bool {
 			cols = append(cols, c.Name)
 		}
 	}
-	return sameSet(cols, pk)
+	return model.SameColumnSet(cols, pk)
 }
 
 // findForeignKey returns the key of have on fk's columns to fk's table,
@@ -172,7 +167,7 @@ func primaryKeyMatches(have *TableState, pk []string) bool {
 // differ between dialects and between whoever created them.
 func findForeignKey(have *TableState, fk ForeignKey) *ForeignKeyState {
 	for i, h := range have.ForeignKeys {
-		if strings.EqualFold(h.RefTable, fk.RefTable) && sameList(h.Columns, fk.Columns) {
+		if strings.EqualFold(h.RefTable, fk.RefTable) && model.SameColumnList(h.Columns, fk.Columns) {
 			return &have.ForeignKeys[i]
 		}
 	}

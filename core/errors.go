@@ -3,12 +3,14 @@ package core
 import (
 	"errors"
 	"fmt"
+
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // Sentinels, checked with errors.Is.
 var (
 	// ErrInvalid marks bad input found before anything is written.
-	ErrInvalid = errors.New("invalid input")
+	ErrInvalid = model.ErrInvalid
 	// ErrDuplicateStep: two steps in a registry share an id.
 	ErrDuplicateStep = errors.New("duplicate step id")
 	// ErrUnknownDependency: a step runs after an id no step has.

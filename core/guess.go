@@ -56,32 +56,6 @@ type ReadResult struct {
 	Err error
 }
 
-// AddTable records t in the catalog as the runner records a table it
-// created (with its primary key and unique constraints), for a
-// CatalogGuesser, unless the catalog has a table of that name: several
-// steps may expect the same object, and the first one's guess stands.
-func (c *Catalog) AddTable(t Table) {
-	if c.Tables[t.Name] == nil {
-		tableCreated(t)(c)
-	}
-}
-
-// AddIndex records ix in the catalog as created, unless it has an index
-// of that name (as AddTable).
-func (c *Catalog) AddIndex(ix Index) {
-	if c.Indexes[ix.Name] == nil {
-		indexCreated(ix)(c)
-	}
-}
-
-// AddView records v in the catalog as created, unless it has a view of
-// that name (as AddTable).
-func (c *Catalog) AddView(v View) {
-	if c.Views[v.Name] == nil {
-		viewCreated(v)(c)
-	}
-}
-
 // guessCatalog returns the catalog the guessers among steps expect, nil
 // when none of them guesses.
 func guessCatalog(steps []Step) *Catalog {

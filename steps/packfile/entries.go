@@ -203,7 +203,7 @@ func (p *parser) view(n *yaml.Node, path string, packTags []string) (core.Step, 
 	}
 	for _, m := range quoted().FindAllStringSubmatch(query, -1) {
 		if err := core.ValidateIdent("identifier", m[1]); err != nil {
-			return nil, p.errf(f["query"], join(path, "query"), "{{%s}}: %s", m[1], strings.TrimPrefix(err.Error(), "core: "))
+			return nil, p.errf(f["query"], join(path, "query"), "{{%s}}: %s", m[1], strings.TrimPrefix(err.Error(), "model: "))
 		}
 	}
 	opts, err := p.common(f, path, packTags)
@@ -274,7 +274,7 @@ func (p *parser) rows(n *yaml.Node, path string, packTags []string, auto func(st
 				return nil, p.errf(k, rp, "a column name must be a plain word")
 			}
 			if err := core.ValidateIdent("column", k.Value); err != nil {
-				return nil, p.errf(k, kp, "%s", strings.TrimPrefix(err.Error(), "core: "))
+				return nil, p.errf(k, kp, "%s", strings.TrimPrefix(err.Error(), "model: "))
 			}
 			if _, dup := row[k.Value]; dup {
 				return nil, p.errf(k, kp, "declared twice in this row")

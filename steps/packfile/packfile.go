@@ -280,7 +280,7 @@ func (p *parser) idents(n *yaml.Node, path, kind string) ([]string, error) {
 	}
 	for i, s := range out {
 		if err := core.ValidateIdent(kind, s); err != nil {
-			return nil, p.errf(n.Content[i], fmt.Sprintf("%s[%d]", path, i), "%s", strings.TrimPrefix(err.Error(), "core: "))
+			return nil, p.errf(n.Content[i], fmt.Sprintf("%s[%d]", path, i), "%s", strings.TrimPrefix(err.Error(), "model: "))
 		}
 	}
 	return out, nil
@@ -292,7 +292,7 @@ func (p *parser) ident(n *yaml.Node, path, kind string) (string, error) {
 		return "", err
 	}
 	if err := core.ValidateIdent(kind, s); err != nil {
-		return "", p.errf(n, path, "%s", strings.TrimPrefix(err.Error(), "core: "))
+		return "", p.errf(n, path, "%s", strings.TrimPrefix(err.Error(), "model: "))
 	}
 	return s, nil
 }

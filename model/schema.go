@@ -1,4 +1,4 @@
-package core
+package model
 
 import (
 	"fmt"
@@ -179,21 +179,21 @@ const MaxIdentLen = 63
 func ValidateIdent(kind, name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("core: %s name is empty: %w", kind, ErrInvalid)
+		return fmt.Errorf("model: %s name is empty: %w", kind, ErrInvalid)
 	case len(name) > MaxIdentLen:
-		return fmt.Errorf("core: %s name %q is %d bytes, longer than %d: %w", kind, name, len(name), MaxIdentLen, ErrInvalid)
+		return fmt.Errorf("model: %s name %q is %d bytes, longer than %d: %w", kind, name, len(name), MaxIdentLen, ErrInvalid)
 	case !utf8.ValidString(name):
-		return fmt.Errorf("core: %s name %q is not valid UTF-8: %w", kind, name, ErrInvalid)
+		return fmt.Errorf("model: %s name %q is not valid UTF-8: %w", kind, name, ErrInvalid)
 	case strings.ContainsRune(name, 0):
-		return fmt.Errorf("core: %s name %q contains a NUL byte: %w", kind, name, ErrInvalid)
+		return fmt.Errorf("model: %s name %q contains a NUL byte: %w", kind, name, ErrInvalid)
 	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("core: %s name %q has leading or trailing spaces: %w", kind, name, ErrInvalid)
+		return fmt.Errorf("model: %s name %q has leading or trailing spaces: %w", kind, name, ErrInvalid)
 	case len(name) >= len(sqliteReserved) && strings.EqualFold(name[:len(sqliteReserved)], sqliteReserved):
-		return fmt.Errorf("core: %s name %q starts with %q, which SQLite reserves for its own objects: %w", kind, name, sqliteReserved, ErrInvalid)
+		return fmt.Errorf("model: %s name %q starts with %q, which SQLite reserves for its own objects: %w", kind, name, sqliteReserved, ErrInvalid)
 	case strings.IndexFunc(name, func(r rune) bool { return r > 0xFFFF }) >= 0:
-		return fmt.Errorf("core: %s name %q has a character outside Unicode's Basic Multilingual Plane (an emoji, say), which MySQL and MariaDB cannot store in a name: %w", kind, name, ErrInvalid)
+		return fmt.Errorf("model: %s name %q has a character outside Unicode's Basic Multilingual Plane (an emoji, say), which MySQL and MariaDB cannot store in a name: %w", kind, name, ErrInvalid)
 	case kind == "column" && pgSystemColumns[name]:
-		return fmt.Errorf("core: column name %q is a system column of every PostgreSQL table: %w", name, ErrInvalid)
+		return fmt.Errorf("model: column name %q is a system column of every PostgreSQL table: %w", name, ErrInvalid)
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func (t Table) Validate() error {
 		return err
 	}
 	if len(t.Columns) == 0 {
-		return fmt.Errorf("core: table %q has no columns: %w", t.Name, ErrInvalid)
+		return fmt.Errorf("model: table %q has no columns: %w", t.Name, ErrInvalid)
 	}
 	seen := map[string]bool{}
 	for _, c := range t.Columns {
@@ -220,17 +220,17 @@ func (t Table) Validate() error {
 			return err
 		}
 		if seen[c.Name] {
-			return fmt.Errorf("core: table %q: column %q declared twice: %w", t.Name, c.Name, ErrInvalid)
+			return fmt.Errorf("model: table %q: column %q declared twice: %w", t.Name, c.Name, ErrInvalid)
 		}
 		seen[c.Name] = true
 		if !c.Type.valid() {
-			return fmt.Errorf("core: table %q: column %q has unknown type %q: %w", t.Name, c.Name, c.Type, ErrInvalid)
+			return fmt.Errorf("model: table %q: column %q has unknown type %q: %w", t.Name, c.Name, c.Type, ErrInvalid)
 		}
 	}
 	known := func(cols []string, what string) error {
 		for _, c := range cols {
 			if !seen[c] {
-				return fmt.Errorf("core: table %q: %s names unknown column %q: %w", t.Name, what, c, ErrInvalid)
+				return fmt.Errorf("model: table %q: %s names unknown column %q: %w", t.Name, what, c, ErrInvalid)
 			}
 		}
 		return nil
@@ -248,15 +248,15 @@ func (t Table) Validate() error {
 			return err
 		}
 		if len(fk.Columns) != len(fk.RefColumns) || fk.RefTable == "" {
-			return fmt.Errorf("core: table %q: foreign key %v → %s%v is malformed: %w", t.Name, fk.Columns, fk.RefTable, fk.RefColumns, ErrInvalid)
+			return fmt.Errorf("model: table %q: foreign key %v → %s%v is malformed: %w", t.Name, fk.Columns, fk.RefTable, fk.RefColumns, ErrInvalid)
 		}
 		if !fk.OnDelete.valid() {
-			return fmt.Errorf("core: table %q: foreign key %v → %s has unknown ON DELETE action %q: %w", t.Name, fk.Columns, fk.RefTable, string(fk.OnDelete), ErrInvalid)
+			return fmt.Errorf("model: table %q: foreign key %v → %s has unknown ON DELETE action %q: %w", t.Name, fk.Columns, fk.RefTable, string(fk.OnDelete), ErrInvalid)
 		}
 		if fk.OnDelete == SetNull {
 			for _, c := range fk.Columns {
 				if col := t.Column(c); col != nil && col.NotNull {
-					return fmt.Errorf("core: table %q: foreign key %v → %s sets NULL on delete, but column %q is NOT NULL: %w", t.Name, fk.Columns, fk.RefTable, c, ErrInvalid)
+					return fmt.Errorf("model: table %q: foreign key %v → %s sets NULL on delete, but column %q is NOT NULL: %w", t.Name, fk.Columns, fk.RefTable, c, ErrInvalid)
 				}
 			}
 		}
@@ -273,7 +273,7 @@ func (ix Index) Validate() error {
 		return err
 	}
 	if len(ix.Columns) == 0 {
-		return fmt.Errorf("core: index %q has no columns: %w", ix.Name, ErrInvalid)
+		return fmt.Errorf("model: index %q has no columns: %w", ix.Name, ErrInvalid)
 	}
 	return nil
 }

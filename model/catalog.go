@@ -1,4 +1,4 @@
-package core
+package model
 
 import "strings"
 
@@ -91,14 +91,16 @@ type ViewState struct {
 // covers exactly cols, in any order.
 func (c *Catalog) HasUniqueOn(table string, cols []string) bool {
 	for _, ix := range c.Indexes {
-		if ix.Unique && strings.EqualFold(ix.Table, table) && sameSet(ix.Columns, cols) {
+		if ix.Unique && strings.EqualFold(ix.Table, table) && SameColumnSet(ix.Columns, cols) {
 			return true
 		}
 	}
 	return false
 }
 
-func sameSet(a, b []string) bool {
+// SameColumnSet reports whether a and b name the same columns, in any
+// order, ignoring case (as every supported database does).
+func SameColumnSet(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -116,7 +118,9 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-func sameList(a, b []string) bool {
+// SameColumnList reports whether a and b name the same columns in the
+// same order, ignoring case.
+func SameColumnList(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -126,4 +130,14 @@ func sameList(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// ContainsColumn reports whether list names column name, ignoring case.
+func ContainsColumn(list []string, name string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, name) {
+			return true
+		}
+	}
+	return false
 }
