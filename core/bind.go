@@ -5,12 +5,6 @@ import (
 	"strings"
 )
 
-// Placeholders is optional for a Driver: it renders the n-th (1-based)
-// bind placeholder in the dialect's native style. Without it, "?" is used.
-type Placeholders interface {
-	Placeholder(n int) string
-}
-
 // scanPlaceholders calls text for every run of text and param for every
 // "?" that stands outside string literals, quoted identifiers and
 // comments, so a name like "we?ird" or a literal '?' is never taken for a

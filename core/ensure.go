@@ -73,17 +73,6 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 	return p
 }
 
-// ForeignKeyReplacer is optional: it renders the statements that replace
-// an existing foreign key (have, found by its columns and table) by the
-// declared one, in one step, without checking or losing a row, so a key
-// declared ON DELETE CASCADE reaches tables made before it was. Without
-// it a key whose action differs is a note. Statements that lock the
-// referenced table should bound their wait for it: that table belongs
-// to the application, whose writes queue behind the lock.
-type ForeignKeyReplacer interface {
-	ReplaceForeignKey(table string, have ForeignKeyState, want ForeignKey) []string
-}
-
 // foreignKeyReplaced records the replacement in the run's snapshot.
 func foreignKeyReplaced(table string, old ForeignKeyState, fk ForeignKey) func(*Catalog) {
 	return func(c *Catalog) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/uptrace/bun"
 )
 
@@ -16,41 +17,6 @@ import (
 // The step that found it is rolled back where the dialect allows, and the
 // run stops without reporting success.
 var ErrLockLost = errors.New("lock lost")
-
-// Fencer is optional for a Lock. Fence runs inside each step's
-// transaction just before it commits: it fails with ErrLockLost when the
-// lock is no longer this runner's, so the step rolls back, and otherwise
-// keeps the lock from passing to anyone else (or anyone else from
-// writing) until the transaction ends: the commit is ordered before the
-// next holder's first write.
-type Fencer interface {
-	Fence(ctx context.Context, tx *sql.Tx) error
-}
-
-// LockChecker is optional for a Lock: CheckLock fails with ErrLockLost
-// when the lock is no longer this runner's. The runner calls it before
-// each statement of a step that is not transactional (MySQL's DDL
-// commits statement by statement, so there is no commit to fence), and
-// once before it reports a run that changed something as done. Unlike
-// Fence it cannot stop another runner from writing right after the
-// check: it bounds the overlap to the statement already under way.
-type LockChecker interface {
-	CheckLock(ctx context.Context) error
-}
-
-// SessionLock is optional for a Lock that one database session holds
-// and that only that session's end can take away (MySQL's GET_LOCK):
-// LockConn is that session, kept out of the pool while the lock is held.
-// The runner sends its own writes through it, each statement and each
-// batch's transaction, instead of checking the lock before each one (a
-// round trip apiece): a statement that runs there runs while the lock is
-// held, and a transaction that commits there commits before the server
-// ends the session, which is before any next holder can take the lock.
-// A write that fails there is told apart as a lost lock with the Lock's
-// LockChecker, which a SessionLock must also be.
-type SessionLock interface {
-	LockConn() bun.Conn
-}
 
 // heldLock is the run's lock as the runner uses it between steps: the
 // optional Fencer, LockChecker and SessionLock of the driver's Lock,
@@ -102,7 +68,7 @@ func (h *heldLock) lostOnSession(ctx context.Context, err error) error {
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lostCheckWait)
 	defer cancel()
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	if lerr := h.check.CheckLock(cctx); errors.Is(lerr, ErrLockLost) {
 		return fmt.Errorf("%w (the write on the lock's connection: %w)", lerr, err)
 	}
@@ -152,7 +118,7 @@ func (h *heldLock) fenceTx(ctx context.Context, tx *sql.Tx) error {
 		h.unfenced = true
 		return nil
 	}
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	return h.fence.Fence(ctx, tx)
 }
 
@@ -183,7 +149,7 @@ func (h *heldLock) checkHeld(ctx context.Context) error {
 	if h == nil || h.check == nil {
 		return nil
 	}
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	return h.check.CheckLock(ctx)
 }
 

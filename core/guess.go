@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+
+	"github.com/groundworkdb/groundwork/driver"
 )
 
 // The catalog and the first round of reads in one round trip. A step's
@@ -28,32 +30,6 @@ import (
 // after the catalog is read, one round trip later.
 type CatalogGuesser interface {
 	GuessCatalog(cat *Catalog)
-}
-
-// InspectReader is optional on a Driver: InspectAndRead reads the
-// catalog of names as ScopedInspector.InspectNames does and runs each of
-// reads on its own, all in one round trip: a read that fails (it names a
-// table the guess had and the database has not) fails alone, with its
-// error in its result, and leaves the catalog and the other reads
-// intact. The reads' SQL uses the driver's placeholders and their
-// arguments are what the database/sql driver takes. An error wrapping
-// ErrUnsupported says nothing was sent (a handle the driver cannot
-// pipeline on): the runner then reads the catalog and the reads apart,
-// and counts no round trip for the attempt. The runner calls it outside
-// any transaction, at most once per pass. Without it the catalog and
-// the reads are two round trips.
-type InspectReader interface {
-	InspectAndRead(ctx context.Context, names []string, reads []Statement) (*Catalog, []ReadResult, error)
-}
-
-// ReadResult is the outcome of one read of InspectAndRead.
-type ReadResult struct {
-	// Row is the read's first row, as database/sql's driver returns
-	// values (int64, float64, bool, []byte, string, time.Time or nil);
-	// nil when it returned none.
-	Row []any
-	// Err is why the read failed; Row is then nil.
-	Err error
 }
 
 // guessCatalog returns the catalog the guessers among steps expect, nil
@@ -97,7 +73,7 @@ func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
 	cat, results, err := ir.InspectAndRead(ictx, s.catalog.names, stmts)
 	done(err) // telemetry
 	if !errors.Is(err, ErrUnsupported) {
-		countQuery(ctx) // one round trip, whatever it holds
+		driver.CountRoundTrip(ctx) // one round trip, whatever it holds
 	}
 	if err == nil && len(results) != len(reads) {
 		err = fmt.Errorf("core: %d results for %d reads", len(results), len(reads))

@@ -125,13 +125,6 @@ type Change struct {
 	creates bool
 }
 
-// Statement is SQL with bun placeholders (?) and their arguments. Values
-// are always arguments, never spliced into SQL by the step.
-type Statement struct {
-	SQL  string
-	Args []any
-}
-
 // Drift is a difference between what a step wants and what exists.
 type Drift struct {
 	// Object is kind:name (table:x, index:y, view:z), the shape of the

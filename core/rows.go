@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/uptrace/bun"
 )
 
@@ -35,7 +36,7 @@ func EachRowArgs(ctx context.Context, db bun.IDB, query string, args []any, row 
 	default:
 		return fmt.Errorf("core: cannot bind arguments natively through %T", db)
 	}
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	rows, err := raw.QueryContext(ctx, query, args...)
 	return eachRow(rows, err, row)
 }

@@ -24,16 +24,6 @@ type CatalogScoper interface {
 	CatalogNames() []string
 }
 
-// ScopedInspector is optional on a Driver: InspectNames reads the catalog
-// as Inspect does, limited to names (see CatalogScoper for what that
-// holds), in the same fixed number of queries whatever the number of
-// objects in the schema. Names are compared as the dialect compares
-// identifiers; a driver may return more than was asked, never less.
-// Without it the runner calls Inspect.
-type ScopedInspector interface {
-	InspectNames(ctx context.Context, db bun.IDB, names []string) (*Catalog, error)
-}
-
 // MaxScopedNames is the most names a driver is asked to bind in one
 // scoped read (the project's limit of bind parameters per statement). A
 // run declaring more reads the whole schema instead.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/uptrace/bun"
 )
 
@@ -81,7 +82,7 @@ func (s *Session) Quote(ident string) string { return s.Driver.Quote(ident) }
 
 // Exec runs a statement with its arguments bound natively.
 func (s *Session) Exec(ctx context.Context, st Statement) (sql.Result, error) {
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	ctx, done := s.tel.statement(ctx, s.Driver, st.SQL, st.Args) // telemetry
 	res, err := s.raw.ExecContext(ctx, Rebind(s.Driver, st.SQL), execArgs(st.Args)...)
 	done(err) // telemetry
@@ -90,7 +91,7 @@ func (s *Session) Exec(ctx context.Context, st Statement) (sql.Result, error) {
 
 // Query runs a query with its arguments bound natively.
 func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	ctx, done := s.tel.statement(ctx, s.Driver, query, args) // telemetry
 	rows, err := s.raw.QueryContext(ctx, Rebind(s.Driver, query), execArgs(args)...)
 	done(err) // telemetry
@@ -99,7 +100,7 @@ func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Ro
 
 // QueryRow runs a query expected to return one row.
 func (s *Session) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	countQuery(ctx)
+	driver.CountRoundTrip(ctx)
 	ctx, done := s.tel.statement(ctx, s.Driver, query, args) // telemetry
 	defer done(nil)                                          // telemetry: its error shows in Scan
 	return s.raw.QueryRowContext(ctx, Rebind(s.Driver, query), execArgs(args)...)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -29,15 +30,15 @@ func testAdoptedColumnTypes(t *testing.T, open coretest.Opener) {
 		big BIGINT,
 		r NUMERIC(12, 4)
 	)`)
-	steps := []core.Step{schema.Table(core.Table{Name: name, Columns: []core.Column{
-		{Name: "id", Type: core.Text, NotNull: true},
-		{Name: "label", Type: core.Text},
-		{Name: "flag", Type: core.Boolean, NotNull: true, Default: true},
-		{Name: "small_flag", Type: core.Boolean},
-		{Name: "doc", Type: core.JSON},
-		{Name: "n", Type: core.Integer},
-		{Name: "big", Type: core.BigInt},
-		{Name: "r", Type: core.Real},
+	steps := []core.Step{schema.Table(model.Table{Name: name, Columns: []model.Column{
+		{Name: "id", Type: model.Text, NotNull: true},
+		{Name: "label", Type: model.Text},
+		{Name: "flag", Type: model.Boolean, NotNull: true, Default: true},
+		{Name: "small_flag", Type: model.Boolean},
+		{Name: "doc", Type: model.JSON},
+		{Name: "n", Type: model.Integer},
+		{Name: "big", Type: model.BigInt},
+		{Name: "r", Type: model.Real},
 	}, PrimaryKey: []string{"id"}})}
 	rep := apply(t, d, steps)
 	wantStatus(t, rep, core.RunConverged)

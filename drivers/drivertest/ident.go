@@ -11,6 +11,8 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -33,8 +35,8 @@ var IdentSeeds = []string{
 	strings.Repeat("x", MaxIdentBytes), strings.Repeat("x", MaxIdentBytes+1), strings.Repeat("é", MaxIdentBytes/2),
 }
 
-// MaxIdentBytes is core.MaxIdentLen, for the seeds.
-const MaxIdentBytes = core.MaxIdentLen
+// MaxIdentBytes is model.MaxIdentLen, for the seeds.
+const MaxIdentBytes = model.MaxIdentLen
 
 // IdentRoundTrip proves, for one name, the identifier promise of every
 // driver: a table, a column, an index and a view given that name are
@@ -45,52 +47,52 @@ const MaxIdentBytes = core.MaxIdentLen
 // left untouched. d is an open driver on a database the test may write
 // to; the objects are dropped again, so one database serves many names (a
 // fuzz target calls this once per input).
-func IdentRoundTrip(t *testing.T, d core.Driver, name string) {
+func IdentRoundTrip(t *testing.T, d driver.Driver, name string) {
 	t.Helper()
 	if strings.EqualFold(name, identHost) || strings.EqualFold(name, identKey) || strings.EqualFold(name, identCol) {
 		t.Skip("the name of a fixed object of the test")
 	}
-	fixed := []core.Column{{Name: identKey, Type: core.Integer, NotNull: true}, {Name: identCol, Type: core.Text}}
-	host := core.Table{Name: identHost, Columns: fixed, PrimaryKey: []string{identKey}}
+	fixed := []model.Column{{Name: identKey, Type: model.Integer, NotNull: true}, {Name: identCol, Type: model.Text}}
+	host := model.Table{Name: identHost, Columns: fixed, PrimaryKey: []string{identKey}}
 	after := schema.After(schema.TableID(identHost))
 
 	// A table named name.
-	identRole(t, d, name, "table", []core.Step{schema.Table(core.Table{Name: name, Columns: fixed, PrimaryKey: []string{identKey}})},
-		func(cat *core.Catalog) bool { tb := cat.Tables[name]; return tb != nil && tb.Name == name },
+	identRole(t, d, name, "table", []core.Step{schema.Table(model.Table{Name: name, Columns: fixed, PrimaryKey: []string{identKey}})},
+		func(cat *model.Catalog) bool { tb := cat.Tables[name]; return tb != nil && tb.Name == name },
 		"DROP TABLE "+d.Quote(name))
 
 	// A column named name.
 	withCol := host
-	withCol.Columns = append(append([]core.Column{}, fixed...), core.Column{Name: name, Type: core.Text})
+	withCol.Columns = append(append([]model.Column{}, fixed...), model.Column{Name: name, Type: model.Text})
 	identRole(t, d, name, "column", []core.Step{schema.Table(withCol)},
-		func(cat *core.Catalog) bool {
+		func(cat *model.Catalog) bool {
 			tb := cat.Tables[identHost]
 			return tb != nil && hasColumnExactly(tb, name)
 		},
 		"DROP TABLE "+d.Quote(identHost))
 
 	// An index named name.
-	index := core.Index{Name: name, Table: identHost, Columns: []string{identCol}}
+	index := model.Index{Name: name, Table: identHost, Columns: []string{identCol}}
 	identRole(t, d, name, "index", []core.Step{schema.Table(host), schema.Index(index, after)},
-		func(cat *core.Catalog) bool {
+		func(cat *model.Catalog) bool {
 			ix := cat.Indexes[name]
 			return ix != nil && ix.Name == name && ix.Table == identHost && len(ix.Columns) == 1 && ix.Columns[0] == identCol
 		},
-		d.DropIndex(&core.IndexState{Name: name, Table: identHost}), "DROP TABLE "+d.Quote(identHost))
+		d.DropIndex(&model.IndexState{Name: name, Table: identHost}), "DROP TABLE "+d.Quote(identHost))
 
 	// A view named name.
-	view := core.View{Name: name, Query: func(q core.Quoter) string {
+	view := model.View{Name: name, Query: func(q model.Quoter) string {
 		return "SELECT " + q.Quote(identCol) + " FROM " + q.Quote(identHost)
 	}}
 	identRole(t, d, name, "view", []core.Step{schema.Table(host), schema.View(view, after)},
-		func(cat *core.Catalog) bool { v := cat.Views[name]; return v != nil && v.Name == name },
+		func(cat *model.Catalog) bool { v := cat.Views[name]; return v != nil && v.Name == name },
 		"DROP VIEW "+d.Quote(name), "DROP TABLE "+d.Quote(identHost))
 }
 
 // identRole runs one role of the round trip: either the registry refuses
 // the steps, clearly and with nothing written, or applying them makes an
 // object that readBack finds under the name, and drops then removes it.
-func identRole(t *testing.T, d core.Driver, name, role string, steps []core.Step, readBack func(*core.Catalog) bool, drops ...string) {
+func identRole(t *testing.T, d driver.Driver, name, role string, steps []core.Step, readBack func(*model.Catalog) bool, drops ...string) {
 	t.Helper()
 	before := catalogNames(t, d)
 	reg, err := core.NewRegistry(steps...)
@@ -121,7 +123,7 @@ func identRole(t *testing.T, d core.Driver, name, role string, steps []core.Step
 // identApply applies the registry, then applies it again: the second run must
 // find everything in place, which it only can when Inspect returned each
 // name as it was created.
-func identApply(t *testing.T, d core.Driver, name string, reg *core.Registry) {
+func identApply(t *testing.T, d driver.Driver, name string, reg *core.Registry) {
 	t.Helper()
 	for run := 1; run <= 2; run++ {
 		rep, err := core.NewRunner(d, reg, core.WithLockTimeout(30*time.Second)).Apply(context.Background())
@@ -134,7 +136,7 @@ func identApply(t *testing.T, d core.Driver, name string, reg *core.Registry) {
 	}
 }
 
-func identInspect(t *testing.T, d core.Driver) *core.Catalog {
+func identInspect(t *testing.T, d driver.Driver) *model.Catalog {
 	t.Helper()
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
@@ -143,14 +145,14 @@ func identInspect(t *testing.T, d core.Driver) *core.Catalog {
 	return cat
 }
 
-func identExec(t *testing.T, d core.Driver, q string) {
+func identExec(t *testing.T, d driver.Driver, q string) {
 	t.Helper()
 	if _, err := d.DB().ExecContext(context.Background(), q); err != nil {
 		t.Fatalf("exec %q: %v", q, err)
 	}
 }
 
-func hasColumnExactly(tb *core.TableState, name string) bool {
+func hasColumnExactly(tb *model.TableState, name string) bool {
 	for _, c := range tb.Columns {
 		if c.Name == name {
 			return true
@@ -159,7 +161,7 @@ func hasColumnExactly(tb *core.TableState, name string) bool {
 	return false
 }
 
-func tableNames(cat *core.Catalog) string {
+func tableNames(cat *model.Catalog) string {
 	var out []string
 	for n := range cat.Tables {
 		out = append(out, strconv.Quote(n))
@@ -169,7 +171,7 @@ func tableNames(cat *core.Catalog) string {
 
 // catalogNames lists every table, index and view, to show that nothing
 // was written.
-func catalogNames(t *testing.T, d core.Driver) string {
+func catalogNames(t *testing.T, d driver.Driver) string {
 	t.Helper()
 	cat := identInspect(t, d)
 	var out []string

@@ -9,6 +9,8 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -16,15 +18,15 @@ import (
 // placeholder per value finds, also for values a JSON encoding or the
 // dialect's quoting could bend (quotes, a backslash, a "?", control
 // characters, unicode, trailing spaces, 2,000 values in one parameter),
-// and next to other parameters. A driver's core.ListBinder refuses the
+// and next to other parameters. A driver's driver.ListBinder refuses the
 // values it cannot carry exactly (invalid UTF-8, a NUL), and InList then
 // falls back to the placeholders. Without the hook (MariaDB) the
 // fallback is all there is, and it is checked the same way.
 func testInList(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	const table = `gw_in"list`
-	apply(t, d, []core.Step{schema.Table(core.Table{Name: table, Columns: []core.Column{
-		{Name: "id", Type: core.Text, NotNull: true}, {Name: "grp", Type: core.Text, NotNull: true},
+	apply(t, d, []core.Step{schema.Table(model.Table{Name: table, Columns: []model.Column{
+		{Name: "id", Type: model.Text, NotNull: true}, {Name: "grp", Type: model.Text, NotNull: true},
 	}, PrimaryKey: []string{"id"}})})
 	odd := []string{`it's`, `say "hi"`, `back\slash`, `a?b`, "tab\there", "line\nbreak", "\x01ctl", "zażółć", "日本", "😀", "trail ", "{\"a\":1}", "[1]", `\u0041`}
 	var stored []string
@@ -45,7 +47,7 @@ func testInList(t *testing.T, open coretest.Opener) {
 	// odd one, which an escaping bug would turn into a match).
 	want := append([]string{}, stored...)
 	probe := append(append([]string{}, stored...), "absent", `it''s`, `back\\slash`, "A", "")
-	lb, hook := d.(core.ListBinder)
+	lb, hook := d.(driver.ListBinder)
 	pred, args := core.InList(d, "id", probe)
 	if hook && len(args) != 1 {
 		t.Fatalf("InList bound %d parameters for %d values with a ListBinder, want 1", len(args), len(probe))
@@ -75,7 +77,7 @@ func testInList(t *testing.T, open coretest.Opener) {
 	}
 }
 
-func selectIDs(t *testing.T, d core.Driver, q string, args ...any) []string {
+func selectIDs(t *testing.T, d driver.Driver, q string, args ...any) []string {
 	t.Helper()
 	rows, err := d.DB().DB.QueryContext(context.Background(), core.Rebind(d, q), args...)
 	if err != nil {

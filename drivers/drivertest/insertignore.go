@@ -7,6 +7,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -20,18 +21,18 @@ func testInsertIgnore(t *testing.T, open coretest.Opener) {
 	data := dataSQL(t, d)
 	const target = `gw_we"ird`
 	apply(t, d, []core.Step{
-		schema.Table(core.Table{Name: "user", Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true}, {Name: "email", Type: core.Text}, {Name: "role", Type: core.Text},
+		schema.Table(model.Table{Name: "user", Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true}, {Name: "email", Type: model.Text}, {Name: "role", Type: model.Text},
 		}, PrimaryKey: []string{"id"}}),
-		schema.Table(core.Table{Name: target, Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true}, {Name: "user_id", Type: core.Text, NotNull: true},
-			{Name: "n?", Type: core.BigInt}, {Name: "at", Type: core.Timestamp},
-		}, PrimaryKey: []string{"id"}, Uniques: []core.Unique{{Columns: []string{"user_id"}}}}),
+		schema.Table(model.Table{Name: target, Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true}, {Name: "user_id", Type: model.Text, NotNull: true},
+			{Name: "n?", Type: model.BigInt}, {Name: "at", Type: model.Timestamp},
+		}, PrimaryKey: []string{"id"}, Uniques: []model.Unique{{Columns: []string{"user_id"}}}}),
 	})
 	exec(t, d, "INSERT INTO "+d.Quote("user")+" (id, email, role) VALUES ('u1', 'a@x', 'user'), ('u2', NULL, 'user'), ('u3', 'c@x', 'pending')")
 	ctx := context.Background()
-	sel := "SELECT " + data.Concat(data.Cast("?", core.Text), "u.id") + " AS id, u.id AS user_id, " + data.Cast("?", core.BigInt) + ", " +
-		data.Cast("?", core.Timestamp) + " FROM " + d.Quote("user") + " u WHERE u.role <> ?"
+	sel := "SELECT " + data.Concat(data.Cast("?", model.Text), "u.id") + " AS id, u.id AS user_id, " + data.Cast("?", model.BigInt) + ", " +
+		data.Cast("?", model.Timestamp) + " FROM " + d.Quote("user") + " u WHERE u.role <> ?"
 	q := data.InsertIgnore(target, []string{"id", "user_id", "n?", "at"}, sel)
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	if n := affected(t, d, q, "org-", int64(1)<<40, at, "pending"); n != 2 {

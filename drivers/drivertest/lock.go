@@ -11,11 +11,13 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
 // LockContract is what RunLockTests needs to know of a driver's lock
-// beyond core.Driver.
+// beyond driver.Driver.
 type LockContract struct {
 	// CheckError checks the dialect's part of the error of a runner that
 	// gave up waiting for name: how it names the lock and its holder.
@@ -23,18 +25,18 @@ type LockContract struct {
 	// KillHolder ends the server connection through which d holds the
 	// lock name, as a crashed runner's would end. Nil when the lock dies
 	// only with its process (SQLite's file lock): that case is skipped.
-	KillHolder func(t *testing.T, d core.Driver, name string)
+	KillHolder func(t *testing.T, d driver.Driver, name string)
 	// LoseLock takes the lock name away from d while d's process lives
 	// on (the server ends the idle lock connection; the lock file is
 	// replaced). Nil means KillHolder; the lost-lock tests are skipped
 	// when both are nil.
-	LoseLock func(t *testing.T, d core.Driver, name string)
+	LoseLock func(t *testing.T, d driver.Driver, name string)
 	// LockRoundTrips is how many round trips taking a free lock and
-	// releasing it cost (queries counted by core.WithCounter).
+	// releasing it cost (queries counted by driver.WithCounter).
 	LockRoundTrips int64
 }
 
-func (c LockContract) lose() func(t *testing.T, d core.Driver, name string) {
+func (c LockContract) lose() func(t *testing.T, d driver.Driver, name string) {
 	if c.LoseLock != nil {
 		return c.LoseLock
 	}
@@ -183,10 +185,10 @@ func testLostLockIsFenced(t *testing.T, open coretest.Opener, c LockContract) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fencer, _ := held.(core.Fencer)
-	checker, _ := held.(core.LockChecker)
+	fencer, _ := held.(driver.Fencer)
+	checker, _ := held.(driver.LockChecker)
 	if fencer == nil && checker == nil {
-		t.Fatalf("%T can be lost while its runner lives but is neither a core.Fencer nor a core.LockChecker", held)
+		t.Fatalf("%T can be lost while its runner lives but is neither a driver.Fencer nor a driver.LockChecker", held)
 	}
 	if checker != nil {
 		if err := checker.CheckLock(ctx); err != nil {
@@ -208,7 +210,7 @@ func testLostLockIsFenced(t *testing.T, open coretest.Opener, c LockContract) {
 	lose(t, a, name)
 
 	type result struct {
-		lock core.Lock
+		lock driver.Lock
 		err  error
 	}
 	second := make(chan result, 1)
@@ -274,7 +276,7 @@ func (s loseLockStep) Info() core.StepInfo {
 func (s loseLockStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	s.lose()
 	return &core.Plan{Changes: []core.Change{{Summary: "create table gw_after_loss",
-		Statements: []core.Statement{{SQL: "CREATE TABLE gw_after_loss (id INTEGER)"}}}}}, nil
+		Statements: []driver.Statement{{SQL: "CREATE TABLE gw_after_loss (id INTEGER)"}}}}}, nil
 }
 
 type tableStep struct{ id, table string }
@@ -285,7 +287,7 @@ func (s tableStep) Info() core.StepInfo {
 
 func (s tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, error) {
 	return &core.Plan{Changes: []core.Change{{Summary: "create table " + s.table,
-		Statements: []core.Statement{{SQL: "CREATE TABLE " + s.table + " (id INTEGER)"}}}}}, nil
+		Statements: []driver.Statement{{SQL: "CREATE TABLE " + s.table + " (id INTEGER)"}}}}}, nil
 }
 
 // testLostLockStopsTheRun: a run whose lock is lost between two steps
@@ -379,8 +381,8 @@ func testSessionCheckLock(t *testing.T, open coretest.Opener, c LockContract) {
 }
 
 // transactionalDDL reports the driver's capability as the runner reads it.
-func transactionalDDL(d core.Driver) bool {
-	if cr, ok := d.(core.CapabilityReporter); ok {
+func transactionalDDL(d driver.Driver) bool {
+	if cr, ok := d.(driver.CapabilityReporter); ok {
 		return cr.Capabilities().TransactionalDDL
 	}
 	return true
@@ -395,8 +397,8 @@ func testLockRoundTrips(t *testing.T, open coretest.Opener, c LockContract) {
 	d := open(t)
 	ctx := context.Background()
 	const name = "gw-round-trips"
-	var n core.Counter
-	cctx := core.WithCounter(ctx, &n)
+	var n driver.Counter
+	cctx := driver.WithCounter(ctx, &n)
 	l, err := d.Lock(cctx, name, time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -411,8 +413,8 @@ func testLockRoundTrips(t *testing.T, open coretest.Opener, c LockContract) {
 		t.Helper()
 		var steps []core.Step
 		for i := range tables {
-			steps = append(steps, schema.Table(core.Table{Name: fmt.Sprintf("gw_rt_%d_%d", tables, i),
-				Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}))
+			steps = append(steps, schema.Table(model.Table{Name: fmt.Sprintf("gw_rt_%d_%d", tables, i),
+				Columns: []model.Column{{Name: "id", Type: model.Text, NotNull: true}}, PrimaryKey: []string{"id"}}))
 		}
 		reg, err := core.NewRegistry(steps...)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -21,65 +23,65 @@ const (
 	seedStepID  = "seed:gw_parent"
 )
 
-func parent() core.Table {
-	return core.Table{
+func parent() model.Table {
+	return model.Table{
 		Name: parentTable,
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "name", Type: core.Text, NotNull: true},
-			{Name: "n", Type: core.Integer, NotNull: true, Default: 0},
-			{Name: "big", Type: core.BigInt},
-			{Name: "r", Type: core.Real, Default: 1.5},
-			{Name: "flag", Type: core.Boolean, NotNull: true, Default: true},
-			{Name: "doc", Type: core.JSON},
-			{Name: "at", Type: core.Timestamp},
-			{Name: "day", Type: core.Date},
-			{Name: "note", Type: core.Text, Default: "it's"},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "name", Type: model.Text, NotNull: true},
+			{Name: "n", Type: model.Integer, NotNull: true, Default: 0},
+			{Name: "big", Type: model.BigInt},
+			{Name: "r", Type: model.Real, Default: 1.5},
+			{Name: "flag", Type: model.Boolean, NotNull: true, Default: true},
+			{Name: "doc", Type: model.JSON},
+			{Name: "at", Type: model.Timestamp},
+			{Name: "day", Type: model.Date},
+			{Name: "note", Type: model.Text, Default: "it's"},
 		},
 		PrimaryKey: []string{"id"},
 	}
 }
 
-func users() core.Table {
-	return core.Table{
+func users() model.Table {
+	return model.Table{
 		Name: userTable,
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "email", Type: core.Text},
-			{Name: "role", Type: core.Text, NotNull: true, Default: "user"},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "email", Type: model.Text},
+			{Name: "role", Type: model.Text, NotNull: true, Default: "user"},
 		},
 		PrimaryKey: []string{"id"},
 	}
 }
 
-func child() core.Table {
-	return core.Table{
+func child() model.Table {
+	return model.Table{
 		Name: childTable,
-		Columns: []core.Column{
-			{Name: "id", Type: core.Integer, NotNull: true, AutoIncrement: true},
-			{Name: "parent_id", Type: core.Text, NotNull: true},
-			{Name: "user_id", Type: core.Text},
-			{Name: "label", Type: core.Text, NotNull: true},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Integer, NotNull: true, AutoIncrement: true},
+			{Name: "parent_id", Type: model.Text, NotNull: true},
+			{Name: "user_id", Type: model.Text},
+			{Name: "label", Type: model.Text, NotNull: true},
 		},
 		PrimaryKey:  []string{"id"},
-		Uniques:     []core.Unique{{Columns: []string{"parent_id", "label"}}},
-		ForeignKeys: []core.ForeignKey{{Columns: []string{"parent_id"}, RefTable: parentTable, RefColumns: []string{"id"}}, {Columns: []string{"user_id"}, RefTable: userTable, RefColumns: []string{"id"}}},
+		Uniques:     []model.Unique{{Columns: []string{"parent_id", "label"}}},
+		ForeignKeys: []model.ForeignKey{{Columns: []string{"parent_id"}, RefTable: parentTable, RefColumns: []string{"id"}}, {Columns: []string{"user_id"}, RefTable: userTable, RefColumns: []string{"id"}}},
 	}
 }
 
-func weird() core.Table {
-	return core.Table{
+func weird() model.Table {
+	return model.Table{
 		Name: weirdTable,
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: weirdColumn, Type: core.Text, Default: `a "quoted" 'value' ; --`},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: weirdColumn, Type: model.Text, Default: `a "quoted" 'value' ; --`},
 		},
 		PrimaryKey: []string{"id"},
 	}
 }
 
-func view() core.View {
-	return core.View{Name: childView, Query: func(q core.Quoter) string {
+func view() model.View {
+	return model.View{Name: childView, Query: func(q model.Quoter) string {
 		return fmt.Sprintf(`SELECT c.id, c.label, p.name, u.email
 FROM %s c JOIN %s p ON p.id = c.parent_id LEFT JOIN %s u ON u.id = c.user_id
 WHERE p.flag = TRUE`, q.Quote(childTable), q.Quote(parentTable), q.Quote(userTable))
@@ -95,8 +97,8 @@ func registrySteps() []core.Step {
 		schema.Table(users()),
 		schema.Table(child(), schema.After(schema.TableID(parentTable), schema.TableID(userTable))),
 		schema.Table(weird()),
-		schema.Index(core.Index{Name: childIndex, Table: childTable, Columns: []string{"parent_id"}}, schema.After(schema.TableID(childTable))),
-		schema.Index(core.Index{Name: nameIndex, Table: parentTable, Columns: []string{"name"}, Unique: true}, schema.After(schema.TableID(parentTable))),
+		schema.Index(model.Index{Name: childIndex, Table: childTable, Columns: []string{"parent_id"}}, schema.After(schema.TableID(childTable))),
+		schema.Index(model.Index{Name: nameIndex, Table: parentTable, Columns: []string{"name"}, Unique: true}, schema.After(schema.TableID(parentTable))),
 		&seedStep{},
 	}
 }
@@ -149,7 +151,7 @@ func (*seedStep) Check(ctx context.Context, s *core.Session) (*core.Plan, error)
 	p.Changes = append(p.Changes, core.Change{
 		Summary:  "insert parent p1",
 		DataOnly: true,
-		Statements: []core.Statement{{
+		Statements: []driver.Statement{{
 			SQL:  data.InsertIgnore(parentTable, []string{"id", "name"}, "SELECT ? AS id, ? AS name"),
 			Args: []any{"p1", "first; 'quoted' \"name\" ?"},
 		}},

@@ -10,6 +10,8 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // hostTables is how many tables of its own the host gets in
@@ -37,19 +39,19 @@ func testHostTablesOutOfScope(t *testing.T, open coretest.Opener) {
 
 	ctx := context.Background()
 	for i := range hostTables {
-		tb := core.Table{Name: fmt.Sprintf("%s%03d", hostPrefix, i), Columns: []core.Column{
-			{Name: "id", Type: core.Integer, NotNull: true}, {Name: "v", Type: core.Text}, {Name: "parent", Type: core.Text},
+		tb := model.Table{Name: fmt.Sprintf("%s%03d", hostPrefix, i), Columns: []model.Column{
+			{Name: "id", Type: model.Integer, NotNull: true}, {Name: "v", Type: model.Text}, {Name: "parent", Type: model.Text},
 		}, PrimaryKey: []string{"id"}}
 		if i%25 == 0 {
 			// A host key to a declared table: the host's, not ours.
-			tb.ForeignKeys = []core.ForeignKey{{Columns: []string{"parent"}, RefTable: parentTable, RefColumns: []string{"id"}}}
+			tb.ForeignKeys = []model.ForeignKey{{Columns: []string{"parent"}, RefTable: parentTable, RefColumns: []string{"id"}}}
 		}
 		stmts := d.CreateTable(tb)
 		if i%10 == 0 {
-			stmts = append(stmts, d.CreateIndex(core.Index{Name: tb.Name + "_v", Table: tb.Name, Columns: []string{"v"}}))
+			stmts = append(stmts, d.CreateIndex(model.Index{Name: tb.Name + "_v", Table: tb.Name, Columns: []string{"v"}}))
 		}
 		if i%50 == 0 {
-			stmts = append(stmts, d.CreateView(core.View{Name: tb.Name + "_view", Query: func(q core.Quoter) string {
+			stmts = append(stmts, d.CreateView(model.View{Name: tb.Name + "_view", Query: func(q model.Quoter) string {
 				return "SELECT id, v FROM " + q.Quote(tb.Name)
 			}})...)
 		}
@@ -127,10 +129,10 @@ func testHostTablesOutOfScope(t *testing.T, open coretest.Opener) {
 		d.Dialect(), timedReads, before.scoped, after.scoped, hostTables, before.whole, after.whole, warm.Queries)
 }
 
-func scopedInspect(t *testing.T, d core.Driver, names []string) *core.Catalog {
+func scopedInspect(t *testing.T, d driver.Driver, names []string) *model.Catalog {
 	t.Helper()
-	c := &core.Counter{}
-	cat, err := core.Inspect(core.WithCounter(context.Background(), c), d, d.DB(), names)
+	c := &driver.Counter{}
+	cat, err := core.Inspect(driver.WithCounter(context.Background(), c), d, d.DB(), names)
 	if err != nil {
 		t.Fatalf("scoped inspect: %v", err)
 	}
@@ -143,7 +145,7 @@ type readTimes struct{ scoped, whole time.Duration }
 
 // inspectTimes measures the catalog read for the figures the test logs;
 // nothing is asserted on them.
-func inspectTimes(t *testing.T, d core.Driver, names []string) readTimes {
+func inspectTimes(t *testing.T, d driver.Driver, names []string) readTimes {
 	t.Helper()
 	median := func(read func() error) time.Duration {
 		ds := make([]time.Duration, 0, timedReads)

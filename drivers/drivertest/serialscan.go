@@ -4,17 +4,17 @@ import (
 	"context"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
-// testSerialScan: a driver's core.SerialScanner reads every row of the
+// testSerialScan: a driver's driver.SerialScanner reads every row of the
 // table once, whatever the table's name, so a count through it is the
 // table's count. A driver without one is skipped: its counts read the
 // table itself.
 func testSerialScan(t *testing.T, open coretest.Opener) {
 	d := open(t)
-	ss, ok := d.(core.SerialScanner)
+	ss, ok := d.(driver.SerialScanner)
 	if !ok {
 		t.Skipf("%s has no SerialScanner", d.Dialect())
 	}

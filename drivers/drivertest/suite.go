@@ -11,6 +11,8 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -52,7 +54,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 	}
 }
 
-func runner(t *testing.T, d core.Driver, steps []core.Step, opts ...core.Option) *core.Runner {
+func runner(t *testing.T, d driver.Driver, steps []core.Step, opts ...core.Option) *core.Runner {
 	t.Helper()
 	reg, err := core.NewRegistry(steps...)
 	if err != nil {
@@ -61,7 +63,7 @@ func runner(t *testing.T, d core.Driver, steps []core.Step, opts ...core.Option)
 	return core.NewRunner(d, reg, append([]core.Option{core.WithLockTimeout(30 * time.Second)}, opts...)...)
 }
 
-func apply(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
+func apply(t *testing.T, d driver.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Apply(context.Background())
 	if err != nil {
@@ -70,7 +72,7 @@ func apply(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	return rep
 }
 
-func verify(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
+func verify(t *testing.T, d driver.Driver, steps []core.Step) *core.Report {
 	t.Helper()
 	rep, err := runner(t, d, steps).Verify(context.Background())
 	if err != nil {
@@ -79,7 +81,7 @@ func verify(t *testing.T, d core.Driver, steps []core.Step) *core.Report {
 	return rep
 }
 
-func inspect(t *testing.T, d core.Driver) *core.Catalog {
+func inspect(t *testing.T, d driver.Driver) *model.Catalog {
 	t.Helper()
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
@@ -88,14 +90,14 @@ func inspect(t *testing.T, d core.Driver) *core.Catalog {
 	return cat
 }
 
-func exec(t *testing.T, d core.Driver, query string) {
+func exec(t *testing.T, d driver.Driver, query string) {
 	t.Helper()
 	if _, err := d.DB().ExecContext(context.Background(), query); err != nil {
 		t.Fatalf("exec %q: %v", query, err)
 	}
 }
 
-func count(t *testing.T, d core.Driver, table string) int {
+func count(t *testing.T, d driver.Driver, table string) int {
 	t.Helper()
 	var n int
 	if err := d.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+d.Quote(table)).Scan(&n); err != nil {
@@ -171,8 +173,8 @@ func testInspectFixedQueries(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, registrySteps())
 	countInspect := func() int64 {
-		c := &core.Counter{}
-		if _, err := d.Inspect(core.WithCounter(context.Background(), c), d.DB()); err != nil {
+		c := &driver.Counter{}
+		if _, err := d.Inspect(driver.WithCounter(context.Background(), c), d.DB()); err != nil {
 			t.Fatalf("inspect: %v", err)
 		}
 		return c.Load()
@@ -180,8 +182,8 @@ func testInspectFixedQueries(t *testing.T, open coretest.Opener) {
 	small := countInspect()
 	var more []core.Step
 	for i := range 25 {
-		tb := core.Table{Name: fmt.Sprintf("gw_extra_%02d", i), Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}, {Name: "v", Type: core.Integer}}, PrimaryKey: []string{"id"}}
-		more = append(more, schema.Table(tb), schema.Index(core.Index{Name: tb.Name + "_v", Table: tb.Name, Columns: []string{"v"}}, schema.After(schema.TableID(tb.Name))))
+		tb := model.Table{Name: fmt.Sprintf("gw_extra_%02d", i), Columns: []model.Column{{Name: "id", Type: model.Text, NotNull: true}, {Name: "v", Type: model.Integer}}, PrimaryKey: []string{"id"}}
+		more = append(more, schema.Table(tb), schema.Index(model.Index{Name: tb.Name + "_v", Table: tb.Name, Columns: []string{"v"}}, schema.After(schema.TableID(tb.Name))))
 	}
 	apply(t, d, more)
 	large := countInspect()
@@ -298,7 +300,7 @@ func testDryRun(t *testing.T, open coretest.Opener) {
 
 func testConcurrentRunners(t *testing.T, open coretest.Opener) {
 	const n = 4
-	drivers := make([]core.Driver, n)
+	drivers := make([]driver.Driver, n)
 	for i := range drivers {
 		drivers[i] = open(t)
 	}
@@ -417,7 +419,7 @@ func testCancelReleasesLock(t *testing.T, open coretest.Opener) {
 func testUpsert(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	apply(t, d, []core.Step{schema.Table(parent())})
-	data, ok := d.(core.DataSQL)
+	data, ok := d.(driver.DataSQL)
 	if !ok {
 		t.Skip("driver renders no data statements")
 	}

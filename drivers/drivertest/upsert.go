@@ -7,6 +7,8 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -20,12 +22,12 @@ func testUpsertCompares(t *testing.T, open coretest.Opener) {
 	d := open(t)
 	data := dataSQL(t, d)
 	const table = "gw_upsert_orgs"
-	apply(t, d, []core.Step{schema.Table(core.Table{Name: table, Columns: []core.Column{
-		{Name: "id", Type: core.Text, NotNull: true},
-		{Name: "name", Type: core.Text, NotNull: true},
-		{Name: "cfg", Type: core.JSON},
-		{Name: "rate", Type: core.Real},
-		{Name: "updated_at", Type: core.BigInt},
+	apply(t, d, []core.Step{schema.Table(model.Table{Name: table, Columns: []model.Column{
+		{Name: "id", Type: model.Text, NotNull: true},
+		{Name: "name", Type: model.Text, NotNull: true},
+		{Name: "cfg", Type: model.JSON},
+		{Name: "rate", Type: model.Real},
+		{Name: "updated_at", Type: model.BigInt},
 	}, PrimaryKey: []string{"id"}})})
 	q := data.Upsert(table, []string{"id", "name", "cfg", "rate", "updated_at"}, []string{"id"}, []string{"name", "cfg", "rate"}, []string{"updated_at"})
 	upsert := func(args ...any) int64 {
@@ -70,9 +72,9 @@ func testUpsertCompares(t *testing.T, open coretest.Opener) {
 }
 
 // dataSQL is d's data SQL renderer; the case is skipped without one.
-func dataSQL(t *testing.T, d core.Driver) core.DataSQL {
+func dataSQL(t *testing.T, d driver.Driver) driver.DataSQL {
 	t.Helper()
-	data, ok := d.(core.DataSQL)
+	data, ok := d.(driver.DataSQL)
 	if !ok {
 		t.Skip("driver renders no data statements")
 	}
@@ -81,7 +83,7 @@ func dataSQL(t *testing.T, d core.Driver) core.DataSQL {
 
 // affected runs q as the runner does (through core.Rebind, arguments as
 // database/sql takes them) and returns the rows it affected.
-func affected(t *testing.T, d core.Driver, q string, args ...any) int64 {
+func affected(t *testing.T, d driver.Driver, q string, args ...any) int64 {
 	t.Helper()
 	res, err := d.DB().DB.ExecContext(context.Background(), core.Rebind(d, q), args...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -21,8 +22,8 @@ const oddViewName = "it's \"odd\" $$ $gw$ ` ? \\ ü"
 // does not match the old view, and its replacement matches it alone.
 func testViewLifecycle(t *testing.T, open coretest.Opener) {
 	d := open(t)
-	apply(t, d, []core.Step{schema.Table(core.Table{Name: "user", Columns: []core.Column{
-		{Name: "id", Type: core.Text, NotNull: true}, {Name: "role", Type: core.Text}, {Name: "email", Type: core.Text},
+	apply(t, d, []core.Step{schema.Table(model.Table{Name: "user", Columns: []model.Column{
+		{Name: "id", Type: model.Text, NotNull: true}, {Name: "role", Type: model.Text}, {Name: "email", Type: model.Text},
 	}, PrimaryKey: []string{"id"}})})
 	run := func(stmts []string) {
 		t.Helper()
@@ -31,7 +32,7 @@ func testViewLifecycle(t *testing.T, open coretest.Opener) {
 			exec(t, d, core.Rebind(d, s))
 		}
 	}
-	state := func(name string) *core.ViewState {
+	state := func(name string) *model.ViewState {
 		t.Helper()
 		v := inspect(t, d).Views[name]
 		if v == nil {
@@ -41,7 +42,7 @@ func testViewLifecycle(t *testing.T, open coretest.Opener) {
 	}
 	for _, name := range []string{"user_available_models", oddViewName} {
 		t.Run(name, func(t *testing.T) {
-			v := core.View{Name: name, Query: func(q core.Quoter) string {
+			v := model.View{Name: name, Query: func(q model.Quoter) string {
 				return "SELECT u.id, u.email\n  FROM " + q.Quote("user") + " u WHERE u.role <> 'pending'"
 			}}
 			run(d.CreateView(v))
@@ -75,7 +76,7 @@ func testViewLifecycle(t *testing.T, open coretest.Opener) {
 
 			// The declaration changes, with a different column set: the
 			// replacement must drop first where the dialect needs it.
-			v2 := core.View{Name: name, Query: func(q core.Quoter) string {
+			v2 := model.View{Name: name, Query: func(q model.Quoter) string {
 				return "SELECT u.id FROM " + q.Quote("user") + " u"
 			}}
 			if d.ViewMatches(v2, state(name)) {

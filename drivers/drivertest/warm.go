@@ -9,6 +9,7 @@ import (
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/core/history"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
 // testWarmStartTakesNoLock: a converged apply checks without the lock,
@@ -167,7 +168,7 @@ func testWarmReadsOneRoundTrip(t *testing.T, open coretest.Opener) {
 		// One combined read after the catalog, or none at all where the
 		// driver sends the reads with the catalog read.
 		reads, how := int64(1), "the catalog and one combined read"
-		if _, ok := d.(core.InspectReader); ok {
+		if _, ok := d.(driver.InspectReader); ok {
 			reads, how = 0, "the catalog with the reads, one round trip"
 		}
 		if base != catalog+reads || with != base {

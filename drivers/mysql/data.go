@@ -5,9 +5,10 @@ import (
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
-// InsertIgnore implements core.DataSQL with INSERT … ON DUPLICATE KEY
+// InsertIgnore implements driver.DataSQL with INSERT … ON DUPLICATE KEY
 // UPDATE c = c, the first column set to itself: a row conflicting with
 // any primary key or unique index is left as it is (and counts 0 rows
 // affected), also a row a concurrent session inserts first. Not INSERT
@@ -22,7 +23,7 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 		d.Quote(table), core.QuoteList(d, cols), source, self, self)
 }
 
-// Upsert implements core.DataSQL. MySQL assigns ON DUPLICATE KEY UPDATE
+// Upsert implements driver.DataSQL. MySQL assigns ON DUPLICATE KEY UPDATE
 // left to right, each assignment seeing the ones before it, so the touch
 // columns come first, each set only when a compare column differs (the
 // compare columns still hold their old values there), then the compare
@@ -60,31 +61,31 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 // castTypes are the CAST targets of the portable types. MariaDB has no
 // CAST AS JSON, and neither server needs one: a string is stored into a
 // JSON column as the document it spells (see Cast).
-var castTypes = map[core.ColumnType]string{
-	core.Text:      "CHAR",
-	core.Integer:   "SIGNED",
-	core.BigInt:    "SIGNED",
-	core.Boolean:   "SIGNED",
-	core.Real:      "DOUBLE",
-	core.Timestamp: "DATETIME(6)",
-	core.Date:      "DATE",
+var castTypes = map[model.ColumnType]string{
+	model.Text:      "CHAR",
+	model.Integer:   "SIGNED",
+	model.BigInt:    "SIGNED",
+	model.Boolean:   "SIGNED",
+	model.Real:      "DOUBLE",
+	model.Timestamp: "DATETIME(6)",
+	model.Date:      "DATE",
 }
 
-// Cast implements core.DataSQL. A parameter needs no cast on MySQL: it
+// Cast implements driver.DataSQL. A parameter needs no cast on MySQL: it
 // carries the type of its Go value. A placeholder cast to text or JSON is
 // therefore left bare, and so is any JSON expression: CAST(? AS CHAR)
 // would give it the connection's collation with the coercibility of a
 // column, and CONCAT with a column of another collation fails on MySQL 8
 // ("illegal mix of collations"). Other casts are CAST(… AS SIGNED /
 // DOUBLE / CHAR / DATETIME(6) / DATE); CAST AS DOUBLE needs MySQL 8.0.17+.
-func (d *Driver) Cast(expr string, t core.ColumnType) string {
-	if t == core.JSON || t == core.Text && strings.TrimSpace(expr) == "?" {
+func (d *Driver) Cast(expr string, t model.ColumnType) string {
+	if t == model.JSON || t == model.Text && strings.TrimSpace(expr) == "?" {
 		return expr
 	}
 	return "CAST(" + expr + " AS " + castTypes[t] + ")"
 }
 
-// Concat implements core.DataSQL with CONCAT(), NULL when any part is
+// Concat implements driver.DataSQL with CONCAT(), NULL when any part is
 // NULL as on the other dialects.
 func (d *Driver) Concat(exprs ...string) string {
 	if len(exprs) == 0 {
@@ -93,5 +94,5 @@ func (d *Driver) Concat(exprs ...string) string {
 	return "CONCAT(" + strings.Join(exprs, ", ") + ")"
 }
 
-// RefreshStats implements core.StatsRefresher.
+// RefreshStats implements driver.StatsRefresher.
 func (d *Driver) RefreshStats(table string) string { return "ANALYZE TABLE " + d.Quote(table) }

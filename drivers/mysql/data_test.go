@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 func TestDataSQL(t *testing.T) {
@@ -28,15 +30,15 @@ func TestDataSQL(t *testing.T) {
 		{"upsert without compare columns keeps the row",
 			d.Upsert("t", []string{"id", "v"}, []string{"id"}, nil, []string{"v"}),
 			"INSERT INTO `t` (`id`, `v`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `t`.`id` = `t`.`id`"},
-		{"cast text of a column", d.Cast("`data`", core.Text), "CAST(`data` AS CHAR)"},
-		{"cast text of a parameter: bare", d.Cast(" ? ", core.Text), " ? "},
-		{"cast json: bare", d.Cast("?", core.JSON), "?"},
-		{"cast bigint", d.Cast("?", core.BigInt), "CAST(? AS SIGNED)"},
-		{"cast integer", d.Cast("?", core.Integer), "CAST(? AS SIGNED)"},
-		{"cast boolean", d.Cast("?", core.Boolean), "CAST(? AS SIGNED)"},
-		{"cast real", d.Cast("?", core.Real), "CAST(? AS DOUBLE)"},
-		{"cast timestamp", d.Cast("?", core.Timestamp), "CAST(? AS DATETIME(6))"},
-		{"cast date", d.Cast("?", core.Date), "CAST(? AS DATE)"},
+		{"cast text of a column", d.Cast("`data`", model.Text), "CAST(`data` AS CHAR)"},
+		{"cast text of a parameter: bare", d.Cast(" ? ", model.Text), " ? "},
+		{"cast json: bare", d.Cast("?", model.JSON), "?"},
+		{"cast bigint", d.Cast("?", model.BigInt), "CAST(? AS SIGNED)"},
+		{"cast integer", d.Cast("?", model.Integer), "CAST(? AS SIGNED)"},
+		{"cast boolean", d.Cast("?", model.Boolean), "CAST(? AS SIGNED)"},
+		{"cast real", d.Cast("?", model.Real), "CAST(? AS DOUBLE)"},
+		{"cast timestamp", d.Cast("?", model.Timestamp), "CAST(? AS DATETIME(6))"},
+		{"cast date", d.Cast("?", model.Date), "CAST(? AS DATE)"},
 		{"concat", d.Concat("?", "u.id"), "CONCAT(?, u.id)"},
 		{"concat of nothing", d.Concat(), "''"},
 	}
@@ -53,7 +55,7 @@ func TestDataSQL(t *testing.T) {
 // arguments inlined as MySQL literals and its secrets masked.
 func TestDisplayInlinesSafely(t *testing.T) {
 	d := offline(t)
-	st := core.Statement{
+	st := driver.Statement{
 		SQL:  d.Upsert("client_organizations", []string{"id", "openrouter_api_key"}, []string{"id"}, []string{"openrouter_api_key"}, nil),
 		Args: []any{"it's", core.Secret("sk-or-v1-SECRET")},
 	}

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // nativeTypes maps the portable types.
@@ -23,15 +25,15 @@ import (
 //     implicit ON UPDATE CURRENT_TIMESTAMP. go-sql-driver writes and reads
 //     it in the DSN's loc, UTC unless the DSN says otherwise.
 //   - BigInt is BIGINT, 64 bits, for epoch seconds and milliseconds.
-var nativeTypes = map[core.ColumnType]string{
-	core.Text:      "TEXT",
-	core.Integer:   "INT",
-	core.BigInt:    "BIGINT",
-	core.Real:      "DOUBLE",
-	core.Boolean:   "BOOLEAN",
-	core.JSON:      "JSON",
-	core.Timestamp: "DATETIME(6)",
-	core.Date:      "DATE",
+var nativeTypes = map[model.ColumnType]string{
+	model.Text:      "TEXT",
+	model.Integer:   "INT",
+	model.BigInt:    "BIGINT",
+	model.Real:      "DOUBLE",
+	model.Boolean:   "BOOLEAN",
+	model.JSON:      "JSON",
+	model.Timestamp: "DATETIME(6)",
+	model.Date:      "DATE",
 }
 
 // keyText is the type of a text column that a key of its table covers.
@@ -46,17 +48,17 @@ const keyText = "VARCHAR(255)"
 // column in an index created by CreateIndex.
 const prefixLen = 255
 
-func (d *Driver) columnType(c core.Column, key bool) string {
-	if c.Type == core.Text && key {
+func (d *Driver) columnType(c model.Column, key bool) string {
+	if c.Type == model.Text && key {
 		return keyText
 	}
 	return nativeTypes[c.Type]
 }
 
-func (d *Driver) column(c core.Column, key bool) string {
+func (d *Driver) column(c model.Column, key bool) string {
 	typ := d.columnType(c, key)
 	s := d.Quote(c.Name) + " " + typ
-	if c.AutoIncrement && (c.Type == core.Integer || c.Type == core.BigInt) {
+	if c.AutoIncrement && (c.Type == model.Integer || c.Type == model.BigInt) {
 		// AUTO_INCREMENT takes no DEFAULT; the primary key makes it a key.
 		return s + " NOT NULL AUTO_INCREMENT"
 	}
@@ -142,7 +144,7 @@ func (k keys) add(cols ...string) {
 func (k keys) has(col string) bool { return k[strings.ToLower(col)] }
 
 // keyColumns are the keys of a declared table, as CreateTable renders it.
-func keyColumns(t core.Table) keys {
+func keyColumns(t model.Table) keys {
 	k := keys{}
 	k.add(t.PrimaryKey...)
 	for _, u := range t.Uniques {
@@ -156,7 +158,7 @@ func keyColumns(t core.Table) keys {
 
 // stateKeys are the keys of t as the catalog holds it: for a table this
 // run created, what keyColumns decided when CreateTable rendered it.
-func stateKeys(cat *core.Catalog, t *core.TableState) keys {
+func stateKeys(cat *model.Catalog, t *model.TableState) keys {
 	k := keys{}
 	for _, c := range t.Columns {
 		if c.PrimaryKey {
@@ -174,13 +176,13 @@ func stateKeys(cat *core.Catalog, t *core.TableState) keys {
 	return k
 }
 
-// CreateTable implements core.DDL with one statement: the columns, the
+// CreateTable implements driver.DDL with one statement: the columns, the
 // primary key, the unique constraints and the foreign keys together, so a
 // table exists whole or not at all. ENGINE=InnoDB because foreign keys
 // and crash safety need it; the character set is the database's, which
 // the host application's tables share (a foreign key between two text
 // columns needs the same collation on both).
-func (d *Driver) CreateTable(t core.Table) []string {
+func (d *Driver) CreateTable(t model.Table) []string {
 	keyed := keyColumns(t)
 	parts := make([]string, 0, len(t.Columns)+len(t.Uniques)+len(t.ForeignKeys)+1)
 	for _, c := range t.Columns {
@@ -190,17 +192,17 @@ func (d *Driver) CreateTable(t core.Table) []string {
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n) ENGINE=InnoDB"}
 }
 
-// AddColumn implements core.DDL. MySQL has no ADD COLUMN IF NOT EXISTS:
+// AddColumn implements driver.DDL. MySQL has no ADD COLUMN IF NOT EXISTS:
 // the shared algorithm adds only the columns the catalog lacks, under the
 // lock. A column added to an existing table is no key of it, so text is
 // TEXT.
-func (d *Driver) AddColumn(table string, c core.Column) string {
+func (d *Driver) AddColumn(table string, c model.Column) string {
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
 }
 
-var _ core.ForeignKeyReplacer = (*Driver)(nil)
+var _ driver.ForeignKeyReplacer = (*Driver)(nil)
 
-// ReplaceForeignKey implements core.ForeignKeyReplacer with one ALTER
+// ReplaceForeignKey implements driver.ForeignKeyReplacer with one ALTER
 // TABLE that drops the old key and adds the declared one. DDL is not
 // transactional here, but one ALTER TABLE is atomic on InnoDB: it happens
 // whole or not at all, so no run killed half-way leaves the table without
@@ -211,7 +213,7 @@ var _ core.ForeignKeyReplacer = (*Driver)(nil)
 // columns, so it refuses nothing the old key let in, and a row written
 // with foreign_key_checks off that the new key refuses fails the step and
 // changes nothing.
-func (d *Driver) ReplaceForeignKey(table string, have core.ForeignKeyState, want core.ForeignKey) []string {
+func (d *Driver) ReplaceForeignKey(table string, have model.ForeignKeyState, want model.ForeignKey) []string {
 	name := foreignKeyName(table, want.Columns)
 	if strings.EqualFold(name, have.Name) {
 		name = foreignKeyName(table+"_2", want.Columns)
@@ -231,23 +233,23 @@ func foreignKeyName(table string, cols []string) string {
 	return string(r[:47]) + "_" + core.QueryFingerprint(name)[:16]
 }
 
-// CreateIndex implements core.DDL. MySQL 8 has no CREATE INDEX IF NOT
+// CreateIndex implements driver.DDL. MySQL 8 has no CREATE INDEX IF NOT
 // EXISTS (MariaDB has): none is needed, the shared algorithm creates only
 // the indexes the catalog lacks, under the lock. Without the catalog it
 // knows no column's type, so no key part gets a prefix: the runner calls
 // CreateIndexIn.
-func (d *Driver) CreateIndex(ix core.Index) string { return d.CreateIndexIn(nil, ix) }
+func (d *Driver) CreateIndex(ix model.Index) string { return d.CreateIndexIn(nil, ix) }
 
-var _ core.CatalogIndexer = (*Driver)(nil)
+var _ driver.CatalogIndexer = (*Driver)(nil)
 
-// CreateIndexIn implements core.CatalogIndexer. A TEXT or BLOB column can
+// CreateIndexIn implements driver.CatalogIndexer. A TEXT or BLOB column can
 // only be indexed on a prefix, so such a key part gets prefixLen
 // characters; a unique index on it is then unique on that prefix, which
 // refuses no more than a VARCHAR(255) key would. The column's type is
 // the catalog's: as inspected, or, for a table or column this run
 // created, the type CreateTable or AddColumn rendered for it. A column
 // the catalog does not have gets no prefix.
-func (d *Driver) CreateIndexIn(cat *core.Catalog, ix core.Index) string {
+func (d *Driver) CreateIndexIn(cat *model.Catalog, ix model.Index) string {
 	unique := ""
 	if ix.Unique {
 		unique = "UNIQUE "
@@ -263,15 +265,15 @@ func (d *Driver) CreateIndexIn(cat *core.Catalog, ix core.Index) string {
 	return fmt.Sprintf("CREATE %sINDEX %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), strings.Join(parts, ", "))
 }
 
-// DropIndex implements core.DDL. MySQL 8 has no DROP INDEX IF EXISTS.
-func (d *Driver) DropIndex(ix *core.IndexState) string {
+// DropIndex implements driver.DDL. MySQL 8 has no DROP INDEX IF EXISTS.
+func (d *Driver) DropIndex(ix *model.IndexState) string {
 	return "DROP INDEX " + d.Quote(ix.Name) + " ON " + d.Quote(ix.Table)
 }
 
 // tableFold is the catalog's table named name, compared as MySQL
 // compares names on a case-insensitive file system (lower_case_table_names),
 // nil when there is none.
-func tableFold(cat *core.Catalog, name string) *core.TableState {
+func tableFold(cat *model.Catalog, name string) *model.TableState {
 	if cat == nil {
 		return nil
 	}
@@ -288,7 +290,7 @@ func tableFold(cat *core.Catalog, name string) *core.TableState {
 
 // needsPrefix tells whether column of t is a TEXT or BLOB column, which
 // MySQL indexes on a prefix only.
-func needsPrefix(cat *core.Catalog, t *core.TableState, column string) bool {
+func needsPrefix(cat *model.Catalog, t *model.TableState, column string) bool {
 	if t == nil {
 		return false
 	}
@@ -300,8 +302,8 @@ func needsPrefix(cat *core.Catalog, t *core.TableState, column string) bool {
 	if c.FromPlan {
 		// The portable type of a column this run created: the native
 		// type is what CreateTable or AddColumn rendered for it.
-		typ = nativeTypes[core.ColumnType(c.Type)]
-		if core.ColumnType(c.Type) == core.Text && stateKeys(cat, t).has(c.Name) {
+		typ = nativeTypes[model.ColumnType(c.Type)]
+		if model.ColumnType(c.Type) == model.Text && stateKeys(cat, t).has(c.Name) {
 			typ = keyText
 		}
 	}
@@ -322,31 +324,31 @@ func baseType(typ string) string {
 	return t
 }
 
-// ColumnMatches implements core.DDL by type family. Any integer type
+// ColumnMatches implements driver.DDL by type family. Any integer type
 // serves an integer or a boolean (BOOLEAN is TINYINT(1)); only BIGINT
 // serves a bigint (epoch milliseconds overflow INT). A JSON column is
 // served by MySQL's JSON or by any text type: MariaDB's JSON is LONGTEXT.
 // A timestamp is DATETIME or TIMESTAMP. An auto-increment column needs
 // AUTO_INCREMENT.
-func (d *Driver) ColumnMatches(want core.Column, have core.ColumnState) bool {
+func (d *Driver) ColumnMatches(want model.Column, have model.ColumnState) bool {
 	base := baseType(have.Type)
 	text := base == "varchar" || base == "char" || base == "tinytext" || base == "text" || base == "mediumtext" || base == "longtext"
 	integer := base == "tinyint" || base == "smallint" || base == "mediumint" || base == "int" || base == "integer" || base == "bigint"
 	var ok bool
 	switch want.Type {
-	case core.Text:
+	case model.Text:
 		ok = text
-	case core.Integer, core.Boolean:
+	case model.Integer, model.Boolean:
 		ok = integer
-	case core.BigInt:
+	case model.BigInt:
 		ok = base == "bigint"
-	case core.Real:
+	case model.Real:
 		ok = base == "double" || base == "float" || base == "real" || base == "decimal"
-	case core.JSON:
+	case model.JSON:
 		ok = base == "json" || text
-	case core.Timestamp:
+	case model.Timestamp:
 		ok = base == "datetime" || base == "timestamp"
-	case core.Date:
+	case model.Date:
 		ok = base == "date"
 	}
 	if ok && want.AutoIncrement {

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun/dialect/mysqldialect"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // quietDialect is mysqldialect without Init, which asks the server its
@@ -51,55 +52,55 @@ func TestBasics(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	org := core.Table{
+	org := model.Table{
 		Name: "client_organizations",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "name", Type: core.Text, NotNull: true},
-			{Name: "openrouter_api_key", Type: core.Text, NotNull: true},
-			{Name: "markup_rate", Type: core.Real, Default: 1.3},
-			{Name: "timezone", Type: core.Text, Default: "Europe/Warsaw"},
-			{Name: "is_active", Type: core.Integer, Default: 1},
-			{Name: "created_at", Type: core.BigInt, NotNull: true},
-			{Name: "enabled", Type: core.Boolean, NotNull: true, Default: true},
-			{Name: "hidden", Type: core.Boolean, Default: false},
-			{Name: "meta", Type: core.JSON, Default: "{}"},
-			{Name: "seen_at", Type: core.Timestamp},
-			{Name: "day", Type: core.Date, Default: "2025-01-02"},
-			{Name: "note", Type: core.Text, Default: `it's "x" \ ; --`},
-			{Name: "neg", Type: core.Integer, Default: -1},
-			{Name: "big", Type: core.BigInt, Default: int64(1 << 40)},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "name", Type: model.Text, NotNull: true},
+			{Name: "openrouter_api_key", Type: model.Text, NotNull: true},
+			{Name: "markup_rate", Type: model.Real, Default: 1.3},
+			{Name: "timezone", Type: model.Text, Default: "Europe/Warsaw"},
+			{Name: "is_active", Type: model.Integer, Default: 1},
+			{Name: "created_at", Type: model.BigInt, NotNull: true},
+			{Name: "enabled", Type: model.Boolean, NotNull: true, Default: true},
+			{Name: "hidden", Type: model.Boolean, Default: false},
+			{Name: "meta", Type: model.JSON, Default: "{}"},
+			{Name: "seen_at", Type: model.Timestamp},
+			{Name: "day", Type: model.Date, Default: "2025-01-02"},
+			{Name: "note", Type: model.Text, Default: `it's "x" \ ; --`},
+			{Name: "neg", Type: model.Integer, Default: -1},
+			{Name: "big", Type: model.BigInt, Default: int64(1 << 40)},
 		},
 		PrimaryKey: []string{"id"},
-		Uniques:    []core.Unique{{Columns: []string{"openrouter_api_key"}}},
+		Uniques:    []model.Unique{{Columns: []string{"openrouter_api_key"}}},
 	}
-	members := core.Table{
+	members := model.Table{
 		Name: "organization_members",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "organization_id", Type: core.Text, NotNull: true},
-			{Name: "user_id", Type: core.Text, NotNull: true},
-			{Name: "role", Type: core.Text, Default: "member"},
-			{Name: "joined_at", Type: core.BigInt, NotNull: true},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "organization_id", Type: model.Text, NotNull: true},
+			{Name: "user_id", Type: model.Text, NotNull: true},
+			{Name: "role", Type: model.Text, Default: "member"},
+			{Name: "joined_at", Type: model.BigInt, NotNull: true},
 		},
 		PrimaryKey: []string{"id"},
-		Uniques:    []core.Unique{{Columns: []string{"organization_id", "user_id"}}},
-		ForeignKeys: []core.ForeignKey{
+		Uniques:    []model.Unique{{Columns: []string{"organization_id", "user_id"}}},
+		ForeignKeys: []model.ForeignKey{
 			{Columns: []string{"organization_id"}, RefTable: "client_organizations", RefColumns: []string{"id"}},
 			{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
 		},
 	}
-	weird := core.Table{
+	weird := model.Table{
 		Name:       "we`ird",
-		Columns:    []core.Column{{Name: "co`l", Type: core.Text, NotNull: true}, {Name: "ü ✓", Type: core.Integer}},
+		Columns:    []model.Column{{Name: "co`l", Type: model.Text, NotNull: true}, {Name: "ü ✓", Type: model.Integer}},
 		PrimaryKey: []string{"co`l", "ü ✓"},
 	}
-	cleanup := core.Table{
+	cleanup := model.Table{
 		Name: "processed_generation_cleanup_log",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Integer, NotNull: true, AutoIncrement: true},
-			{Name: "seq", Type: core.BigInt, AutoIncrement: true, Default: 5},
-			{Name: "success", Type: core.Integer, NotNull: true, Default: 1},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Integer, NotNull: true, AutoIncrement: true},
+			{Name: "seq", Type: model.BigInt, AutoIncrement: true, Default: 5},
+			{Name: "success", Type: model.Integer, NotNull: true, Default: 1},
 		},
 		PrimaryKey: []string{"id"},
 	}
@@ -107,11 +108,11 @@ func TestRender(t *testing.T) {
 	d := offline(t)
 	// The catalog after this run created the tables and added a column:
 	// what the runner plans the indexes against.
-	cat := core.NewCatalog()
-	for _, tb := range []core.Table{org, members, weird, cleanup} {
+	cat := model.NewCatalog()
+	for _, tb := range []model.Table{org, members, weird, cleanup} {
 		cat.AddTable(tb)
 	}
-	cat.Tables["we`ird"].Columns = append(cat.Tables["we`ird"].Columns, core.ColumnState{Name: "note", Type: string(core.Text), FromPlan: true})
+	cat.Tables["we`ird"].Columns = append(cat.Tables["we`ird"].Columns, model.ColumnState{Name: "note", Type: string(model.Text), FromPlan: true})
 	tests := []struct {
 		name string
 		got  []string
@@ -158,19 +159,19 @@ func TestRender(t *testing.T) {
 			"  `success` INT NOT NULL DEFAULT 1,\n" +
 			"  PRIMARY KEY (`id`)\n" +
 			") ENGINE=InnoDB"}},
-		{"add column: no IF NOT EXISTS, text is TEXT", []string{d.AddColumn("we`ird", core.Column{Name: "note", Type: core.Text, NotNull: true, Default: "a'b"})},
+		{"add column: no IF NOT EXISTS, text is TEXT", []string{d.AddColumn("we`ird", model.Column{Name: "note", Type: model.Text, NotNull: true, Default: "a'b"})},
 			[]string{"ALTER TABLE `we``ird` ADD COLUMN `note` TEXT NOT NULL DEFAULT ('a''b')"}},
-		{"add json column", []string{d.AddColumn("model", core.Column{Name: "meta", Type: core.JSON})},
+		{"add json column", []string{d.AddColumn("model", model.Column{Name: "meta", Type: model.JSON})},
 			[]string{"ALTER TABLE `model` ADD COLUMN `meta` JSON"}},
-		{"index on a TEXT column gets a prefix; VARCHAR and INT columns none", []string{d.CreateIndexIn(cat, core.Index{Name: "idx_org_members_org_role", Table: "organization_members", Columns: []string{"organization_id", "role", "joined_at"}})},
+		{"index on a TEXT column gets a prefix; VARCHAR and INT columns none", []string{d.CreateIndexIn(cat, model.Index{Name: "idx_org_members_org_role", Table: "organization_members", Columns: []string{"organization_id", "role", "joined_at"}})},
 			[]string{"CREATE INDEX `idx_org_members_org_role` ON `organization_members` (`organization_id`, `role`(255), `joined_at`)"}},
-		{"unique index; column names looked up case-insensitively", []string{d.CreateIndexIn(cat, core.Index{Name: "ux name", Table: "CLIENT_ORGANIZATIONS", Columns: []string{"NAME"}, Unique: true})},
+		{"unique index; column names looked up case-insensitively", []string{d.CreateIndexIn(cat, model.Index{Name: "ux name", Table: "CLIENT_ORGANIZATIONS", Columns: []string{"NAME"}, Unique: true})},
 			[]string{"CREATE UNIQUE INDEX `ux name` ON `CLIENT_ORGANIZATIONS` (`NAME`(255))"}},
-		{"index on a column added in this run", []string{d.CreateIndexIn(cat, core.Index{Name: "ix", Table: "we`ird", Columns: []string{"note", "ü ✓"}})},
+		{"index on a column added in this run", []string{d.CreateIndexIn(cat, model.Index{Name: "ix", Table: "we`ird", Columns: []string{"note", "ü ✓"}})},
 			[]string{"CREATE INDEX `ix` ON `we``ird` (`note`(255), `ü ✓`)"}},
-		{"index on a table the driver knows nothing of: no prefix", []string{d.CreateIndexIn(cat, core.Index{Name: "ix2", Table: "elsewhere", Columns: []string{"a"}})},
+		{"index on a table the driver knows nothing of: no prefix", []string{d.CreateIndexIn(cat, model.Index{Name: "ix2", Table: "elsewhere", Columns: []string{"a"}})},
 			[]string{"CREATE INDEX `ix2` ON `elsewhere` (`a`)"}},
-		{"drop index names its table", []string{d.DropIndex(&core.IndexState{Name: "i`x", Table: "t`1"})},
+		{"drop index names its table", []string{d.DropIndex(&model.IndexState{Name: "i`x", Table: "t`1"})},
 			[]string{"DROP INDEX `i``x` ON `t``1`"}},
 	}
 	for _, tt := range tests {
@@ -188,12 +189,12 @@ func TestRender(t *testing.T) {
 // CreateTable or Inspect of the same driver changes it.
 func TestIndexPrefixFromInspect(t *testing.T) {
 	d := offline(t)
-	d.CreateTable(core.Table{Name: "t", Columns: []core.Column{{Name: "a", Type: core.Text}, {Name: "b", Type: core.Text}}})
-	cat := core.NewCatalog()
-	cat.Tables["T"] = &core.TableState{Name: "T", Columns: []core.ColumnState{
+	d.CreateTable(model.Table{Name: "t", Columns: []model.Column{{Name: "a", Type: model.Text}, {Name: "b", Type: model.Text}}})
+	cat := model.NewCatalog()
+	cat.Tables["T"] = &model.TableState{Name: "T", Columns: []model.ColumnState{
 		{Name: "A", Type: "varchar(64)"}, {Name: "b", Type: "text"}, {Name: "j", Type: "longtext"},
 	}}
-	ix := core.Index{Name: "ix", Table: "t", Columns: []string{"a", "b", "j"}}
+	ix := model.Index{Name: "ix", Table: "t", Columns: []string{"a", "b", "j"}}
 	if got, want := d.CreateIndexIn(cat, ix), "CREATE INDEX `ix` ON `t` (`a`, `b`(255), `j`(255))"; got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
@@ -234,48 +235,48 @@ func TestLiteral(t *testing.T) {
 func TestColumnMatches(t *testing.T) {
 	d := offline(t)
 	tests := []struct {
-		want core.ColumnType
+		want model.ColumnType
 		auto bool
 		have string
 		def  string
 		ok   bool
 	}{
-		{core.Text, false, "text", "", true},
-		{core.Text, false, "varchar(255)", "", true},
-		{core.Text, false, "char(36)", "", true},
-		{core.Text, false, "longtext", "", true},
-		{core.Text, false, "int(11)", "", false},
-		{core.Text, false, "blob", "", false},
-		{core.Integer, false, "int(11)", "", true},
-		{core.Integer, false, "int", "", true},
-		{core.Integer, false, "int(10) unsigned", "", true},
-		{core.Integer, false, "bigint(20)", "", true},
-		{core.Integer, false, "tinyint(1)", "", true},
-		{core.Integer, false, "varchar(10)", "", false},
-		{core.Integer, true, "int(11)", "auto_increment", true},
-		{core.Integer, true, "int(11)", "", false},
-		{core.BigInt, false, "bigint(20)", "", true},
-		{core.BigInt, false, "bigint", "", true},
-		{core.BigInt, false, "int(11)", "", false},
-		{core.Real, false, "double", "", true},
-		{core.Real, false, "float", "", true},
-		{core.Real, false, "decimal(10,2)", "", true},
-		{core.Real, false, "int(11)", "", false},
-		{core.Boolean, false, "tinyint(1)", "", true},
-		{core.Boolean, false, "int(11)", "", true},
-		{core.Boolean, false, "varchar(5)", "", false},
-		{core.JSON, false, "json", "", true},
-		{core.JSON, false, "longtext", "", true},
-		{core.JSON, false, "text", "", true},
-		{core.JSON, false, "int(11)", "", false},
-		{core.Timestamp, false, "datetime(6)", "", true},
-		{core.Timestamp, false, "timestamp", "", true},
-		{core.Timestamp, false, "date", "", false},
-		{core.Date, false, "date", "", true},
-		{core.Date, false, "datetime", "", false},
+		{model.Text, false, "text", "", true},
+		{model.Text, false, "varchar(255)", "", true},
+		{model.Text, false, "char(36)", "", true},
+		{model.Text, false, "longtext", "", true},
+		{model.Text, false, "int(11)", "", false},
+		{model.Text, false, "blob", "", false},
+		{model.Integer, false, "int(11)", "", true},
+		{model.Integer, false, "int", "", true},
+		{model.Integer, false, "int(10) unsigned", "", true},
+		{model.Integer, false, "bigint(20)", "", true},
+		{model.Integer, false, "tinyint(1)", "", true},
+		{model.Integer, false, "varchar(10)", "", false},
+		{model.Integer, true, "int(11)", "auto_increment", true},
+		{model.Integer, true, "int(11)", "", false},
+		{model.BigInt, false, "bigint(20)", "", true},
+		{model.BigInt, false, "bigint", "", true},
+		{model.BigInt, false, "int(11)", "", false},
+		{model.Real, false, "double", "", true},
+		{model.Real, false, "float", "", true},
+		{model.Real, false, "decimal(10,2)", "", true},
+		{model.Real, false, "int(11)", "", false},
+		{model.Boolean, false, "tinyint(1)", "", true},
+		{model.Boolean, false, "int(11)", "", true},
+		{model.Boolean, false, "varchar(5)", "", false},
+		{model.JSON, false, "json", "", true},
+		{model.JSON, false, "longtext", "", true},
+		{model.JSON, false, "text", "", true},
+		{model.JSON, false, "int(11)", "", false},
+		{model.Timestamp, false, "datetime(6)", "", true},
+		{model.Timestamp, false, "timestamp", "", true},
+		{model.Timestamp, false, "date", "", false},
+		{model.Date, false, "date", "", true},
+		{model.Date, false, "datetime", "", false},
 	}
 	for _, tt := range tests {
-		got := d.ColumnMatches(core.Column{Name: "c", Type: tt.want, AutoIncrement: tt.auto}, core.ColumnState{Name: "c", Type: tt.have, Default: tt.def})
+		got := d.ColumnMatches(model.Column{Name: "c", Type: tt.want, AutoIncrement: tt.auto}, model.ColumnState{Name: "c", Type: tt.have, Default: tt.def})
 		if got != tt.ok {
 			t.Errorf("want %s (auto %t), have %s: %t, want %t", tt.want, tt.auto, tt.have, got, tt.ok)
 		}
@@ -284,13 +285,13 @@ func TestColumnMatches(t *testing.T) {
 
 func TestReplaceForeignKeyIsOneAlterWithANewName(t *testing.T) {
 	d := offline(t)
-	want := core.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade}
-	got := d.ReplaceForeignKey("organization_members", core.ForeignKeyState{Name: "organization_members_ibfk_2"}, want)
+	want := model.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: model.Cascade}
+	got := d.ReplaceForeignKey("organization_members", model.ForeignKeyState{Name: "organization_members_ibfk_2"}, want)
 	if len(got) != 1 || got[0] != "ALTER TABLE `organization_members` DROP FOREIGN KEY `organization_members_ibfk_2`, ADD CONSTRAINT `fk_organization_members_user_id` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE" {
 		t.Fatalf("got %q", got)
 	}
 	// Replacing the key groundwork named: another name, as InnoDB wants.
-	again := d.ReplaceForeignKey("organization_members", core.ForeignKeyState{Name: "fk_organization_members_user_id"}, want)
+	again := d.ReplaceForeignKey("organization_members", model.ForeignKeyState{Name: "fk_organization_members_user_id"}, want)
 	if !strings.Contains(again[0], "ADD CONSTRAINT `fk_organization_members_2_user_id`") {
 		t.Fatalf("got %q", again)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 	"github.com/groundworkdb/groundwork/internal/redact"
 )
@@ -34,10 +35,10 @@ type Driver struct {
 }
 
 var (
-	_ core.Driver             = (*Driver)(nil)
-	_ core.DataSQL            = (*Driver)(nil)
-	_ core.StatsRefresher     = (*Driver)(nil)
-	_ core.CapabilityReporter = (*Driver)(nil)
+	_ driver.Driver             = (*Driver)(nil)
+	_ driver.DataSQL            = (*Driver)(nil)
+	_ driver.StatsRefresher     = (*Driver)(nil)
+	_ driver.CapabilityReporter = (*Driver)(nil)
 )
 
 // Open connects to the database named by dsn, a go-sql-driver/mysql DSN
@@ -107,16 +108,16 @@ func New(db *bun.DB) *Driver {
 	return &Driver{Handle: handle.Borrow(db)}
 }
 
-// Dialect implements core.Driver.
+// Dialect implements driver.Driver.
 func (d *Driver) Dialect() string { return "mysql" }
 
-// Capabilities implements core.CapabilityReporter: every DDL statement
+// Capabilities implements driver.CapabilityReporter: every DDL statement
 // commits implicitly on MySQL and MariaDB.
-func (d *Driver) Capabilities() core.Capabilities {
-	return core.Capabilities{TransactionalDDL: false}
+func (d *Driver) Capabilities() driver.Capabilities {
+	return driver.Capabilities{TransactionalDDL: false}
 }
 
-// Quote implements core.Quoter: backticks, a backtick inside doubled.
+// Quote implements model.Quoter: backticks, a backtick inside doubled.
 func (d *Driver) Quote(ident string) string { return core.QuoteIdent('`', ident) }
 
 // unsafeCharset returns the first character set of dsn's charset
@@ -167,9 +168,9 @@ func scrub(msg, dsn string, extra ...string) string {
 	return redact.String(msg, secrets, "xxxxx")
 }
 
-var _ core.ConflictReporter = (*Driver)(nil)
+var _ driver.ConflictReporter = (*Driver)(nil)
 
-// Conflict implements core.ConflictReporter: InnoDB chose the
+// Conflict implements driver.ConflictReporter: InnoDB chose the
 // transaction as a deadlock's victim (1213) and rolled it back whole.
 func (d *Driver) Conflict(err error) bool {
 	var me *mysql.MySQLError

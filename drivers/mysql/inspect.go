@@ -13,7 +13,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/internal/lazyre"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // The catalog of the current database is read from information_schema in
@@ -133,7 +135,7 @@ var maxScopedNames = func() int {
 	return core.MaxScopedNames / times
 }()
 
-var _ core.ScopedInspector = (*Driver)(nil)
+var _ driver.ScopedInspector = (*Driver)(nil)
 
 // scopeMarker matches the /*col*/ and /*col|col*/ markers where a scoped
 // read adds its filter.
@@ -158,25 +160,25 @@ func scoped(query string, n int) (string, int) {
 // autoIncrement is the Default Inspect gives an AUTO_INCREMENT column.
 const autoIncrement = "auto_increment"
 
-// Inspect implements core.Driver. The fingerprint table (ViewsTable) is
+// Inspect implements driver.Driver. The fingerprint table (ViewsTable) is
 // the driver's own bookkeeping and is not reported as a table.
-func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
+func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*model.Catalog, error) {
 	return d.inspect(ctx, db, nil)
 }
 
-// InspectNames implements core.ScopedInspector: the same statement, each
+// InspectNames implements driver.ScopedInspector: the same statement, each
 // branch with the names as a list of bound parameters. information_schema
 // compares names as the server's lower_case_table_names makes it,
 // case-insensitively on MariaDB, which returns more than asked at worst.
 // Beyond maxScopedNames names it reads the whole schema.
-func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
 	if len(names) >= maxScopedNames {
 		return d.inspect(ctx, db, nil)
 	}
 	return d.inspect(ctx, db, append([]string{}, names...))
 }
 
-func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
 	read := func(fingerprints bool) (*catalogRows, error) {
 		rows := &catalogRows{}
 		query := catalogQuery(fingerprints)
@@ -241,16 +243,16 @@ func (r *catalogRows) scan(scan func(...any) error) error {
 
 // catalog decodes the rows: the tables and their columns, the indexes and
 // foreign keys (inspectKeys), the views with their fingerprints.
-func (r *catalogRows) catalog() *core.Catalog {
+func (r *catalogRows) catalog() *model.Catalog {
 	for _, rows := range r.byKind {
 		slices.SortFunc(rows, func(x, y catalogRow) int {
 			return cmp.Or(strings.Compare(x.table, y.table), strings.Compare(x.group, y.group), cmp.Compare(x.pos, y.pos))
 		})
 	}
-	cat := core.NewCatalog()
+	cat := model.NewCatalog()
 	for _, row := range r.byKind[kindTable] {
 		if row.table != ViewsTable {
-			cat.Tables[row.table] = &core.TableState{Name: row.table}
+			cat.Tables[row.table] = &model.TableState{Name: row.table}
 		}
 	}
 	for _, row := range r.byKind[kindColumn] {
@@ -262,7 +264,7 @@ func (r *catalogRows) catalog() *core.Catalog {
 		if strings.Contains(row.c, autoIncrement) {
 			def = autoIncrement
 		}
-		t.Columns = append(t.Columns, core.ColumnState{Name: row.column, Type: row.a, NotNull: row.flag, Default: def})
+		t.Columns = append(t.Columns, model.ColumnState{Name: row.column, Type: row.a, NotNull: row.flag, Default: def})
 	}
 	inspectKeys(r.byKind, cat)
 	markers := map[string]string{}
@@ -270,7 +272,7 @@ func (r *catalogRows) catalog() *core.Catalog {
 		markers[row.table] = row.a
 	}
 	for _, row := range r.byKind[kindView] {
-		cat.Views[row.table] = &core.ViewState{Name: row.table, Definition: row.a, Marker: markers[row.table]}
+		cat.Views[row.table] = &model.ViewState{Name: row.table, Definition: row.a, Marker: markers[row.table]}
 	}
 	return cat
 }
@@ -286,13 +288,13 @@ func (r *catalogRows) catalog() *core.Catalog {
 // "name (table)" for the others. The index MySQL creates for a foreign
 // key named explicitly carries the key's name and is marked Constraint
 // too: MySQL refuses to drop it.
-func inspectKeys(byKind map[string][]catalogRow, cat *core.Catalog) {
+func inspectKeys(byKind map[string][]catalogRow, cat *model.Catalog) {
 	type key struct{ table, name string }
 	rules := map[key]string{}
 	for _, row := range byKind[kindForeignRule] {
 		rules[key{row.table, row.group}] = row.a
 	}
-	fks := map[key]*core.ForeignKeyState{}
+	fks := map[key]*model.ForeignKeyState{}
 	var fkOrder []key
 	for _, row := range byKind[kindForeignPart] {
 		k := key{row.table, row.group}
@@ -303,20 +305,20 @@ func inspectKeys(byKind map[string][]catalogRow, cat *core.Catalog) {
 				refTable = row.a + "." + refTable
 			}
 			deleteRule := rules[k]
-			action := core.ParseReferentialAction(deleteRule)
+			action := model.ParseReferentialAction(deleteRule)
 			if deleteRule == "" {
 				// REFERENTIAL_CONSTRAINTS hides the key from a
 				// role with only SELECT on the table.
-				action = core.ActionUnknown
+				action = model.ActionUnknown
 			}
-			fk = &core.ForeignKeyState{Name: row.group, RefTable: refTable, OnDelete: action}
+			fk = &model.ForeignKeyState{Name: row.group, RefTable: refTable, OnDelete: action}
 			fks[k] = fk
 			fkOrder = append(fkOrder, k)
 		}
 		fk.Columns = append(fk.Columns, row.column)
 		fk.RefColumns = append(fk.RefColumns, row.c)
 	}
-	indexes := map[key]*core.IndexState{}
+	indexes := map[key]*model.IndexState{}
 	var order []key
 	for _, row := range byKind[kindIndexPart] {
 		if row.table == ViewsTable {
@@ -325,7 +327,7 @@ func inspectKeys(byKind map[string][]catalogRow, cat *core.Catalog) {
 		k := key{row.table, row.group}
 		ix := indexes[k]
 		if ix == nil {
-			ix = &core.IndexState{Name: row.group, Table: row.table, Unique: row.flag, Constraint: row.group == "PRIMARY"}
+			ix = &model.IndexState{Name: row.group, Table: row.table, Unique: row.flag, Constraint: row.group == "PRIMARY"}
 			indexes[k] = ix
 			order = append(order, k)
 		}

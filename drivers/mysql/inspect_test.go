@@ -7,6 +7,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // TestScopedNamesFitOneStatement: the most names InspectNames binds stay
@@ -60,10 +61,10 @@ func TestCatalogRowsDecoded(t *testing.T) {
 		}
 	}
 	cat := r.catalog()
-	want := map[string]*core.TableState{"child": {Name: "child", Columns: []core.ColumnState{
+	want := map[string]*model.TableState{"child": {Name: "child", Columns: []model.ColumnState{
 		{Name: "id", Type: "varchar(64)", NotNull: true, PrimaryKey: true},
 		{Name: "p", Type: "varchar(64)"},
-	}, ForeignKeys: []core.ForeignKeyState{{Name: "fk", Columns: []string{"p"}, RefTable: "parent", RefColumns: []string{"id"}, OnDelete: core.ParseReferentialAction("CASCADE")}}}}
+	}, ForeignKeys: []model.ForeignKeyState{{Name: "fk", Columns: []string{"p"}, RefTable: "parent", RefColumns: []string{"id"}, OnDelete: model.ParseReferentialAction("CASCADE")}}}}
 	if !reflect.DeepEqual(cat.Tables, want) {
 		t.Errorf("tables: %+v, want %+v", cat.Tables["child"], want["child"])
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/groundworkdb/groundwork/driver"
 
 	"github.com/uptrace/bun"
 
@@ -62,7 +64,7 @@ LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id`
 // The server may also end that connection while the runner lives
 // (wait_timeout, KILL, a proxy). MySQL's DDL commits statement by
 // statement, so there is no commit to fence; instead the runner sends its
-// writes through the lock connection itself (core.SessionLock): only the
+// writes through the lock connection itself (driver.SessionLock): only the
 // end of that session releases the lock, so a statement that runs there
 // runs while the lock is held, and one sent after the session ended fails
 // (no check before each statement, which cost a round trip apiece).
@@ -79,20 +81,20 @@ type userLock struct {
 }
 
 var (
-	_ core.LockChecker = (*userLock)(nil)
-	_ core.SessionLock = (*userLock)(nil)
+	_ driver.LockChecker = (*userLock)(nil)
+	_ driver.SessionLock = (*userLock)(nil)
 )
 
-// LockConn implements core.SessionLock: the connection that holds the
+// LockConn implements driver.SessionLock: the connection that holds the
 // lock.
 func (l *userLock) LockConn() bun.Conn { return l.conn }
 
-// Lock implements core.Driver with GET_LOCK(key, 0), polled with a
+// Lock implements driver.Driver with GET_LOCK(key, 0), polled with a
 // backoff from 5 ms to 100 ms until wait has passed, so a cancelled
 // context stops the wait at once. A lock that is not free by then fails
 // with a *core.LockError wrapping core.ErrLockTimeout that says which
 // session holds it.
-func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	start := time.Now()
 	conn, err := d.DB().Conn(ctx)
 	if err != nil {
@@ -137,7 +139,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 	return &userLock{d: d, conn: conn, key: key, name: name, id: id}, nil
 }
 
-// CheckLock implements core.LockChecker: one query through the pool.
+// CheckLock implements driver.LockChecker: one query through the pool.
 func (l *userLock) CheckLock(ctx context.Context) error {
 	var holder sql.NullInt64
 	if err := l.d.DB().DB.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", l.key).Scan(&holder); err != nil {
@@ -193,7 +195,7 @@ func holderText(id sql.NullInt64, user, host, db string, secs sql.NullInt64) str
 	return strings.Join(parts, ", ")
 }
 
-// Unlock implements core.Lock. The connection goes back to the pool only
+// Unlock implements driver.Lock. The connection goes back to the pool only
 // when RELEASE_LOCK confirms; otherwise it is closed, which releases the
 // lock on the server.
 func (l *userLock) Unlock(ctx context.Context) error {
@@ -211,8 +213,8 @@ func (l *userLock) Unlock(ctx context.Context) error {
 
 // discard closes the connection itself rather than returning it to the
 // pool: database/sql drops a connection whose Raw callback reports
-// driver.ErrBadConn.
+// sqldriver.ErrBadConn.
 func discard(conn bun.Conn) {
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Raw(func(any) error { return sqldriver.ErrBadConn })
 	_ = conn.Close()
 }

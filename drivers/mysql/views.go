@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // ViewsTable is groundwork's table of view fingerprints. MySQL and
@@ -26,14 +27,14 @@ const createViewsTable = "CREATE TABLE IF NOT EXISTS `" + ViewsTable + "` (\n" +
 	"  definition_md5 CHAR(32) CHARACTER SET ascii NOT NULL\n" +
 	") ENGINE=InnoDB"
 
-// CreateView implements core.DDL with three statements, each committing
+// CreateView implements driver.DDL with three statements, each committing
 // on its own: the fingerprint table if it is missing, the view (CREATE OR
 // REPLACE, one statement, so the view is never missing), then its
 // fingerprint, whose md5 the server computes from the definition it just
 // stored. A run killed between the last two leaves a view without its
 // fingerprint (or with the previous one): the next run replaces it once
 // more and records it.
-func (d *Driver) CreateView(v core.View) []string {
+func (d *Driver) CreateView(v model.View) []string {
 	name := stringLiteral(v.Name)
 	return []string{
 		createViewsTable,
@@ -45,17 +46,17 @@ func (d *Driver) CreateView(v core.View) []string {
 	}
 }
 
-// ReplaceView implements core.DDL: CREATE OR REPLACE VIEW may change a
+// ReplaceView implements driver.DDL: CREATE OR REPLACE VIEW may change a
 // view's columns on MySQL and MariaDB, so replacing is creating.
-func (d *Driver) ReplaceView(v core.View) []string { return d.CreateView(v) }
+func (d *Driver) ReplaceView(v model.View) []string { return d.CreateView(v) }
 
-// ViewMatches implements core.DDL. It never compares SQL text. The view
+// ViewMatches implements driver.DDL. It never compares SQL text. The view
 // matches when its fingerprint row carries the hash of the declared query
 // and the md5 of the definition the server holds now. A view without a
 // row (made by someone else) is replaced once, then stable; one replaced
 // behind groundwork's back no longer has the md5 its row says and is
 // replaced too; a changed declaration has another hash.
-func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
+func (d *Driver) ViewMatches(want model.View, have *model.ViewState) bool {
 	rest, ok := strings.CutPrefix(have.Marker, markerPrefix)
 	if !ok {
 		return false

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 func TestCreateView(t *testing.T) {
 	d := offline(t)
-	v := core.View{Name: `it's \ ü`, Query: func(q core.Quoter) string {
+	v := model.View{Name: `it's \ ü`, Query: func(q model.Quoter) string {
 		return "\n  SELECT u.id FROM " + q.Quote("user") + " u WHERE u.role <> 'pending';\n"
 	}}
 	hash := core.QueryFingerprint("SELECT u.id FROM `user` u WHERE u.role <> 'pending'")
@@ -35,22 +36,22 @@ func TestCreateView(t *testing.T) {
 
 func TestViewMatches(t *testing.T) {
 	d := offline(t)
-	v := core.View{Name: "v", Query: func(core.Quoter) string { return "SELECT 1 AS one" }}
+	v := model.View{Name: "v", Query: func(model.Quoter) string { return "SELECT 1 AS one" }}
 	qh := core.QueryFingerprint("SELECT 1 AS one")
 	const md5 = "0123456789abcdef0123456789abcdef"
 	tests := []struct {
 		name string
-		have core.ViewState
+		have model.ViewState
 		want bool
 	}{
-		{"fingerprint of the declared query and of the stored definition", core.ViewState{Definition: md5, Marker: markerPrefix + qh + ":" + md5}, true},
-		{"white space in the declaration does not count", core.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT  1\n AS one") + ":" + md5}, true},
-		{"a definition this user may not see: the recorded declaration decides", core.ViewState{Definition: "", Marker: markerPrefix + qh + ":" + md5}, true},
-		{"a definition this user may not see, declaration changed", core.ViewState{Definition: "", Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
-		{"the declaration changed", core.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
-		{"replaced behind groundwork's back", core.ViewState{Definition: "ffffffffffffffffffffffffffffffff", Marker: markerPrefix + qh + ":" + md5}, false},
-		{"made by someone else: no fingerprint", core.ViewState{Definition: md5}, false},
-		{"a malformed fingerprint", core.ViewState{Definition: md5, Marker: markerPrefix + qh}, false},
+		{"fingerprint of the declared query and of the stored definition", model.ViewState{Definition: md5, Marker: markerPrefix + qh + ":" + md5}, true},
+		{"white space in the declaration does not count", model.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT  1\n AS one") + ":" + md5}, true},
+		{"a definition this user may not see: the recorded declaration decides", model.ViewState{Definition: "", Marker: markerPrefix + qh + ":" + md5}, true},
+		{"a definition this user may not see, declaration changed", model.ViewState{Definition: "", Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
+		{"the declaration changed", model.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
+		{"replaced behind groundwork's back", model.ViewState{Definition: "ffffffffffffffffffffffffffffffff", Marker: markerPrefix + qh + ":" + md5}, false},
+		{"made by someone else: no fingerprint", model.ViewState{Definition: md5}, false},
+		{"a malformed fingerprint", model.ViewState{Definition: md5, Marker: markerPrefix + qh}, false},
 	}
 	for _, tt := range tests {
 		have := tt.have

@@ -3,7 +3,8 @@ package postgres
 import (
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/steps/orgaccess/packtest"
@@ -16,7 +17,7 @@ func TestConformance(t *testing.T) {
 	requireServer(t)
 	drivertest.RunConformanceTests(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
-		return func(t *testing.T) core.Driver { return openURL(t, url) }
+		return func(t *testing.T) driver.Driver { return openURL(t, url) }
 	}))
 }
 
@@ -25,6 +26,6 @@ func TestPack(t *testing.T) {
 	requireServer(t)
 	packtest.Run(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
-		return func(t *testing.T) core.Driver { return openURL(t, url) }
+		return func(t *testing.T) driver.Driver { return openURL(t, url) }
 	}))
 }

@@ -5,9 +5,11 @@ import (
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
-// InsertIgnore implements core.DataSQL. ON CONFLICT DO NOTHING without a
+// InsertIgnore implements driver.DataSQL. ON CONFLICT DO NOTHING without a
 // target skips rows that conflict with any unique constraint or index,
 // also rows a concurrent transaction inserts first. The source is not
 // wrapped in a subquery: a VALUES list directly under INSERT takes the
@@ -17,7 +19,7 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 		d.Quote(table), core.QuoteList(d, cols), source)
 }
 
-// Upsert implements core.DataSQL. The WHERE compares the compare columns
+// Upsert implements driver.DataSQL. The WHERE compares the compare columns
 // as one row with IS DISTINCT FROM, so NULLs compare as values and an
 // unchanged row is left alone (its touch columns keep their value). Each
 // column is compared as text: json has no equality operator, and equal
@@ -44,14 +46,14 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 		head, strings.Join(set, ", "), strings.Join(have, ", "), strings.Join(want, ", "))
 }
 
-// Cast implements core.DataSQL. Parameters reach the server untyped (the
+// Cast implements driver.DataSQL. Parameters reach the server untyped (the
 // driver never prepares), so a placeholder in a SELECT list gets its type
 // from the CAST.
-func (d *Driver) Cast(expr string, t core.ColumnType) string {
+func (d *Driver) Cast(expr string, t model.ColumnType) string {
 	return "CAST(" + expr + " AS " + nativeTypes[t] + ")"
 }
 
-// Concat implements core.DataSQL with ||, NULL when any part is NULL as on
+// Concat implements driver.DataSQL with ||, NULL when any part is NULL as on
 // the other dialects. Each part is cast to text: || on two untyped
 // parameters is ambiguous, and on a number it would not be a string.
 func (d *Driver) Concat(exprs ...string) string {
@@ -65,22 +67,22 @@ func (d *Driver) Concat(exprs ...string) string {
 	return "(" + strings.Join(parts, " || ") + ")"
 }
 
-// RefreshStats implements core.StatsRefresher.
+// RefreshStats implements driver.StatsRefresher.
 func (d *Driver) RefreshStats(table string) string { return "ANALYZE " + d.Quote(table) }
 
-var _ core.Excepter = (*Driver)(nil)
+var _ driver.Excepter = (*Driver)(nil)
 
-// Except implements core.Excepter.
+// Except implements driver.Excepter.
 func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }
 
-var _ core.ListAggregator = (*Driver)(nil)
+var _ driver.ListAggregator = (*Driver)(nil)
 
-// ListAgg implements core.ListAggregator.
+// ListAgg implements driver.ListAggregator.
 func (d *Driver) ListAgg(expr string) string { return "json_agg(" + expr + ")::text" }
 
-var _ core.ListBinder = (*Driver)(nil)
+var _ driver.ListBinder = (*Driver)(nil)
 
-// InList implements core.ListBinder: the JSON array's strings as text,
+// InList implements driver.ListBinder: the JSON array's strings as text,
 // compared with the column under its collation as an IN list's values
 // are. The parameter is cast from text, so whatever the protocol sends
 // for a Go string (pgx's exec mode: text), the server parses the JSON.

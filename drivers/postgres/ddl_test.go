@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // offline is a driver on a handle that never connects: rendering needs
@@ -44,61 +45,61 @@ func TestBasics(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	d := offline(t)
-	org := core.Table{
+	org := model.Table{
 		Name: "client_organizations",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "name", Type: core.Text, NotNull: true},
-			{Name: "markup_rate", Type: core.Real, Default: 1.3},
-			{Name: "timezone", Type: core.Text, Default: "Europe/Warsaw"},
-			{Name: "is_active", Type: core.Integer, Default: 1},
-			{Name: "created_at", Type: core.BigInt, NotNull: true},
-			{Name: "enabled", Type: core.Boolean, NotNull: true, Default: true},
-			{Name: "hidden", Type: core.Boolean, Default: false},
-			{Name: "meta", Type: core.JSON, Default: "{}"},
-			{Name: "seen_at", Type: core.Timestamp},
-			{Name: "day", Type: core.Date},
-			{Name: "note", Type: core.Text, Default: `it's "x" \ ; --`},
-			{Name: "neg", Type: core.Integer, Default: -1},
-			{Name: "big", Type: core.BigInt, Default: int64(1 << 40)},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "name", Type: model.Text, NotNull: true},
+			{Name: "markup_rate", Type: model.Real, Default: 1.3},
+			{Name: "timezone", Type: model.Text, Default: "Europe/Warsaw"},
+			{Name: "is_active", Type: model.Integer, Default: 1},
+			{Name: "created_at", Type: model.BigInt, NotNull: true},
+			{Name: "enabled", Type: model.Boolean, NotNull: true, Default: true},
+			{Name: "hidden", Type: model.Boolean, Default: false},
+			{Name: "meta", Type: model.JSON, Default: "{}"},
+			{Name: "seen_at", Type: model.Timestamp},
+			{Name: "day", Type: model.Date},
+			{Name: "note", Type: model.Text, Default: `it's "x" \ ; --`},
+			{Name: "neg", Type: model.Integer, Default: -1},
+			{Name: "big", Type: model.BigInt, Default: int64(1 << 40)},
 		},
 		PrimaryKey: []string{"id"},
-		Uniques:    []core.Unique{{Columns: []string{"name"}}, {Columns: []string{"name", "timezone"}}},
+		Uniques:    []model.Unique{{Columns: []string{"name"}}, {Columns: []string{"name", "timezone"}}},
 	}
-	members := core.Table{
+	members := model.Table{
 		Name: "organization_members",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "organization_id", Type: core.Text, NotNull: true},
-			{Name: "user_id", Type: core.Text, NotNull: true},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "organization_id", Type: model.Text, NotNull: true},
+			{Name: "user_id", Type: model.Text, NotNull: true},
 		},
 		PrimaryKey: []string{"id"},
-		Uniques:    []core.Unique{{Columns: []string{"organization_id", "user_id"}}},
-		ForeignKeys: []core.ForeignKey{
+		Uniques:    []model.Unique{{Columns: []string{"organization_id", "user_id"}}},
+		ForeignKeys: []model.ForeignKey{
 			{Columns: []string{"organization_id"}, RefTable: "client_organizations", RefColumns: []string{"id"}},
 			{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
 		},
 	}
-	user := core.Table{
+	user := model.Table{
 		Name:       "user",
-		Columns:    []core.Column{{Name: "id", Type: core.Text, NotNull: true}, {Name: "email", Type: core.Text}},
+		Columns:    []model.Column{{Name: "id", Type: model.Text, NotNull: true}, {Name: "email", Type: model.Text}},
 		PrimaryKey: []string{"id"},
 	}
-	weird := core.Table{
+	weird := model.Table{
 		Name:       `we"ird`,
-		Columns:    []core.Column{{Name: `co"l`, Type: core.Text, NotNull: true}, {Name: "ü ✓", Type: core.Integer}},
+		Columns:    []model.Column{{Name: `co"l`, Type: model.Text, NotNull: true}, {Name: "ü ✓", Type: model.Integer}},
 		PrimaryKey: []string{`co"l`, "ü ✓"},
 	}
-	cleanup := core.Table{
+	cleanup := model.Table{
 		Name: "processed_generation_cleanup_log",
-		Columns: []core.Column{
-			{Name: "id", Type: core.Integer, NotNull: true, AutoIncrement: true},
-			{Name: "seq", Type: core.BigInt, AutoIncrement: true, Default: 5},
-			{Name: "success", Type: core.Integer, NotNull: true, Default: 1},
+		Columns: []model.Column{
+			{Name: "id", Type: model.Integer, NotNull: true, AutoIncrement: true},
+			{Name: "seq", Type: model.BigInt, AutoIncrement: true, Default: 5},
+			{Name: "success", Type: model.Integer, NotNull: true, Default: 1},
 		},
 		PrimaryKey: []string{"id"},
 	}
-	view := core.View{Name: "user_available_models", Query: func(q core.Quoter) string {
+	view := model.View{Name: "user_available_models", Query: func(q model.Quoter) string {
 		return "\n  SELECT u.id FROM " + q.Quote("user") + " u WHERE u.role <> 'pending';\n"
 	}}
 	viewHash := core.QueryFingerprint(`SELECT u.id FROM "user" u WHERE u.role <> 'pending'`)
@@ -161,17 +162,17 @@ func TestRender(t *testing.T) {
   "success" integer NOT NULL DEFAULT 1,
   PRIMARY KEY ("id")
 )`}},
-		{"add column", []string{d.AddColumn("user", core.Column{Name: "is_active", Type: core.Integer, NotNull: true, Default: 1})},
+		{"add column", []string{d.AddColumn("user", model.Column{Name: "is_active", Type: model.Integer, NotNull: true, Default: 1})},
 			[]string{`ALTER TABLE "user" ADD COLUMN IF NOT EXISTS "is_active" integer NOT NULL DEFAULT 1`}},
-		{"add column to a quoted table", []string{d.AddColumn(`we"ird`, core.Column{Name: "doc", Type: core.JSON})},
+		{"add column to a quoted table", []string{d.AddColumn(`we"ird`, model.Column{Name: "doc", Type: model.JSON})},
 			[]string{`ALTER TABLE "we""ird" ADD COLUMN IF NOT EXISTS "doc" json`}},
-		{"create index", []string{d.CreateIndex(core.Index{Name: "idx_org_members_user_active", Table: "organization_members", Columns: []string{"user_id", "is_active"}})},
+		{"create index", []string{d.CreateIndex(model.Index{Name: "idx_org_members_user_active", Table: "organization_members", Columns: []string{"user_id", "is_active"}})},
 			[]string{`CREATE INDEX IF NOT EXISTS "idx_org_members_user_active" ON "organization_members" ("user_id", "is_active")`}},
-		{"create unique index", []string{d.CreateIndex(core.Index{Name: "idx_org_models_org_model", Table: "organization_models", Columns: []string{"organization_id", "model_id"}, Unique: true})},
+		{"create unique index", []string{d.CreateIndex(model.Index{Name: "idx_org_models_org_model", Table: "organization_models", Columns: []string{"organization_id", "model_id"}, Unique: true})},
 			[]string{`CREATE UNIQUE INDEX IF NOT EXISTS "idx_org_models_org_model" ON "organization_models" ("organization_id", "model_id")`}},
-		{"create index on user", []string{d.CreateIndex(core.Index{Name: `i"x`, Table: "user", Columns: []string{"email"}})},
+		{"create index on user", []string{d.CreateIndex(model.Index{Name: `i"x`, Table: "user", Columns: []string{"email"}})},
 			[]string{`CREATE INDEX IF NOT EXISTS "i""x" ON "user" ("email")`}},
-		{"drop index", []string{d.DropIndex(&core.IndexState{Name: `i"x`, Table: "user"})},
+		{"drop index", []string{d.DropIndex(&model.IndexState{Name: `i"x`, Table: "user"})},
 			[]string{`DROP INDEX IF EXISTS "i""x"`}},
 		{"create view", d.CreateView(view), []string{createView, stamp("E'user_available_models'")}},
 		{"replace view", d.ReplaceView(view), []string{`DROP VIEW IF EXISTS "user_available_models"`, createView, stamp("E'user_available_models'")}},
@@ -186,7 +187,7 @@ func TestRender(t *testing.T) {
 			[]string{`INSERT INTO "user" ("id", "name") VALUES (?, ?) ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name" WHERE ("user"."name"::text) IS DISTINCT FROM (EXCLUDED."name"::text)`}},
 		{"upsert without compare columns", []string{d.Upsert("user", []string{"id"}, []string{"id"}, nil, []string{"id"})},
 			[]string{`INSERT INTO "user" ("id") VALUES (?) ON CONFLICT ("id") DO NOTHING`}},
-		{"cast", []string{d.Cast("?", core.Text), d.Cast("?", core.BigInt), d.Cast("x", core.Timestamp)},
+		{"cast", []string{d.Cast("?", model.Text), d.Cast("?", model.BigInt), d.Cast("x", model.Timestamp)},
 			[]string{"CAST(? AS text)", "CAST(? AS bigint)", "CAST(x AS timestamp with time zone)"}},
 		{"concat", []string{d.Concat("a", "?", "b.c"), d.Concat()},
 			[]string{"(CAST(a AS text) || CAST(? AS text) || CAST(b.c AS text))", "''"}},
@@ -226,41 +227,41 @@ func TestStampQuoting(t *testing.T) {
 
 func TestColumnMatches(t *testing.T) {
 	d := offline(t)
-	yes := map[core.ColumnType][]string{
-		core.Text:      {"text", "character varying", "character varying(255)", "character(10)", "varchar(20)"},
-		core.Integer:   {"integer", "smallint", "bigint"},
-		core.BigInt:    {"bigint"},
-		core.Real:      {"real", "double precision", "numeric", "numeric(10,2)"},
-		core.Boolean:   {"boolean", "integer", "smallint"},
-		core.JSON:      {"json", "jsonb", "text"},
-		core.Timestamp: {"timestamp with time zone", "timestamp without time zone", "timestamp(3) with time zone"},
-		core.Date:      {"date"},
+	yes := map[model.ColumnType][]string{
+		model.Text:      {"text", "character varying", "character varying(255)", "character(10)", "varchar(20)"},
+		model.Integer:   {"integer", "smallint", "bigint"},
+		model.BigInt:    {"bigint"},
+		model.Real:      {"real", "double precision", "numeric", "numeric(10,2)"},
+		model.Boolean:   {"boolean", "integer", "smallint"},
+		model.JSON:      {"json", "jsonb", "text"},
+		model.Timestamp: {"timestamp with time zone", "timestamp without time zone", "timestamp(3) with time zone"},
+		model.Date:      {"date"},
 	}
-	no := map[core.ColumnType][]string{
-		core.Text:      {"integer", "json", "bytea"},
-		core.Integer:   {"text", "numeric", "boolean", "real"},
-		core.BigInt:    {"integer", "smallint", "numeric", "text"},
-		core.Real:      {"integer", "text"},
-		core.Boolean:   {"text", "bigint"},
-		core.JSON:      {"integer", "bytea"},
-		core.Timestamp: {"date", "bigint", "time with time zone"},
-		core.Date:      {"timestamp with time zone", "text"},
+	no := map[model.ColumnType][]string{
+		model.Text:      {"integer", "json", "bytea"},
+		model.Integer:   {"text", "numeric", "boolean", "real"},
+		model.BigInt:    {"integer", "smallint", "numeric", "text"},
+		model.Real:      {"integer", "text"},
+		model.Boolean:   {"text", "bigint"},
+		model.JSON:      {"integer", "bytea"},
+		model.Timestamp: {"date", "bigint", "time with time zone"},
+		model.Date:      {"timestamp with time zone", "text"},
 	}
 	for typ, list := range yes {
 		for _, have := range list {
-			if !d.ColumnMatches(core.Column{Name: "c", Type: typ}, core.ColumnState{Name: "c", Type: have}) {
+			if !d.ColumnMatches(model.Column{Name: "c", Type: typ}, model.ColumnState{Name: "c", Type: have}) {
 				t.Errorf("%s should serve %s", have, typ)
 			}
 		}
 	}
 	for typ, list := range no {
 		for _, have := range list {
-			if d.ColumnMatches(core.Column{Name: "c", Type: typ}, core.ColumnState{Name: "c", Type: have}) {
+			if d.ColumnMatches(model.Column{Name: "c", Type: typ}, model.ColumnState{Name: "c", Type: have}) {
 				t.Errorf("%s should not serve %s", have, typ)
 			}
 		}
 	}
-	auto := core.Column{Name: "id", Type: core.Integer, AutoIncrement: true}
+	auto := model.Column{Name: "id", Type: model.Integer, AutoIncrement: true}
 	for def, want := range map[string]bool{
 		"generated by default as identity": true,
 		"generated always as identity":     true,
@@ -268,7 +269,7 @@ func TestColumnMatches(t *testing.T) {
 		"":                                 false,
 		"0":                                false,
 	} {
-		if got := d.ColumnMatches(auto, core.ColumnState{Name: "id", Type: "integer", Default: def}); got != want {
+		if got := d.ColumnMatches(auto, model.ColumnState{Name: "id", Type: "integer", Default: def}); got != want {
 			t.Errorf("auto-increment over default %q: %t, want %t", def, got, want)
 		}
 	}
@@ -276,7 +277,7 @@ func TestColumnMatches(t *testing.T) {
 
 func TestViewMatchesOffline(t *testing.T) {
 	d := offline(t)
-	v := core.View{Name: "v", Query: func(core.Quoter) string { return "SELECT 1 AS one" }}
+	v := model.View{Name: "v", Query: func(model.Quoter) string { return "SELECT 1 AS one" }}
 	h := core.QueryFingerprint("SELECT 1 AS one")
 	for _, tc := range []struct {
 		marker, def string
@@ -289,13 +290,13 @@ func TestViewMatchesOffline(t *testing.T) {
 		{"groundwork:v1:" + h, "abc", false}, // malformed
 		{"groundwork:v1:" + h + ":", "", false},
 	} {
-		if got := d.ViewMatches(v, &core.ViewState{Name: "v", Definition: tc.def, Marker: tc.marker}); got != tc.want {
+		if got := d.ViewMatches(v, &model.ViewState{Name: "v", Definition: tc.def, Marker: tc.marker}); got != tc.want {
 			t.Errorf("marker %q over %q: %t, want %t", tc.marker, tc.def, got, tc.want)
 		}
 	}
 	// White space alone does not change the fingerprint.
-	v2 := core.View{Name: "v", Query: func(core.Quoter) string { return "\n\tSELECT   1\n AS one ;" }}
-	if !d.ViewMatches(v2, &core.ViewState{Name: "v", Definition: "abc", Marker: "groundwork:v1:" + h + ":abc"}) {
+	v2 := model.View{Name: "v", Query: func(model.Quoter) string { return "\n\tSELECT   1\n AS one ;" }}
+	if !d.ViewMatches(v2, &model.ViewState{Name: "v", Definition: "abc", Marker: "groundwork:v1:" + h + ":abc"}) {
 		t.Errorf("a reformatted declaration does not match")
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 	"github.com/groundworkdb/groundwork/internal/lazyre"
 	"github.com/groundworkdb/groundwork/internal/redact"
@@ -37,12 +38,12 @@ type Driver struct {
 }
 
 var (
-	_ core.Driver             = (*Driver)(nil)
-	_ core.DataSQL            = (*Driver)(nil)
-	_ core.StatsRefresher     = (*Driver)(nil)
-	_ core.ForeignKeyAdder    = (*Driver)(nil)
-	_ core.CapabilityReporter = (*Driver)(nil)
-	_ core.Placeholders       = (*Driver)(nil)
+	_ driver.Driver             = (*Driver)(nil)
+	_ driver.DataSQL            = (*Driver)(nil)
+	_ driver.StatsRefresher     = (*Driver)(nil)
+	_ driver.ForeignKeyAdder    = (*Driver)(nil)
+	_ driver.CapabilityReporter = (*Driver)(nil)
+	_ driver.Placeholders       = (*Driver)(nil)
 )
 
 // ApplicationName is the application_name Open gives its connections when
@@ -177,19 +178,19 @@ func New(db *bun.DB, opts ...Option) *Driver {
 	return &Driver{Handle: handle.Borrow(db), lock: lock}
 }
 
-// Dialect implements core.Driver.
+// Dialect implements driver.Driver.
 func (d *Driver) Dialect() string { return "postgres" }
 
-// Capabilities implements core.CapabilityReporter: PostgreSQL's DDL is
+// Capabilities implements driver.CapabilityReporter: PostgreSQL's DDL is
 // transactional.
-func (d *Driver) Capabilities() core.Capabilities {
-	return core.Capabilities{TransactionalDDL: true}
+func (d *Driver) Capabilities() driver.Capabilities {
+	return driver.Capabilities{TransactionalDDL: true}
 }
 
-// Quote implements core.Quoter.
+// Quote implements model.Quoter.
 func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }
 
-// Placeholder implements core.Placeholders: $1, $2, …
+// Placeholder implements driver.Placeholders: $1, $2, …
 func (d *Driver) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
 func describe(cfg *pgx.ConnConfig) string {
@@ -268,9 +269,9 @@ func refusedStartupParameter(err error) bool {
 	return errors.As(err, &pg) && pg.Code == "08P01" && strings.Contains(pg.Message, "startup parameter")
 }
 
-var _ core.ConflictReporter = (*Driver)(nil)
+var _ driver.ConflictReporter = (*Driver)(nil)
 
-// Conflict implements core.ConflictReporter: a serialization failure
+// Conflict implements driver.ConflictReporter: a serialization failure
 // (40001: a repeatable-read transaction met a concurrent update or
 // delete, such as the host deleting a user a batch adds) or a deadlock
 // (40P01).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
@@ -51,9 +51,9 @@ func TestOpenSettings(t *testing.T) {
 	url := newSchema(t)
 	d := openURL(t, url)
 	ctx := context.Background()
-	c := &core.Counter{}
+	c := &driver.Counter{}
 	var app string
-	if err := d.DB().QueryRowContext(core.WithCounter(ctx, c), "SELECT current_setting('application_name')").Scan(&app); err != nil {
+	if err := d.DB().QueryRowContext(driver.WithCounter(ctx, c), "SELECT current_setting('application_name')").Scan(&app); err != nil {
 		t.Fatal(err)
 	}
 	if app != ApplicationName {

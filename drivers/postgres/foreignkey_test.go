@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
 func TestAddForeignKeyRendersNotValid(t *testing.T) {
-	got := (&Driver{}).AddForeignKey("org_models", core.ForeignKey{Columns: []string{"org_id"}, RefTable: "user", RefColumns: []string{"id"}})
+	got := (&Driver{}).AddForeignKey("org_models", model.ForeignKey{Columns: []string{"org_id"}, RefTable: "user", RefColumns: []string{"id"}})
 	want := `ALTER TABLE "org_models" ADD FOREIGN KEY ("org_id") REFERENCES "user" ("id") NOT VALID`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
@@ -22,11 +23,11 @@ func TestAddForeignKeyRendersNotValid(t *testing.T) {
 func TestForeignKeyRestoredAfterCascadingDrop(t *testing.T) {
 	d := openTest(t)
 	ctx := context.Background()
-	parent := core.Table{Name: "gw_org", Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
-	child := core.Table{Name: "gw_link", Columns: []core.Column{
-		{Name: "id", Type: core.Text, NotNull: true},
-		{Name: "org_id", Type: core.Text, NotNull: true},
-	}, PrimaryKey: []string{"id"}, ForeignKeys: []core.ForeignKey{{Columns: []string{"org_id"}, RefTable: "gw_org", RefColumns: []string{"id"}}}}
+	parent := model.Table{Name: "gw_org", Columns: []model.Column{{Name: "id", Type: model.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
+	child := model.Table{Name: "gw_link", Columns: []model.Column{
+		{Name: "id", Type: model.Text, NotNull: true},
+		{Name: "org_id", Type: model.Text, NotNull: true},
+	}, PrimaryKey: []string{"id"}, ForeignKeys: []model.ForeignKey{{Columns: []string{"org_id"}, RefTable: "gw_org", RefColumns: []string{"id"}}}}
 	reg, err := core.NewRegistry(schema.Table(parent), schema.Table(child, schema.After(schema.TableID("gw_org"))))
 	if err != nil {
 		t.Fatal(err)
@@ -66,8 +67,8 @@ func TestForeignKeyRestoredAfterCascadingDrop(t *testing.T) {
 
 func TestReplaceForeignKeyRendersOneAlterNotValid(t *testing.T) {
 	got := (&Driver{}).ReplaceForeignKey("organization_members",
-		core.ForeignKeyState{Name: "organization_members_user_id_fkey", Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
-		core.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: core.Cascade})
+		model.ForeignKeyState{Name: "organization_members_user_id_fkey", Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}},
+		model.ForeignKey{Columns: []string{"user_id"}, RefTable: "user", RefColumns: []string{"id"}, OnDelete: model.Cascade})
 	want := []string{
 		"SET LOCAL lock_timeout = '5s'",
 		`ALTER TABLE "organization_members" DROP CONSTRAINT "organization_members_user_id_fkey", ADD CONSTRAINT "organization_members_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE NOT VALID`,

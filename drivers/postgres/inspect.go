@@ -9,6 +9,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // The catalog of the current schema is read from pg_catalog in one query,
@@ -103,7 +105,7 @@ var queryCatalogScoped = strings.Replace(queryCatalog, "/*names*/", " AND c.reln
 // CatalogQueries is the number of queries Inspect and InspectNames make.
 const CatalogQueries = 1
 
-var _ core.ScopedInspector = (*Driver)(nil)
+var _ driver.ScopedInspector = (*Driver)(nil)
 
 // columnJSON is one column as queryCatalog sends it: the array
 // [name, type, not null, default, primary key] (an array is cheaper for
@@ -133,22 +135,22 @@ func (c *columnJSON) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Inspect implements core.Driver.
-func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
+// Inspect implements driver.Driver.
+func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*model.Catalog, error) {
 	return d.inspect(ctx, db, nil)
 }
 
-// InspectNames implements core.ScopedInspector. Names are compared
+// InspectNames implements driver.ScopedInspector. Names are compared
 // exactly, as PostgreSQL compares the quoted names groundwork creates.
-func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
 	if names == nil {
 		names = []string{}
 	}
 	return d.inspect(ctx, db, names)
 }
 
-func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
-	cat := core.NewCatalog()
+func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
+	cat := model.NewCatalog()
 	each := func(row func(scan func(...any) error) error) error {
 		if names == nil {
 			return core.EachRow(ctx, db, queryCatalog, row)
@@ -162,7 +164,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 }
 
 // catalogRow adds one row of queryCatalog to cat.
-func catalogRow(cat *core.Catalog) func(scan func(...any) error) error {
+func catalogRow(cat *model.Catalog) func(scan func(...any) error) error {
 	return func(scan func(...any) error) error {
 		var part int
 		var name, a, b, c, e, f string
@@ -180,18 +182,18 @@ func catalogRow(cat *core.Catalog) func(scan func(...any) error) error {
 	}
 }
 
-func addRelation(cat *core.Catalog, name, kind, viewMD5, comment, colsJSON string) error {
+func addRelation(cat *model.Catalog, name, kind, viewMD5, comment, colsJSON string) error {
 	if kind == "v" {
-		cat.Views[name] = &core.ViewState{Name: name, Definition: viewMD5, Marker: comment}
+		cat.Views[name] = &model.ViewState{Name: name, Definition: viewMD5, Marker: comment}
 		return nil
 	}
 	var cols []columnJSON
 	if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
 		return fmt.Errorf("columns of %s: %w", name, err)
 	}
-	t := &core.TableState{Name: name, Columns: make([]core.ColumnState, 0, len(cols))}
+	t := &model.TableState{Name: name, Columns: make([]model.ColumnState, 0, len(cols))}
 	for _, c := range cols {
-		t.Columns = append(t.Columns, core.ColumnState{
+		t.Columns = append(t.Columns, model.ColumnState{
 			Name: c.Name, Type: c.Type, NotNull: c.NotNull, Default: c.Default, PrimaryKey: c.PK,
 		})
 	}
@@ -199,8 +201,8 @@ func addRelation(cat *core.Catalog, name, kind, viewMD5, comment, colsJSON strin
 	return nil
 }
 
-func addIndex(cat *core.Catalog, name, table string, unique, constraint bool, colsJSON string) error {
-	ix := &core.IndexState{Name: name, Table: table, Unique: unique, Constraint: constraint}
+func addIndex(cat *model.Catalog, name, table string, unique, constraint bool, colsJSON string) error {
+	ix := &model.IndexState{Name: name, Table: table, Unique: unique, Constraint: constraint}
 	if err := json.Unmarshal([]byte(colsJSON), &ix.Columns); err != nil {
 		return fmt.Errorf("columns of index %s: %w", name, err)
 	}
@@ -209,13 +211,13 @@ func addIndex(cat *core.Catalog, name, table string, unique, constraint bool, co
 }
 
 // confDelType maps pg_constraint.confdeltype to the action it stands for.
-var confDelType = map[string]core.ReferentialAction{
-	"a": core.NoAction, "r": core.Restrict, "c": core.Cascade, "n": core.SetNull, "d": core.SetDefault,
+var confDelType = map[string]model.ReferentialAction{
+	"a": model.NoAction, "r": model.Restrict, "c": model.Cascade, "n": model.SetNull, "d": model.SetDefault,
 }
 
 // addForeignKey runs after every relation: the parts come in order.
-func addForeignKey(cat *core.Catalog, table, refTable, colsJSON, refColsJSON, delType, name string) error {
-	fk := core.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: confDelType[delType]}
+func addForeignKey(cat *model.Catalog, table, refTable, colsJSON, refColsJSON, delType, name string) error {
+	fk := model.ForeignKeyState{Name: name, RefTable: refTable, OnDelete: confDelType[delType]}
 	if err := json.Unmarshal([]byte(colsJSON), &fk.Columns); err != nil {
 		return fmt.Errorf("foreign key columns of %s: %w", table, err)
 	}

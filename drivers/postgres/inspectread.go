@@ -11,11 +11,13 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
-var _ core.InspectReader = (*Driver)(nil)
+var _ driver.InspectReader = (*Driver)(nil)
 
-// InspectAndRead implements core.InspectReader with pgx's pipeline: the
+// InspectAndRead implements driver.InspectReader with pgx's pipeline: the
 // scoped catalog query and every read are sent at once and read back
 // together, one round trip. Each statement is followed by its own Sync,
 // so each runs in its own implicit transaction and an error (a read of a
@@ -25,7 +27,7 @@ var _ core.InspectReader = (*Driver)(nil)
 // statement of the extended protocol, text-format parameters, as
 // QueryExecModeExec sends them, so it works behind PgBouncer in
 // transaction mode too.
-func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []core.Statement) (*core.Catalog, []core.ReadResult, error) {
+func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []driver.Statement) (*model.Catalog, []driver.ReadResult, error) {
 	if names == nil {
 		names = []string{}
 	}
@@ -34,8 +36,8 @@ func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []cor
 		return nil, nil, fmt.Errorf("drivers/postgres: inspect and read: %w", err)
 	}
 	defer func() { _ = conn.Close() }()
-	var cat *core.Catalog
-	var results []core.ReadResult
+	var cat *model.Catalog
+	var results []driver.ReadResult
 	err = conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -53,9 +55,9 @@ func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []cor
 
 // pipelineRead sends the catalog query and reads in one pipeline on conn
 // and collects what each returned.
-func pipelineRead(ctx context.Context, conn *pgx.Conn, names []string, reads []core.Statement) (*core.Catalog, []core.ReadResult, error) {
+func pipelineRead(ctx context.Context, conn *pgx.Conn, names []string, reads []driver.Statement) (*model.Catalog, []driver.ReadResult, error) {
 	m := conn.TypeMap()
-	results := make([]core.ReadResult, len(reads))
+	results := make([]driver.ReadResult, len(reads))
 	// Arguments are encoded before anything is sent: one that cannot be
 	// fails its read alone.
 	params := make([]*pgx.ExtendedQueryBuilder, len(reads)+1)
@@ -86,7 +88,7 @@ func pipelineRead(ctx context.Context, conn *pgx.Conn, names []string, reads []c
 		_ = p.Close()
 		return nil, nil, err
 	}
-	cat := core.NewCatalog()
+	cat := model.NewCatalog()
 	catErr := collect(p, func(rr *pgconn.ResultReader) error {
 		rows := pgx.RowsFromResultReader(m, rr)
 		defer rows.Close()

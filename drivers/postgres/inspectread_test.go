@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
 
@@ -23,7 +23,7 @@ func TestInspectAndRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reads := []core.Statement{
+	reads := []driver.Statement{
 		{SQL: `SELECT x FROM nowhere`},
 		{SQL: `SELECT COUNT(*), MIN(email), bool_and(true), 1.5::float8, NULL::text FROM "user" WHERE id = $1`, Args: []any{"u1"}},
 		{SQL: `SELECT email FROM "user" WHERE id = $1`, Args: []any{"nobody"}},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
 // LeaseTable holds the leases of LockLease, one row per lock name, in the
@@ -60,8 +61,8 @@ type leaseLock struct {
 }
 
 var (
-	_ core.Fencer      = (*leaseLock)(nil)
-	_ core.LockChecker = (*leaseLock)(nil)
+	_ driver.Fencer      = (*leaseLock)(nil)
+	_ driver.LockChecker = (*leaseLock)(nil)
 )
 
 func (d *Driver) leaseSQL(format string) string { return fmt.Sprintf(format, d.Quote(LeaseTable)) }
@@ -73,7 +74,7 @@ func (d *Driver) leaseName(name string) string {
 // leaseLock takes the lease of name, polling with a backoff from 5 ms to
 // 100 ms until wait has passed. A lease whose holder died is free once it
 // expires, at most the TTL after the holder's last heartbeat.
-func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	start := time.Now()
 	if err := d.ensureLeaseTable(ctx); err != nil {
 		if ctx.Err() != nil {
@@ -195,7 +196,7 @@ func (l *leaseLock) lostError() error {
 		l.name, l.token, core.ErrLockLost)
 }
 
-// Fence implements core.Fencer: inside the step's transaction it renews
+// Fence implements driver.Fencer: inside the step's transaction it renews
 // the lease for this token. The row lock that takes is held until the
 // transaction ends, so no one takes the lease over before the step
 // commits; a token that is no longer current fails the step, which
@@ -215,7 +216,7 @@ func (l *leaseLock) Fence(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// CheckLock implements core.LockChecker: the lease is renewed for this
+// CheckLock implements driver.LockChecker: the lease is renewed for this
 // token through the pool (the runner's check before it reports success).
 func (l *leaseLock) CheckLock(ctx context.Context) error {
 	if l.lost.Load() {
@@ -232,7 +233,7 @@ func (l *leaseLock) CheckLock(ctx context.Context) error {
 	return nil
 }
 
-// Unlock implements core.Lock: it stops the heartbeat and expires the
+// Unlock implements driver.Lock: it stops the heartbeat and expires the
 // lease at once, if the token is still ours, so the next runner need not
 // wait for the TTL.
 func (l *leaseLock) Unlock(ctx context.Context) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
 func openLease(t *testing.T, url string, ttl time.Duration) *Driver {
@@ -138,7 +139,7 @@ func (s *fencedStep) Check(ctx context.Context, sess *core.Session) (*core.Plan,
 		return &core.Plan{}, nil
 	}
 	return &core.Plan{Changes: []core.Change{{Summary: "create table fenced",
-		Statements: []core.Statement{{SQL: "CREATE TABLE fenced (id integer)"}}}}}, nil
+		Statements: []driver.Statement{{SQL: "CREATE TABLE fenced (id integer)"}}}}}, nil
 }
 
 func (s *fencedStep) Apply(ctx context.Context, sess *core.Session, p *core.Plan) error {
@@ -159,7 +160,7 @@ func TestLeaseFencesSteps(t *testing.T) {
 	url := newSchema(t)
 	d, thief := openLease(t, url, DefaultLeaseTTL), openLease(t, url, DefaultLeaseTTL)
 	ctx := context.Background()
-	var stolen core.Lock
+	var stolen driver.Lock
 	step := &fencedStep{steal: func() {
 		// As if the runner had paused past its TTL: the lease expires
 		// and another runner takes it.

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
 	"time"
+
+	"github.com/groundworkdb/groundwork/driver"
 
 	"github.com/uptrace/bun"
 
@@ -61,8 +63,8 @@ type advisoryLock struct {
 }
 
 var (
-	_ core.Fencer      = (*advisoryLock)(nil)
-	_ core.LockChecker = (*advisoryLock)(nil)
+	_ driver.Fencer      = (*advisoryLock)(nil)
+	_ driver.LockChecker = (*advisoryLock)(nil)
 )
 
 // fenceKey is the advisory key of name's fence: taken shared by each
@@ -97,9 +99,9 @@ FROM (SELECT pg_try_advisory_lock(?) AS locked OFFSET 0) t`
 	lockCheck = `SELECT ` + lockHeld
 )
 
-// Lock implements core.Driver with the driver's lock mode: a session
+// Lock implements driver.Driver with the driver's lock mode: a session
 // advisory lock (sessionLock) or a lease row (leaseLock, lease.go).
-func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	name = d.scopedLockName(name)
 	if d.lock.mode == LockLease {
 		return d.leaseLock(ctx, name, wait)
@@ -112,7 +114,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (cor
 // previous holder's fenced commit may still be under way). A lock that is
 // not free by then fails with a *core.LockError wrapping
 // core.ErrLockTimeout that says which session holds it.
-func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	conn, err := d.DB().Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)
@@ -170,7 +172,7 @@ func (l *advisoryLock) keyParts() (int64, int64) {
 	return int64(uint64(l.key) >> 32), int64(uint64(l.key) & 0xffffffff)
 }
 
-// Fence implements core.Fencer: one statement in the step's transaction.
+// Fence implements driver.Fencer: one statement in the step's transaction.
 // The shared fence key it takes is held until the transaction ends, so a
 // runner that took the lock over waits in Lock for this commit.
 func (l *advisoryLock) Fence(ctx context.Context, tx *sql.Tx) error {
@@ -185,7 +187,7 @@ func (l *advisoryLock) Fence(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// CheckLock implements core.LockChecker, through the pool.
+// CheckLock implements driver.LockChecker, through the pool.
 func (l *advisoryLock) CheckLock(ctx context.Context) error {
 	hi, lo := l.keyParts()
 	var held bool
@@ -242,7 +244,7 @@ func describeHolder(ctx context.Context, conn bun.Conn, key int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// Unlock implements core.Lock. The connection goes back to the pool only
+// Unlock implements driver.Lock. The connection goes back to the pool only
 // when the unlock is confirmed; otherwise it is closed, which releases
 // the lock on the server.
 func (l *advisoryLock) Unlock(ctx context.Context) error {
@@ -260,8 +262,8 @@ func (l *advisoryLock) Unlock(ctx context.Context) error {
 
 // discard closes the connection itself rather than returning it to the
 // pool: database/sql drops a connection whose Raw callback reports
-// driver.ErrBadConn.
+// sqldriver.ErrBadConn.
 func discard(conn bun.Conn) {
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Raw(func(any) error { return sqldriver.ErrBadConn })
 	_ = conn.Close()
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
@@ -27,7 +29,7 @@ func TestLockContract(t *testing.T) {
 	requireServer(t)
 	drivertest.RunLockTests(t, coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		url := newSchema(t)
-		return func(t *testing.T) core.Driver { return openURL(t, url) }
+		return func(t *testing.T) driver.Driver { return openURL(t, url) }
 	}), drivertest.LockContract{
 		// pg_try_advisory_lock with the fence key's barrier, then
 		// pg_advisory_unlock.
@@ -37,7 +39,7 @@ func TestLockContract(t *testing.T) {
 				t.Errorf("holder = %q, want its pid, application and client", le.Holder)
 			}
 		},
-		KillHolder: func(t *testing.T, _ core.Driver, name string) {
+		KillHolder: func(t *testing.T, _ driver.Driver, name string) {
 			key := uint64(lockKey(name))
 			var killed bool
 			// With a timeout (PostgreSQL 14+) it returns once the backend

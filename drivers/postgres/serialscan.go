@@ -1,10 +1,10 @@
 package postgres
 
-import "github.com/groundworkdb/groundwork/core"
+import "github.com/groundworkdb/groundwork/driver"
 
-var _ core.SerialScanner = (*Driver)(nil)
+var _ driver.SerialScanner = (*Driver)(nil)
 
-// SerialScan implements core.SerialScanner: the rows go through a
+// SerialScan implements driver.SerialScanner: the rows go through a
 // subquery with OFFSET 0, which PostgreSQL never runs under a Gather, so
 // the count runs in one process. Left to itself, from about 200,000 users
 // it planned a watermark count as a parallel scan with two workers: on 2

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 func applyStatements(t *testing.T, d *Driver, stmts []string) {
@@ -26,7 +27,7 @@ func applyStatements(t *testing.T, d *Driver, stmts []string) {
 	}
 }
 
-func viewState(t *testing.T, d *Driver, name string) *core.ViewState {
+func viewState(t *testing.T, d *Driver, name string) *model.ViewState {
 	t.Helper()
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
@@ -41,7 +42,7 @@ func viewState(t *testing.T, d *Driver, name string) *core.ViewState {
 func TestViewCreatedTwice(t *testing.T) {
 	d := openTest(t)
 	mustExec(t, d, `CREATE TABLE "user" (id text PRIMARY KEY, role text, email text)`)
-	v := core.View{Name: "user_available_models", Query: func(q core.Quoter) string {
+	v := model.View{Name: "user_available_models", Query: func(q model.Quoter) string {
 		return "SELECT u.id, u.email FROM " + q.Quote("user") + " u WHERE u.role <> 'pending'"
 	}}
 	applyStatements(t, d, d.CreateView(v))
@@ -55,7 +56,7 @@ func TestForeignViewReplacedOnce(t *testing.T) {
 	d := openTest(t)
 	mustExec(t, d, `CREATE TABLE model (id text PRIMARY KEY, active boolean)`)
 	mustExec(t, d, `CREATE VIEW active_models AS SELECT id FROM model WHERE active`)
-	v := core.View{Name: "active_models", Query: func(core.Quoter) string { return "SELECT id FROM model WHERE active" }}
+	v := model.View{Name: "active_models", Query: func(model.Quoter) string { return "SELECT id FROM model WHERE active" }}
 	cat, err := d.Inspect(context.Background(), d.DB())
 	if err != nil {
 		t.Fatal(err)

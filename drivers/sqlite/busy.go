@@ -19,7 +19,7 @@ import (
 // comes wrapped in a *core.LockError, beside core.ErrLockTimeout.
 var ErrBusy = errors.New("database file write lock busy")
 
-// ExplainError implements core.ErrorExplainer: SQLITE_BUSY, which SQLite
+// ExplainError implements driver.ErrorExplainer: SQLITE_BUSY, which SQLite
 // returns once the busy timeout has passed with another connection still
 // holding the database file's write lock, becomes a *core.LockError
 // wrapping core.ErrLockTimeout that names that lock and, where

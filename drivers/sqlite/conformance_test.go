@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
@@ -31,7 +33,7 @@ func TestLockContract(t *testing.T) {
 			}
 		},
 		// A cleanup job removes the lock file while it is held.
-		LoseLock: func(t *testing.T, d core.Driver, name string) {
+		LoseLock: func(t *testing.T, d driver.Driver, name string) {
 			paths, err := sqlite.LockPaths(d.(*sqlite.Driver).Path(), name)
 			if err != nil {
 				t.Fatal(err)

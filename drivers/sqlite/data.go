@@ -6,23 +6,25 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
-// InsertIgnore implements core.DataSQL. The WHERE true is not decoration:
+// InsertIgnore implements driver.DataSQL. The WHERE true is not decoration:
 // SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
 func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM (%s) WHERE true ON CONFLICT DO NOTHING",
 		d.Quote(table), core.QuoteList(d, cols), source)
 }
 
-// Cast implements core.DataSQL: SQLite converts by the column's affinity
+// Cast implements driver.DataSQL: SQLite converts by the column's affinity
 // on insert, so no cast is needed.
-func (d *Driver) Cast(expr string, _ core.ColumnType) string { return expr }
+func (d *Driver) Cast(expr string, _ model.ColumnType) string { return expr }
 
-// Concat implements core.DataSQL.
+// Concat implements driver.DataSQL.
 func (d *Driver) Concat(exprs ...string) string { return "(" + strings.Join(exprs, " || ") + ")" }
 
-// Upsert implements core.DataSQL.
+// Upsert implements driver.DataSQL.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
 	ph := core.ParamList(len(cols))
 	var set, differs []string
@@ -39,7 +41,7 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 		strings.Join(set, ", "), strings.Join(differs, " OR "))
 }
 
-// RefreshStats implements core.StatsRefresher. analysis_limit makes
+// RefreshStats implements driver.StatsRefresher. analysis_limit makes
 // ANALYZE look at about 1,000 rows of each index instead of all of them
 // (SQLite 3.32+, the estimate its own PRAGMA optimize uses is 400): a full
 // ANALYZE of a million members held the write lock for seconds, past the
@@ -49,27 +51,27 @@ func (d *Driver) RefreshStats(table string) string {
 }
 
 var (
-	_ core.Excepter     = (*Driver)(nil)
-	_ core.SingleWriter = (*Driver)(nil)
+	_ driver.Excepter     = (*Driver)(nil)
+	_ driver.SingleWriter = (*Driver)(nil)
 )
 
-// WriterGap implements core.SingleWriter: 250 ms, above the 100 ms an
+// WriterGap implements driver.SingleWriter: 250 ms, above the 100 ms an
 // SQLite busy handler sleeps between its tries, so an application
 // waiting for the write lock gets it between two batches.
 func (d *Driver) WriterGap() time.Duration { return 250 * time.Millisecond }
 
-// Except implements core.Excepter.
+// Except implements driver.Excepter.
 func (d *Driver) Except(left, right string) string { return left + " EXCEPT " + right }
 
-var _ core.ListAggregator = (*Driver)(nil)
+var _ driver.ListAggregator = (*Driver)(nil)
 
-// ListAgg implements core.ListAggregator (SQLite's JSON functions are
+// ListAgg implements driver.ListAggregator (SQLite's JSON functions are
 // built in since 3.38).
 func (d *Driver) ListAgg(expr string) string { return "json_group_array(" + expr + ")" }
 
-var _ core.ListBinder = (*Driver)(nil)
+var _ driver.ListBinder = (*Driver)(nil)
 
-// InList implements core.ListBinder: json_each's value column is the
+// InList implements driver.ListBinder: json_each's value column is the
 // array's strings as TEXT, compared with the column as an IN list's
 // values are.
 func (d *Driver) InList(expr string, values []string) (string, any, bool) {

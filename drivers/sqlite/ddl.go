@@ -5,20 +5,21 @@ import (
 	"strings"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
-var nativeTypes = map[core.ColumnType]string{
-	core.Text:      "TEXT",
-	core.Integer:   "INTEGER",
-	core.BigInt:    "BIGINT",
-	core.Real:      "REAL",
-	core.Boolean:   "BOOLEAN",
-	core.JSON:      "JSON",
-	core.Timestamp: "TIMESTAMP",
-	core.Date:      "DATE",
+var nativeTypes = map[model.ColumnType]string{
+	model.Text:      "TEXT",
+	model.Integer:   "INTEGER",
+	model.BigInt:    "BIGINT",
+	model.Real:      "REAL",
+	model.Boolean:   "BOOLEAN",
+	model.JSON:      "JSON",
+	model.Timestamp: "TIMESTAMP",
+	model.Date:      "DATE",
 }
 
-func (d *Driver) column(c core.Column, inlinePK bool) string {
+func (d *Driver) column(c model.Column, inlinePK bool) string {
 	s := d.Quote(c.Name) + " " + nativeTypes[c.Type]
 	if inlinePK {
 		// Only "INTEGER PRIMARY KEY" aliases the rowid, which AUTOINCREMENT needs.
@@ -43,8 +44,8 @@ func (d *Driver) literal(v any) string {
 	return string(d.DB().QueryGen().Append(nil, v))
 }
 
-// CreateTable implements core.DDL.
-func (d *Driver) CreateTable(t core.Table) []string {
+// CreateTable implements driver.DDL.
+func (d *Driver) CreateTable(t model.Table) []string {
 	inlinePK := len(t.PrimaryKey) == 1 && t.Column(t.PrimaryKey[0]) != nil && t.Column(t.PrimaryKey[0]).AutoIncrement
 	var parts []string
 	for _, c := range t.Columns {
@@ -58,13 +59,13 @@ func (d *Driver) CreateTable(t core.Table) []string {
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"}
 }
 
-// AddColumn implements core.DDL.
-func (d *Driver) AddColumn(table string, c core.Column) string {
+// AddColumn implements driver.DDL.
+func (d *Driver) AddColumn(table string, c model.Column) string {
 	return "ALTER TABLE " + d.Quote(table) + " ADD COLUMN " + d.column(c, false)
 }
 
-// CreateIndex implements core.DDL.
-func (d *Driver) CreateIndex(ix core.Index) string {
+// CreateIndex implements driver.DDL.
+func (d *Driver) CreateIndex(ix model.Index) string {
 	unique := ""
 	if ix.Unique {
 		unique = "UNIQUE "
@@ -72,49 +73,49 @@ func (d *Driver) CreateIndex(ix core.Index) string {
 	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), core.QuoteList(d, ix.Columns))
 }
 
-// DropIndex implements core.DDL.
-func (d *Driver) DropIndex(ix *core.IndexState) string {
+// DropIndex implements driver.DDL.
+func (d *Driver) DropIndex(ix *model.IndexState) string {
 	return "DROP INDEX IF EXISTS " + d.Quote(ix.Name)
 }
 
-func (d *Driver) viewSQL(v core.View) string {
+func (d *Driver) viewSQL(v model.View) string {
 	return "CREATE VIEW " + d.Quote(v.Name) + " AS " + strings.TrimSpace(v.Query(d))
 }
 
-// CreateView implements core.DDL.
-func (d *Driver) CreateView(v core.View) []string {
+// CreateView implements driver.DDL.
+func (d *Driver) CreateView(v model.View) []string {
 	return []string{d.viewSQL(v)}
 }
 
-// ReplaceView implements core.DDL.
-func (d *Driver) ReplaceView(v core.View) []string {
+// ReplaceView implements driver.DDL.
+func (d *Driver) ReplaceView(v model.View) []string {
 	return []string{"DROP VIEW IF EXISTS " + d.Quote(v.Name), d.viewSQL(v)}
 }
 
-// ViewMatches implements core.DDL. SQLite keeps the text of CREATE VIEW as
+// ViewMatches implements driver.DDL. SQLite keeps the text of CREATE VIEW as
 // it was given, so the normalized statement is the definition.
-func (d *Driver) ViewMatches(want core.View, have *core.ViewState) bool {
+func (d *Driver) ViewMatches(want model.View, have *model.ViewState) bool {
 	return core.NormalizeSQL(have.Definition) == core.NormalizeSQL(d.viewSQL(want))
 }
 
-// ColumnMatches implements core.DDL by SQLite's type affinity rules: a
+// ColumnMatches implements driver.DDL by SQLite's type affinity rules: a
 // column matches when its declared type has the affinity the portable
 // type needs.
-func (d *Driver) ColumnMatches(want core.Column, have core.ColumnState) bool {
+func (d *Driver) ColumnMatches(want model.Column, have model.ColumnState) bool {
 	t := strings.ToLower(have.Type)
 	aff := affinity(t)
 	switch want.Type {
-	case core.Text:
+	case model.Text:
 		return aff == "text"
-	case core.Integer, core.BigInt:
+	case model.Integer, model.BigInt:
 		return aff == "integer"
-	case core.Boolean:
+	case model.Boolean:
 		return aff == "integer" || strings.HasPrefix(t, "bool")
-	case core.Real:
+	case model.Real:
 		return aff == "real" || aff == "numeric" && !strings.Contains(t, "bool")
-	case core.JSON:
+	case model.JSON:
 		return aff == "text" || t == "json" || t == "jsonb"
-	case core.Timestamp, core.Date:
+	case model.Timestamp, model.Date:
 		return t == "timestamp" || t == "datetime" || t == "date" || aff == "text" || aff == "integer"
 	}
 	return false

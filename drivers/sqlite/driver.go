@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 )
 
@@ -25,11 +26,11 @@ type Driver struct {
 }
 
 var (
-	_ core.Driver             = (*Driver)(nil)
-	_ core.DataSQL            = (*Driver)(nil)
-	_ core.StatsRefresher     = (*Driver)(nil)
-	_ core.CapabilityReporter = (*Driver)(nil)
-	_ core.ErrorExplainer     = (*Driver)(nil)
+	_ driver.Driver             = (*Driver)(nil)
+	_ driver.DataSQL            = (*Driver)(nil)
+	_ driver.StatsRefresher     = (*Driver)(nil)
+	_ driver.CapabilityReporter = (*Driver)(nil)
+	_ driver.ErrorExplainer     = (*Driver)(nil)
 )
 
 // BusyTimeoutMS is the default of WithBusyTimeout, in milliseconds.
@@ -87,17 +88,17 @@ func New(db *bun.DB, path string) *Driver {
 	return &Driver{Handle: handle.Borrow(db), path: path, busy: BusyTimeoutMS * time.Millisecond}
 }
 
-// Dialect implements core.Driver.
+// Dialect implements driver.Driver.
 func (d *Driver) Dialect() string { return "sqlite" }
 
 // Path is the database file.
 func (d *Driver) Path() string { return d.path }
 
-// Capabilities implements core.CapabilityReporter: SQLite's DDL is
+// Capabilities implements driver.CapabilityReporter: SQLite's DDL is
 // transactional.
-func (d *Driver) Capabilities() core.Capabilities {
-	return core.Capabilities{TransactionalDDL: true}
+func (d *Driver) Capabilities() driver.Capabilities {
+	return driver.Capabilities{TransactionalDDL: true}
 }
 
-// Quote implements core.Quoter.
+// Quote implements model.Quoter.
 func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
 // FileLock is a cross-process lock on a file: flock(2) on Unix,
@@ -28,8 +29,8 @@ type FileLock struct {
 }
 
 var (
-	_ core.Fencer      = (*FileLock)(nil)
-	_ core.LockChecker = (*FileLock)(nil)
+	_ driver.Fencer      = (*FileLock)(nil)
+	_ driver.LockChecker = (*FileLock)(nil)
 )
 
 // LockFile takes an exclusive flock on path, polling until wait has

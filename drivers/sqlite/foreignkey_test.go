@@ -7,6 +7,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/groundworkdb/groundwork/steps/schema"
 )
 
@@ -16,17 +17,17 @@ import (
 func TestForeignKeyActionRoundTrip(t *testing.T) {
 	d := sqlitetest.Open(t)
 	ctx := context.Background()
-	parent := core.Table{Name: "p", Columns: []core.Column{{Name: "id", Type: core.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
-	child := func(a core.ReferentialAction) core.Table {
-		return core.Table{Name: "c", Columns: []core.Column{
-			{Name: "id", Type: core.Text, NotNull: true},
-			{Name: "p_id", Type: core.Text},
-		}, PrimaryKey: []string{"id"}, ForeignKeys: []core.ForeignKey{{Columns: []string{"p_id"}, RefTable: "p", RefColumns: []string{"id"}, OnDelete: a}}}
+	parent := model.Table{Name: "p", Columns: []model.Column{{Name: "id", Type: model.Text, NotNull: true}}, PrimaryKey: []string{"id"}}
+	child := func(a model.ReferentialAction) model.Table {
+		return model.Table{Name: "c", Columns: []model.Column{
+			{Name: "id", Type: model.Text, NotNull: true},
+			{Name: "p_id", Type: model.Text},
+		}, PrimaryKey: []string{"id"}, ForeignKeys: []model.ForeignKey{{Columns: []string{"p_id"}, RefTable: "p", RefColumns: []string{"id"}, OnDelete: a}}}
 	}
-	if got := d.CreateTable(child(core.Cascade))[0]; !strings.Contains(got, `FOREIGN KEY ("p_id") REFERENCES "p" ("id") ON DELETE CASCADE`) {
+	if got := d.CreateTable(child(model.Cascade))[0]; !strings.Contains(got, `FOREIGN KEY ("p_id") REFERENCES "p" ("id") ON DELETE CASCADE`) {
 		t.Fatalf("CreateTable: %s", got)
 	}
-	apply := func(tb core.Table) *core.Report {
+	apply := func(tb model.Table) *core.Report {
 		t.Helper()
 		reg, err := core.NewRegistry(schema.Table(parent), schema.Table(tb, schema.After(schema.TableID("p"))))
 		if err != nil {
@@ -38,15 +39,15 @@ func TestForeignKeyActionRoundTrip(t *testing.T) {
 		}
 		return rep
 	}
-	apply(child(core.SetNull))
+	apply(child(model.SetNull))
 	cat, err := d.Inspect(ctx, d.DB())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fks := cat.Tables["c"].ForeignKeys; len(fks) != 1 || fks[0].OnDelete != core.SetNull {
+	if fks := cat.Tables["c"].ForeignKeys; len(fks) != 1 || fks[0].OnDelete != model.SetNull {
 		t.Fatalf("read back: %+v", fks)
 	}
-	rep := apply(child(core.Cascade))
+	rep := apply(child(model.Cascade))
 	sr := rep.Step("table:c")
 	if rep.Changed || len(sr.Notes) != 1 || !strings.Contains(sr.Notes[0], "is ON DELETE SET NULL, declared CASCADE (left as is") {
 		t.Fatalf("a differing action on SQLite: %+v", sr)

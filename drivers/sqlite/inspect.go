@@ -8,6 +8,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // The catalog is read in one query, whatever the number of objects: the
@@ -75,23 +77,23 @@ func scopeList(names []string) string {
 // CatalogQueries is the number of queries Inspect and InspectNames make.
 const CatalogQueries = 1
 
-var _ core.ScopedInspector = (*Driver)(nil)
+var _ driver.ScopedInspector = (*Driver)(nil)
 
-// Inspect implements core.Driver.
-func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*core.Catalog, error) {
+// Inspect implements driver.Driver.
+func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*model.Catalog, error) {
 	return d.inspect(ctx, db, nil)
 }
 
-// InspectNames implements core.ScopedInspector.
-func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
+// InspectNames implements driver.ScopedInspector.
+func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
 	if names == nil {
 		names = []string{}
 	}
 	return d.inspect(ctx, db, names)
 }
 
-func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core.Catalog, error) {
-	cat := core.NewCatalog()
+func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
+	cat := model.NewCatalog()
 	lastID := map[string]int{}
 	row := func(scan func(...any) error) error {
 		var part, s1, s2, f, g int
@@ -103,20 +105,20 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 		case 1:
 			switch a {
 			case "table":
-				cat.Tables[table] = &core.TableState{Name: table}
+				cat.Tables[table] = &model.TableState{Name: table}
 			case "view":
-				cat.Views[table] = &core.ViewState{Name: table, Definition: b}
+				cat.Views[table] = &model.ViewState{Name: table, Definition: b}
 			}
 		case 2:
 			if t := cat.Tables[table]; t != nil {
-				t.Columns = append(t.Columns, core.ColumnState{
+				t.Columns = append(t.Columns, model.ColumnState{
 					Name: a, Type: strings.ToLower(b), Default: c, NotNull: f != 0, PrimaryKey: g > 0,
 				})
 			}
 		case 3:
 			ix := cat.Indexes[k]
 			if ix == nil {
-				ix = &core.IndexState{Name: k, Table: table, Unique: f != 0, Constraint: a != "c"}
+				ix = &model.IndexState{Name: k, Table: table, Unique: f != 0, Constraint: a != "c"}
 				cat.Indexes[k] = ix
 			}
 			ix.Columns = append(ix.Columns, b)
@@ -126,7 +128,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*core
 				return nil
 			}
 			if last, ok := lastID[table]; !ok || last != s1 || len(t.ForeignKeys) == 0 {
-				t.ForeignKeys = append(t.ForeignKeys, core.ForeignKeyState{RefTable: a, OnDelete: core.ParseReferentialAction(e)})
+				t.ForeignKeys = append(t.ForeignKeys, model.ForeignKeyState{RefTable: a, OnDelete: model.ParseReferentialAction(e)})
 				lastID[table] = s1
 			}
 			fk := &t.ForeignKeys[len(t.ForeignKeys)-1]

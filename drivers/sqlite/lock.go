@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 )
 
-// Lock implements core.Driver with an flock on a file beside the
+// Lock implements driver.Driver with an flock on a file beside the
 // database ("<db>.<name>.lock"): the kernel releases it when the holding
 // process dies. SQLite's own write lock cannot serve, because it would
 // also shut out the runner's own connections; the busy timeout still
@@ -26,7 +26,7 @@ import (
 // in its directory), so two runners that reach one file by two names
 // exclude each other. (Hard links in two directories cannot be found
 // from one another; SQLite itself warns against them.)
-func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (core.Lock, error) {
+func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	paths, err := LockPaths(d.path, name)
 	if err != nil {
 		return nil, err
@@ -73,8 +73,8 @@ func LockPaths(path, name string) ([]string, error) {
 type fileLocks []*FileLock
 
 var (
-	_ core.Fencer      = fileLocks(nil)
-	_ core.LockChecker = fileLocks(nil)
+	_ driver.Fencer      = fileLocks(nil)
+	_ driver.LockChecker = fileLocks(nil)
 )
 
 func (ls fileLocks) CheckLock(ctx context.Context) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
 
@@ -132,5 +133,5 @@ func (tableStep) Info() core.StepInfo {
 
 func (tableStep) Check(context.Context, *core.Session) (*core.Plan, error) {
 	return &core.Plan{Changes: []core.Change{{Summary: "create table gw_busy",
-		Statements: []core.Statement{{SQL: "CREATE TABLE gw_busy (id INTEGER)"}}}}}, nil
+		Statements: []driver.Statement{{SQL: "CREATE TABLE gw_busy (id INTEGER)"}}}}}, nil
 }

@@ -4,13 +4,12 @@
 package handle
 
 import (
+	"github.com/groundworkdb/groundwork/driver"
 	"github.com/uptrace/bun"
-
-	"github.com/groundworkdb/groundwork/core"
 )
 
 // Handle is a driver's database handle. Drivers embed it: DB and Close
-// are then theirs (core.Driver's DB, io.Closer's Close).
+// are then theirs (driver.Driver's DB, io.Closer's Close).
 type Handle struct {
 	db    *bun.DB
 	owned bool // opened by the driver's Open, so Close closes it
@@ -19,7 +18,7 @@ type Handle struct {
 // Borrow wraps a handle the caller keeps: a clone with the counting hook,
 // so the caller's handle is left as it was, and Close leaves it open.
 func Borrow(db *bun.DB) Handle {
-	return Handle{db: db.WithQueryHook(core.QueryCounter{})}
+	return Handle{db: db.WithQueryHook(driver.QueryCounter{})}
 }
 
 // Own marks h as opened by the driver (its Open), so Close closes it. A
@@ -27,7 +26,7 @@ func Borrow(db *bun.DB) Handle {
 // exported API, where a caller could make Close close its own handle.
 func Own(h *Handle) { h.owned = true }
 
-// DB implements core.Driver.
+// DB implements driver.Driver.
 func (h *Handle) DB() *bun.DB { return h.db }
 
 // Close closes the database handle when the driver's Open opened it. A

@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 )
@@ -18,7 +19,7 @@ import (
 func Harness() coretest.Harness {
 	return coretest.HarnessFunc(func(t *testing.T) coretest.Opener {
 		path := filepath.Join(t.TempDir(), "test.db")
-		return func(t *testing.T) core.Driver { return open(t, path) }
+		return func(t *testing.T) driver.Driver { return open(t, path) }
 	})
 }
 

@@ -1,4 +1,4 @@
-package core
+package driver
 
 // Excepter is optional for a DataSQL: Except renders the rows of the
 // query left that the query right does not return (SQL's EXCEPT, which

@@ -1,4 +1,4 @@
-package core
+package driver
 
 import (
 	"context"
@@ -21,7 +21,10 @@ func WithCounter(ctx context.Context, c *Counter) context.Context {
 	return context.WithValue(ctx, counterKey{}, c)
 }
 
-func countQuery(ctx context.Context) {
+// CountRoundTrip counts one round trip on the Counter ctx carries, if
+// any: for a query sent outside bun (a pgx batch, a raw connection),
+// which QueryCounter does not see.
+func CountRoundTrip(ctx context.Context) {
 	if c, ok := ctx.Value(counterKey{}).(*Counter); ok {
 		c.n.Add(1)
 	}
@@ -40,5 +43,5 @@ func (QueryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.
 
 // AfterQuery implements bun.QueryHook.
 func (QueryCounter) AfterQuery(ctx context.Context, _ *bun.QueryEvent) {
-	countQuery(ctx)
+	CountRoundTrip(ctx)
 }

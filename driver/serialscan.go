@@ -1,4 +1,4 @@
-package core
+package driver
 
 // SerialScanner is optional for a DataSQL: SerialScan renders a FROM item
 // that reads every row of the quoted table in one process, for a count
