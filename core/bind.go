@@ -154,9 +154,3 @@ func Display(d Driver, st Statement) string {
 	})
 	return oneLine(string(b))
 }
-
-// ParamList renders n placeholders, "?, ?, ?", for an IN list or a VALUES
-// row whose values are bound.
-func ParamList(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}

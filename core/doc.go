@@ -1,10 +1,11 @@
 // Package core holds what every groundwork run shares whatever the database:
 // the Step contract, the registry that orders steps, the runner
-// (lock → inspect → check → plan → apply → verify), the declarative object
-// specs the schema steps use, the catalog snapshot drivers fill in, the
-// report, and the errors.
+// (check → lock → re-check → apply → verify), the shared ensure algorithm
+// for declarative objects (PlanTable, PlanIndex, PlanView), the report,
+// telemetry and the errors.
 //
-// core imports no database driver. A dialect plugs in through the Driver
-// interface (see driver.go); everything a driver may do beyond it is
-// discovered by type assertion.
+// The schema model (package model) and the contract with a dialect
+// (package driver) live apart, so drivers import neither core nor one
+// another; core re-exports their names (model.go, driver.go), so a step or
+// an application needs this one import.
 package core

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // The contract between the runner and a dialect lives in package driver
@@ -29,6 +30,8 @@ type (
 	ListBinder         = driver.ListBinder
 	Lock               = driver.Lock
 	LockChecker        = driver.LockChecker
+	LockError          = driver.LockError
+	LockPoll           = driver.LockPoll
 	Placeholders       = driver.Placeholders
 	QueryCounter       = driver.QueryCounter
 	ReadResult         = driver.ReadResult
@@ -40,10 +43,29 @@ type (
 	StatsRefresher     = driver.StatsRefresher
 )
 
+const (
+	MaxScopedNames = driver.MaxScopedNames
+)
+
+var (
+	ErrLockLost    = driver.ErrLockLost
+	ErrLockTimeout = driver.ErrLockTimeout
+	ErrUnsupported = driver.ErrUnsupported
+)
+
 // WithCounter is driver.WithCounter.
 func WithCounter(ctx context.Context, c *driver.Counter) context.Context {
 	return driver.WithCounter(ctx, c)
 }
+
+// ParamList is driver.ParamList.
+func ParamList(n int) string { return driver.ParamList(n) }
+
+// QuoteList is driver.QuoteList.
+func QuoteList(q model.Quoter, idents []string) string { return driver.QuoteList(q, idents) }
+
+// JSONStrings is driver.JSONStrings.
+func JSONStrings(values []string) (string, bool) { return driver.JSONStrings(values) }
 
 func capabilities(d Driver) Capabilities {
 	if cr, ok := d.(CapabilityReporter); ok {

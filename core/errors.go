@@ -17,12 +17,8 @@ var (
 	ErrUnknownDependency = errors.New("unknown dependency")
 	// ErrCycle: the dependencies of some steps form a cycle.
 	ErrCycle = errors.New("dependency cycle")
-	// ErrLockTimeout: another runner held the lock longer than the wait.
-	ErrLockTimeout = errors.New("lock wait timed out")
 	// ErrNotConverged: after apply, verify still found work to do.
 	ErrNotConverged = errors.New("not converged after apply")
-	// ErrUnsupported: the driver lacks an optional capability a step needs.
-	ErrUnsupported = errors.New("not supported by this driver")
 	// ErrInterrupted: the run was cancelled between steps.
 	ErrInterrupted = errors.New("interrupted")
 )
@@ -49,24 +45,3 @@ func (e *StepError) Error() string {
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
-
-// LockError says which lock a runner waited for and who held it.
-type LockError struct {
-	Name   string
-	Holder string
-	Waited string
-	Err    error
-}
-
-func (e *LockError) Error() string {
-	msg := fmt.Sprintf("lock %q", e.Name)
-	if e.Holder != "" {
-		msg += " held by " + e.Holder
-	}
-	if e.Waited != "" {
-		msg += ", waited " + e.Waited
-	}
-	return msg + ": " + e.Err.Error()
-}
-
-func (e *LockError) Unwrap() error { return e.Err }

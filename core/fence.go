@@ -11,13 +11,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// ErrLockLost: the run's lock is no longer this runner's (the lock
-// connection was ended by the server, a proxy or an operator; a lease
-// expired and another runner took it over; the lock file was replaced).
-// The step that found it is rolled back where the dialect allows, and the
-// run stops without reporting success.
-var ErrLockLost = errors.New("lock lost")
-
 // heldLock is the run's lock as the runner uses it between steps: the
 // optional Fencer, LockChecker and SessionLock of the driver's Lock,
 // found once.

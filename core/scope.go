@@ -24,11 +24,6 @@ type CatalogScoper interface {
 	CatalogNames() []string
 }
 
-// MaxScopedNames is the most names a driver is asked to bind in one
-// scoped read (the project's limit of bind parameters per statement). A
-// run declaring more reads the whole schema instead.
-const MaxScopedNames = 1000
-
 // CatalogScope returns the sorted, deduplicated union of the names of
 // every CatalogScoper in steps and extra (nil values in extra are
 // skipped), and false when some step does not declare its names: the

@@ -42,3 +42,8 @@ type ReadResult struct {
 type ScopedInspector interface {
 	InspectNames(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error)
 }
+
+// MaxScopedNames is the most names a driver is asked to bind in one
+// scoped read (the project's limit of bind parameters per statement). A
+// run declaring more reads the whole schema instead.
+const MaxScopedNames = 1000

@@ -43,7 +43,7 @@ const MaxIdentBytes = model.MaxIdentLen
 // created through the steps and the runner, and read back by Inspect under
 // exactly that name (so a second run has nothing to do); or, for each of
 // these roles, the name is refused when the registry is built, with an
-// error that wraps core.ErrInvalid and shows the name, and the database is
+// error that wraps model.ErrInvalid and shows the name, and the database is
 // left untouched. d is an open driver on a database the test may write
 // to; the objects are dropped again, so one database serves many names (a
 // fuzz target calls this once per input).
@@ -97,8 +97,8 @@ func identRole(t *testing.T, d driver.Driver, name, role string, steps []core.St
 	before := catalogNames(t, d)
 	reg, err := core.NewRegistry(steps...)
 	if err != nil {
-		if !errors.Is(err, core.ErrInvalid) {
-			t.Fatalf("%s name %q refused with an error that does not wrap core.ErrInvalid: %v", role, name, err)
+		if !errors.Is(err, model.ErrInvalid) {
+			t.Fatalf("%s name %q refused with an error that does not wrap model.ErrInvalid: %v", role, name, err)
 		}
 		if name != "" && !strings.Contains(err.Error(), strconv.Quote(name)) {
 			t.Fatalf("%s name %q refused with an error that does not show it: %v", role, name, err)

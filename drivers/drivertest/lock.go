@@ -21,7 +21,7 @@ import (
 type LockContract struct {
 	// CheckError checks the dialect's part of the error of a runner that
 	// gave up waiting for name: how it names the lock and its holder.
-	CheckError func(t *testing.T, name string, le *core.LockError)
+	CheckError func(t *testing.T, name string, le *driver.LockError)
 	// KillHolder ends the server connection through which d holds the
 	// lock name, as a crashed runner's would end. Nil when the lock dies
 	// only with its process (SQLite's file lock): that case is skipped.
@@ -51,7 +51,7 @@ func (c LockContract) lose() func(t *testing.T, d driver.Driver, name string) {
 // runner lives is noticed before the runner's next write (Fencer,
 // LockChecker), no second runner writes while a fenced commit of the
 // first is under way, and a run whose lock is lost fails with
-// core.ErrLockLost without committing the step that found it.
+// driver.ErrLockLost without committing the step that found it.
 func RunLockTests(t *testing.T, h coretest.Harness, c LockContract) {
 	tests := []struct {
 		name string
@@ -80,8 +80,8 @@ func testLockTimeoutNamesHolder(t *testing.T, open coretest.Opener, c LockContra
 	start := time.Now()
 	_, err = b.Lock(ctx, "gw-lock-test", 200*time.Millisecond)
 	waited := time.Since(start)
-	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.As(err, &le) {
+	var le *driver.LockError
+	if !errors.Is(err, driver.ErrLockTimeout) || !errors.As(err, &le) {
 		t.Fatalf("second lock: %v, want a LockError with ErrLockTimeout", err)
 	}
 	if waited < 200*time.Millisecond || waited > 2*time.Second {
@@ -125,7 +125,7 @@ func testLockReleasedWhenHolderDies(t *testing.T, open coretest.Opener, c LockCo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Lock(ctx, "gw-kill-test", 50*time.Millisecond); !errors.Is(err, core.ErrLockTimeout) {
+	if _, err := b.Lock(ctx, "gw-kill-test", 50*time.Millisecond); !errors.Is(err, driver.ErrLockTimeout) {
 		t.Fatalf("lock is not held: %v", err)
 	}
 	c.KillHolder(t, a, "gw-kill-test")
@@ -172,7 +172,7 @@ func testLockHonoursContext(t *testing.T, open coretest.Opener, _ LockContract) 
 // testLostLockIsFenced: the lock of runner a is lost while a step
 // transaction of a, already fenced, is open. Runner b takes the lock and
 // writes; b's write must not land before a's commit (the fence orders
-// them), and a's next fence or check reports core.ErrLockLost.
+// them), and a's next fence or check reports driver.ErrLockLost.
 func testLostLockIsFenced(t *testing.T, open coretest.Opener, c LockContract) {
 	lose := c.lose()
 	if lose == nil {
@@ -247,15 +247,15 @@ func testLostLockIsFenced(t *testing.T, open coretest.Opener, c LockContract) {
 		}
 		err = fencer.Fence(ctx, tx2)
 		_ = tx2.Rollback()
-		if !errors.Is(err, core.ErrLockLost) {
-			t.Errorf("fence after the lock was lost: %v, want core.ErrLockLost", err)
+		if !errors.Is(err, driver.ErrLockLost) {
+			t.Errorf("fence after the lock was lost: %v, want driver.ErrLockLost", err)
 		} else {
 			t.Logf("fence: %v", err)
 		}
 	}
 	if checker != nil {
-		if err := checker.CheckLock(ctx); !errors.Is(err, core.ErrLockLost) {
-			t.Errorf("check after the lock was lost: %v, want core.ErrLockLost", err)
+		if err := checker.CheckLock(ctx); !errors.Is(err, driver.ErrLockLost) {
+			t.Errorf("check after the lock was lost: %v, want driver.ErrLockLost", err)
 		} else {
 			t.Logf("check: %v", err)
 		}
@@ -291,7 +291,7 @@ func (s tableStep) Check(ctx context.Context, sess *core.Session) (*core.Plan, e
 }
 
 // testLostLockStopsTheRun: a run whose lock is lost between two steps
-// fails with core.ErrLockLost, writes nothing more, and its report is
+// fails with driver.ErrLockLost, writes nothing more, and its report is
 // not a success.
 func testLostLockStopsTheRun(t *testing.T, open coretest.Opener, c LockContract) {
 	lose := c.lose()
@@ -306,8 +306,8 @@ func testLostLockStopsTheRun(t *testing.T, open coretest.Opener, c LockContract)
 		t.Fatal(err)
 	}
 	rep, err := core.NewRunner(d, reg, core.WithLockName("gw-run-lost"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
-	if !errors.Is(err, core.ErrLockLost) {
-		t.Fatalf("apply: %v, want core.ErrLockLost\n%s", err, coretest.Dump(rep))
+	if !errors.Is(err, driver.ErrLockLost) {
+		t.Fatalf("apply: %v, want driver.ErrLockLost\n%s", err, coretest.Dump(rep))
 	}
 	if rep.Status != core.RunFailed {
 		t.Errorf("report status %s, want %s", rep.Status, core.RunFailed)
@@ -375,8 +375,8 @@ func testSessionCheckLock(t *testing.T, open coretest.Opener, c LockContract) {
 		t.Fatal(err)
 	}
 	_, err = core.NewRunner(d, reg, core.WithLockName("gw-step-check"), core.WithLockTimeout(10*time.Second)).Apply(context.Background())
-	if !errors.Is(seen, core.ErrLockLost) || !errors.Is(err, core.ErrLockLost) {
-		t.Fatalf("Session.CheckLock after the loss: %v; run: %v; want core.ErrLockLost", seen, err)
+	if !errors.Is(seen, driver.ErrLockLost) || !errors.Is(err, driver.ErrLockLost) {
+		t.Fatalf("Session.CheckLock after the loss: %v; run: %v; want driver.ErrLockLost", seen, err)
 	}
 }
 

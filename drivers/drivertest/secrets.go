@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // OpenSecrets is what RunOpenSecretTests needs of a driver with a server:
@@ -31,7 +31,7 @@ type OpenSecrets struct {
 }
 
 // RunOpenSecretTests is the case every networked driver passes: a
-// connection string it cannot read fails as core.ErrInvalid, a server it
+// connection string it cannot read fails as model.ErrInvalid, a server it
 // cannot reach fails as something else (the CLI retries that, not this),
 // and neither error shows the password, whole or in part, in whatever
 // escaping the driver underneath echoes it.
@@ -61,7 +61,7 @@ func RunOpenSecretTests(t *testing.T, c OpenSecrets) {
 			t.Errorf("%s: opened", dsn)
 			continue
 		}
-		if !errors.Is(err, core.ErrInvalid) {
+		if !errors.Is(err, model.ErrInvalid) {
 			t.Errorf("%s: %v is not ErrInvalid", dsn, err)
 		}
 		if msg := err.Error(); shows(msg) {
@@ -75,7 +75,7 @@ func RunOpenSecretTests(t *testing.T, c OpenSecrets) {
 	if err == nil {
 		t.Fatalf("%s: connected to a server that is not there", c.Host)
 	}
-	if errors.Is(err, core.ErrInvalid) {
+	if errors.Is(err, model.ErrInvalid) {
 		t.Errorf("an unreachable server is not invalid input: %v", err)
 	}
 	if msg := err.Error(); shows(msg) || !strings.Contains(msg, c.Host) {

@@ -382,8 +382,8 @@ func testLockTimeout(t *testing.T, open coretest.Opener) {
 	start := time.Now()
 	_, err = runner(t, b, registrySteps(), core.WithLockName("gw-test"), core.WithLockTimeout(300*time.Millisecond)).Apply(context.Background())
 	waited := time.Since(start)
-	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.As(err, &le) || !strings.Contains(err.Error(), "gw-test") {
+	var le *driver.LockError
+	if !errors.Is(err, driver.ErrLockTimeout) || !errors.As(err, &le) || !strings.Contains(err.Error(), "gw-test") {
 		t.Fatalf("err = %v, want a LockError naming gw-test", err)
 	}
 	if waited > 10*time.Second {

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/groundworkdb/groundwork/model"
 )
 
@@ -20,7 +21,7 @@ import (
 func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
 	self := d.Quote(table) + "." + d.Quote(cols[0])
 	return fmt.Sprintf("INSERT INTO %s (%s) %s ON DUPLICATE KEY UPDATE %s = %s",
-		d.Quote(table), core.QuoteList(d, cols), source, self, self)
+		d.Quote(table), driver.QuoteList(d, cols), source, self, self)
 }
 
 // Upsert implements driver.DataSQL. MySQL assigns ON DUPLICATE KEY UPDATE
@@ -35,9 +36,9 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 // other unique values are not another row's. With no compare column
 // nothing can differ, and a conflicting row is kept.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := core.ParamList(len(cols))
+	ph := driver.ParamList(len(cols))
 	head := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON DUPLICATE KEY UPDATE ",
-		d.Quote(table), core.QuoteList(d, cols), ph)
+		d.Quote(table), driver.QuoteList(d, cols), ph)
 	qualified := func(c string) string { return d.Quote(table) + "." + d.Quote(c) }
 	if len(compare) == 0 {
 		k := qualified(key[0])

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -188,7 +189,7 @@ func (d *Driver) CreateTable(t model.Table) []string {
 	for _, c := range t.Columns {
 		parts = append(parts, d.column(c, keyed.has(c.Name)))
 	}
-	parts = append(parts, core.TableConstraints(d, t, true)...)
+	parts = append(parts, sqlkit.TableConstraints(d, t, true)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n) ENGINE=InnoDB"}
 }
 
@@ -219,7 +220,7 @@ func (d *Driver) ReplaceForeignKey(table string, have model.ForeignKeyState, wan
 		name = foreignKeyName(table+"_2", want.Columns)
 	}
 	return []string{"ALTER TABLE " + d.Quote(table) + " DROP FOREIGN KEY " + d.Quote(have.Name) +
-		", ADD CONSTRAINT " + d.Quote(name) + " " + core.ForeignKeyClause(d, want)}
+		", ADD CONSTRAINT " + d.Quote(name) + " " + sqlkit.ForeignKeyClause(d, want)}
 }
 
 // foreignKeyName is fk_<table>_<columns>, or, past MySQL's 64 characters,
@@ -230,7 +231,7 @@ func foreignKeyName(table string, cols []string) string {
 		return name
 	}
 	r := []rune(name)
-	return string(r[:47]) + "_" + core.QueryFingerprint(name)[:16]
+	return string(r[:47]) + "_" + sqlkit.QueryFingerprint(name)[:16]
 }
 
 // CreateIndex implements driver.DDL. MySQL 8 has no CREATE INDEX IF NOT

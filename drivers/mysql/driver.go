@@ -19,10 +19,12 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+	"github.com/groundworkdb/groundwork/model"
+
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 	"github.com/groundworkdb/groundwork/internal/redact"
@@ -65,13 +67,13 @@ var (
 func Open(ctx context.Context, dsn string) (*Driver, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("drivers/mysql: bad DSN: %s: %w", scrub(err.Error(), dsn), core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/mysql: bad DSN: %s: %w", scrub(err.Error(), dsn), model.ErrInvalid)
 	}
 	if cfg.DBName == "" {
-		return nil, fmt.Errorf("drivers/mysql: the DSN names no database (user:password@tcp(host:3306)/dbname): %w", core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/mysql: the DSN names no database (user:password@tcp(host:3306)/dbname): %w", model.ErrInvalid)
 	}
 	if cs := unsafeCharset(dsn); cs != "" {
-		return nil, fmt.Errorf("drivers/mysql: bad DSN: charset %s: a backslash byte may end one of its characters, so arguments bound by the driver could be misread; use utf8mb4: %w", cs, core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/mysql: bad DSN: charset %s: a backslash byte may end one of its characters, so arguments bound by the driver could be misread; use utf8mb4: %w", cs, model.ErrInvalid)
 	}
 	cfg.ParseTime = true
 	cfg.ClientFoundRows = false
@@ -79,7 +81,7 @@ func Open(ctx context.Context, dsn string) (*Driver, error) {
 	cfg.Logger = discardLogger{}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("drivers/mysql: bad DSN: %s: %w", scrub(err.Error(), dsn, cfg.Passwd), core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/mysql: bad DSN: %s: %w", scrub(err.Error(), dsn, cfg.Passwd), model.ErrInvalid)
 	}
 	sqldb := sql.OpenDB(connector)
 	// Connect under ctx, the handshake proving the server answers and
@@ -118,7 +120,7 @@ func (d *Driver) Capabilities() driver.Capabilities {
 }
 
 // Quote implements model.Quoter: backticks, a backtick inside doubled.
-func (d *Driver) Quote(ident string) string { return core.QuoteIdent('`', ident) }
+func (d *Driver) Quote(ident string) string { return sqlkit.QuoteIdent('`', ident) }
 
 // unsafeCharset returns the first character set of dsn's charset
 // parameter in which escaping with backslashes is unsafe, or "". The

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // TestOpenNeverShowsPassword: neither a DSN go-sql-driver cannot parse nor
@@ -53,7 +53,7 @@ func TestOpenRefusesUnsafeCharsets(t *testing.T) {
 		"app:pw@tcp(127.0.0.1:1)/app?parseTime=true&charset=utf8mb4,SJIS",
 	} {
 		_, err := Open(context.Background(), dsn)
-		if !errors.Is(err, core.ErrInvalid) || !strings.Contains(err.Error(), "charset") {
+		if !errors.Is(err, model.ErrInvalid) || !strings.Contains(err.Error(), "charset") {
 			t.Errorf("%s: %v, want ErrInvalid naming the charset", dsn, err)
 		}
 	}

@@ -9,10 +9,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/internal/lazyre"
 	"github.com/groundworkdb/groundwork/model"
@@ -128,11 +129,11 @@ const CatalogQueries = 1
 
 // maxScopedNames is the most names InspectNames binds: the catalog
 // statement lists them once per marked column (seven times), and no
-// statement binds more than core.MaxScopedNames parameters. Beyond it the
+// statement binds more than driver.MaxScopedNames parameters. Beyond it the
 // whole schema is read.
 var maxScopedNames = func() int {
 	_, times := scoped(catalogQuery(false), 1)
-	return core.MaxScopedNames / times
+	return driver.MaxScopedNames / times
 }()
 
 var _ driver.ScopedInspector = (*Driver)(nil)
@@ -149,7 +150,7 @@ func scoped(query string, n int) (string, int) {
 	q := scopeMarker().ReplaceAllStringFunc(query, func(m string) string {
 		var ors []string
 		for _, col := range strings.Split(strings.Trim(m, "/*"), "|") {
-			ors = append(ors, col+" IN ("+core.ParamList(n)+")")
+			ors = append(ors, col+" IN ("+driver.ParamList(n)+")")
 			times++
 		}
 		return " AND (" + strings.Join(ors, " OR ") + ")"
@@ -183,7 +184,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*mode
 		rows := &catalogRows{}
 		query := catalogQuery(fingerprints)
 		if names == nil {
-			return rows, core.EachRow(ctx, db, scopeMarker().ReplaceAllString(query, ""), rows.scan)
+			return rows, sqlkit.EachRow(ctx, db, scopeMarker().ReplaceAllString(query, ""), rows.scan)
 		}
 		q, times := scoped(query, len(names))
 		args := make([]any, 0, times*len(names))
@@ -192,7 +193,7 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*mode
 				args = append(args, n)
 			}
 		}
-		return rows, core.EachRowArgs(ctx, db, q, args, rows.scan)
+		return rows, sqlkit.EachRowArgs(ctx, db, q, args, rows.scan)
 	}
 	rows, err := read(true)
 	if noFingerprints(err) {

@@ -4,21 +4,22 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/groundworkdb/groundwork/driver"
+
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/model"
 )
 
 // TestScopedNamesFitOneStatement: the most names InspectNames binds stay
-// within core.MaxScopedNames parameters for the whole statement, with the
+// within driver.MaxScopedNames parameters for the whole statement, with the
 // fingerprints' branch too.
 func TestScopedNamesFitOneStatement(t *testing.T) {
 	for _, fingerprints := range []bool{false, true} {
 		_, times := scoped(catalogQuery(fingerprints), maxScopedNames-1)
-		if params := times * (maxScopedNames - 1); params > core.MaxScopedNames || times != 7 {
+		if params := times * (maxScopedNames - 1); params > driver.MaxScopedNames || times != 7 {
 			t.Errorf("fingerprints %t: %d names bound %d times: %d parameters, want at most %d in 7 lists",
-				fingerprints, maxScopedNames-1, times, params, core.MaxScopedNames)
+				fingerprints, maxScopedNames-1, times, params, driver.MaxScopedNames)
 		}
 	}
 }

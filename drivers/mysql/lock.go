@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 
 	"github.com/uptrace/bun"
-
-	"github.com/groundworkdb/groundwork/core"
 )
 
 // maxLockName is the longest name GET_LOCK accepts (MySQL 5.7 and later).
@@ -92,14 +91,14 @@ func (l *userLock) LockConn() bun.Conn { return l.conn }
 // Lock implements driver.Driver with GET_LOCK(key, 0), polled with a
 // backoff from 5 ms to 100 ms until wait has passed, so a cancelled
 // context stops the wait at once. A lock that is not free by then fails
-// with a *core.LockError wrapping core.ErrLockTimeout that says which
+// with a *driver.LockError wrapping driver.ErrLockTimeout that says which
 // session holds it.
 func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	start := time.Now()
 	conn, err := d.DB().Conn(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+			return nil, &driver.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
 		}
 		return nil, fmt.Errorf("drivers/mysql: lock %q: connect: %w", name, err)
 	}
@@ -107,17 +106,17 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (dri
 	if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&db); err != nil {
 		discard(conn)
 		if ctx.Err() != nil {
-			return nil, &core.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
+			return nil, &driver.LockError{Name: name, Waited: since(start), Err: ctx.Err()}
 		}
 		return nil, fmt.Errorf("drivers/mysql: lock %q: %w", name, err)
 	}
 	if !db.Valid {
 		_ = conn.Close()
-		return nil, fmt.Errorf("drivers/mysql: lock %q: the connection has no current database: %w", name, core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/mysql: lock %q: the connection has no current database: %w", name, model.ErrInvalid)
 	}
 	key := lockName(db.String, name)
 	var id int64
-	err = core.LockPoll{Name: name, Start: start, Wait: wait,
+	err = driver.LockPoll{Name: name, Start: start, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
 			var got sql.NullInt64
 			if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0), CONNECTION_ID()", key).Scan(&got, &id); err != nil {
@@ -153,7 +152,7 @@ func (l *userLock) CheckLock(ctx context.Context) error {
 		now = fmt.Sprintf("connection %d holds it now", holder.Int64)
 	}
 	return fmt.Errorf("drivers/mysql: lock %q is no longer held: its connection %d was ended by the server, a proxy or an operator (wait_timeout, KILL); %s: %w",
-		l.name, l.id, now, core.ErrLockLost)
+		l.name, l.id, now, driver.ErrLockLost)
 }
 
 func since(start time.Time) string {

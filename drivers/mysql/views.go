@@ -3,7 +3,8 @@ package mysql
 import (
 	"strings"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/groundworkdb/groundwork/model"
 )
 
@@ -40,7 +41,7 @@ func (d *Driver) CreateView(v model.View) []string {
 		createViewsTable,
 		"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + v.SQL(d),
 		"REPLACE INTO `" + ViewsTable + "` (name, query_hash, definition_md5)\n" +
-			"SELECT " + name + ", '" + core.QueryFingerprint(v.SQL(d)) + "', COALESCE(MD5(VIEW_DEFINITION), '')\n" +
+			"SELECT " + name + ", '" + sqlkit.QueryFingerprint(v.SQL(d)) + "', COALESCE(MD5(VIEW_DEFINITION), '')\n" +
 			"FROM information_schema.VIEWS\n" +
 			"WHERE TABLE_SCHEMA = DATABASE() AND CONVERT(TABLE_NAME USING utf8mb4) COLLATE utf8mb4_bin = " + name,
 	}
@@ -62,7 +63,7 @@ func (d *Driver) ViewMatches(want model.View, have *model.ViewState) bool {
 		return false
 	}
 	qh, dh, ok := strings.Cut(rest, ":")
-	if !ok || qh != core.QueryFingerprint(want.SQL(d)) {
+	if !ok || qh != sqlkit.QueryFingerprint(want.SQL(d)) {
 		return false
 	}
 	// A user without SHOW VIEW (a SELECT-only readiness probe) cannot see

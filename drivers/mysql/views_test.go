@@ -4,7 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/groundworkdb/groundwork/model"
 )
 
@@ -13,7 +14,7 @@ func TestCreateView(t *testing.T) {
 	v := model.View{Name: `it's \ ü`, Query: func(q model.Quoter) string {
 		return "\n  SELECT u.id FROM " + q.Quote("user") + " u WHERE u.role <> 'pending';\n"
 	}}
-	hash := core.QueryFingerprint("SELECT u.id FROM `user` u WHERE u.role <> 'pending'")
+	hash := sqlkit.QueryFingerprint("SELECT u.id FROM `user` u WHERE u.role <> 'pending'")
 	name := `CONCAT('it''s ', CHAR(92 USING ascii), ' ü')`
 	want := []string{
 		createViewsTable,
@@ -37,7 +38,7 @@ func TestCreateView(t *testing.T) {
 func TestViewMatches(t *testing.T) {
 	d := offline(t)
 	v := model.View{Name: "v", Query: func(model.Quoter) string { return "SELECT 1 AS one" }}
-	qh := core.QueryFingerprint("SELECT 1 AS one")
+	qh := sqlkit.QueryFingerprint("SELECT 1 AS one")
 	const md5 = "0123456789abcdef0123456789abcdef"
 	tests := []struct {
 		name string
@@ -45,10 +46,10 @@ func TestViewMatches(t *testing.T) {
 		want bool
 	}{
 		{"fingerprint of the declared query and of the stored definition", model.ViewState{Definition: md5, Marker: markerPrefix + qh + ":" + md5}, true},
-		{"white space in the declaration does not count", model.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT  1\n AS one") + ":" + md5}, true},
+		{"white space in the declaration does not count", model.ViewState{Definition: md5, Marker: markerPrefix + sqlkit.QueryFingerprint("SELECT  1\n AS one") + ":" + md5}, true},
 		{"a definition this user may not see: the recorded declaration decides", model.ViewState{Definition: "", Marker: markerPrefix + qh + ":" + md5}, true},
-		{"a definition this user may not see, declaration changed", model.ViewState{Definition: "", Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
-		{"the declaration changed", model.ViewState{Definition: md5, Marker: markerPrefix + core.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
+		{"a definition this user may not see, declaration changed", model.ViewState{Definition: "", Marker: markerPrefix + sqlkit.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
+		{"the declaration changed", model.ViewState{Definition: md5, Marker: markerPrefix + sqlkit.QueryFingerprint("SELECT 2 AS one") + ":" + md5}, false},
 		{"replaced behind groundwork's back", model.ViewState{Definition: "ffffffffffffffffffffffffffffffff", Marker: markerPrefix + qh + ":" + md5}, false},
 		{"made by someone else: no fingerprint", model.ViewState{Definition: md5}, false},
 		{"a malformed fingerprint", model.ViewState{Definition: md5, Marker: markerPrefix + qh}, false},

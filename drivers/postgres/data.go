@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -16,7 +15,7 @@ import (
 // target columns' types for its parameters, a wrapped one would be text.
 func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT DO NOTHING",
-		d.Quote(table), core.QuoteList(d, cols), source)
+		d.Quote(table), driver.QuoteList(d, cols), source)
 }
 
 // Upsert implements driver.DataSQL. The WHERE compares the compare columns
@@ -26,9 +25,9 @@ func (d *Driver) InsertIgnore(table string, cols []string, source string) string
 // values of every other type print alike. With no compare column nothing
 // can differ, and a conflicting row is kept.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := core.ParamList(len(cols))
+	ph := driver.ParamList(len(cols))
 	head := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s)",
-		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key))
+		d.Quote(table), driver.QuoteList(d, cols), ph, driver.QuoteList(d, key))
 	if len(compare) == 0 {
 		return head + " DO NOTHING"
 	}
@@ -87,7 +86,7 @@ var _ driver.ListBinder = (*Driver)(nil)
 // are. The parameter is cast from text, so whatever the protocol sends
 // for a Go string (pgx's exec mode: text), the server parses the JSON.
 func (d *Driver) InList(expr string, values []string) (string, any, bool) {
-	j, ok := core.JSONStrings(values)
+	j, ok := driver.JSONStrings(values)
 	if !ok {
 		return "", nil, false
 	}

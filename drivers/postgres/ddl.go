@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -56,7 +57,7 @@ func (d *Driver) CreateTable(t model.Table) []string {
 	for _, c := range t.Columns {
 		parts = append(parts, d.column(c))
 	}
-	parts = append(parts, core.TableConstraints(d, t, true)...)
+	parts = append(parts, sqlkit.TableConstraints(d, t, true)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"}
 }
 
@@ -68,7 +69,7 @@ func (d *Driver) AddColumn(table string, c model.Column) string {
 // AddForeignKey implements driver.ForeignKeyAdder. NOT VALID: rows already
 // there are not checked (nor locked for a scan), new rows are.
 func (d *Driver) AddForeignKey(table string, fk model.ForeignKey) string {
-	return "ALTER TABLE " + d.Quote(table) + " ADD " + core.ForeignKeyClause(d, fk) + " NOT VALID"
+	return "ALTER TABLE " + d.Quote(table) + " ADD " + sqlkit.ForeignKeyClause(d, fk) + " NOT VALID"
 }
 
 // fkLockTimeout bounds how long replacing a foreign key waits for the
@@ -91,7 +92,7 @@ func (d *Driver) ReplaceForeignKey(table string, have model.ForeignKeyState, wan
 	return []string{
 		"SET LOCAL lock_timeout = '" + fkLockTimeout + "'",
 		"ALTER TABLE " + d.Quote(table) + " DROP CONSTRAINT " + d.Quote(have.Name) +
-			", ADD CONSTRAINT " + d.Quote(have.Name) + " " + core.ForeignKeyClause(d, want) + " NOT VALID",
+			", ADD CONSTRAINT " + d.Quote(have.Name) + " " + sqlkit.ForeignKeyClause(d, want) + " NOT VALID",
 	}
 }
 
@@ -101,7 +102,7 @@ func (d *Driver) CreateIndex(ix model.Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), core.QuoteList(d, ix.Columns))
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), driver.QuoteList(d, ix.Columns))
 }
 
 // DropIndex implements driver.DDL.
@@ -121,7 +122,7 @@ const markerPrefix = "groundwork:v1:"
 // since.
 func (d *Driver) CreateView(v model.View) []string {
 	q := v.SQL(d)
-	return []string{"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + q, d.stampView(v.Name, core.QueryFingerprint(q))}
+	return []string{"CREATE OR REPLACE VIEW " + d.Quote(v.Name) + " AS " + q, d.stampView(v.Name, sqlkit.QueryFingerprint(q))}
 }
 
 // ReplaceView implements driver.DDL. The view is dropped first because
@@ -178,7 +179,7 @@ func (d *Driver) ViewMatches(want model.View, have *model.ViewState) bool {
 		return false
 	}
 	qh, dh, ok := strings.Cut(rest, ":")
-	return ok && have.Definition != "" && qh == core.QueryFingerprint(want.SQL(d)) && dh == have.Definition
+	return ok && have.Definition != "" && qh == sqlkit.QueryFingerprint(want.SQL(d)) && dh == have.Definition
 }
 
 // ColumnMatches implements driver.DDL by the portable rule every driver

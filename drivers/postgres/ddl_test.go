@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
@@ -102,7 +104,7 @@ func TestRender(t *testing.T) {
 	view := model.View{Name: "user_available_models", Query: func(q model.Quoter) string {
 		return "\n  SELECT u.id FROM " + q.Quote("user") + " u WHERE u.role <> 'pending';\n"
 	}}
-	viewHash := core.QueryFingerprint(`SELECT u.id FROM "user" u WHERE u.role <> 'pending'`)
+	viewHash := sqlkit.QueryFingerprint(`SELECT u.id FROM "user" u WHERE u.role <> 'pending'`)
 	stamp := func(lit string) string {
 		return "DO $gw$\nDECLARE\n  def text;\nBEGIN\n" +
 			"  SELECT pg_get_viewdef(c.oid, true) INTO STRICT def\n" +
@@ -278,14 +280,14 @@ func TestColumnMatches(t *testing.T) {
 func TestViewMatchesOffline(t *testing.T) {
 	d := offline(t)
 	v := model.View{Name: "v", Query: func(model.Quoter) string { return "SELECT 1 AS one" }}
-	h := core.QueryFingerprint("SELECT 1 AS one")
+	h := sqlkit.QueryFingerprint("SELECT 1 AS one")
 	for _, tc := range []struct {
 		marker, def string
 		want        bool
 	}{
 		{"groundwork:v1:" + h + ":abc", "abc", true},
-		{"groundwork:v1:" + h + ":abc", "abd", false},                                 // replaced behind our back
-		{"groundwork:v1:" + core.QueryFingerprint("SELECT 2") + ":abc", "abc", false}, // declaration changed
+		{"groundwork:v1:" + h + ":abc", "abd", false},                                   // replaced behind our back
+		{"groundwork:v1:" + sqlkit.QueryFingerprint("SELECT 2") + ":abc", "abc", false}, // declaration changed
 		{"", "abc", false},                   // not ours
 		{"groundwork:v1:" + h, "abc", false}, // malformed
 		{"groundwork:v1:" + h + ":", "", false},

@@ -17,13 +17,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+	"github.com/groundworkdb/groundwork/model"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 	"github.com/groundworkdb/groundwork/internal/lazyre"
@@ -63,7 +65,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// Not wrapped: pgx's error keeps the raw connection string in a field.
-		return nil, fmt.Errorf("drivers/postgres: bad connection URL: %s: %w", scrub(err.Error(), url), core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/postgres: bad connection URL: %s: %w", scrub(err.Error(), url), model.ErrInvalid)
 	}
 	cfg = loopbackAllow(url, cfg, os.LookupEnv) // see loopbacktls.go
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
@@ -188,7 +190,7 @@ func (d *Driver) Capabilities() driver.Capabilities {
 }
 
 // Quote implements model.Quoter.
-func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }
+func (d *Driver) Quote(ident string) string { return sqlkit.QuoteIdent('"', ident) }
 
 // Placeholder implements driver.Placeholders: $1, $2, …
 func (d *Driver) Placeholder(n int) string { return "$" + strconv.Itoa(n) }

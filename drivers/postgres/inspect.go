@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/uptrace/bun"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -153,9 +154,9 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*mode
 	cat := model.NewCatalog()
 	each := func(row func(scan func(...any) error) error) error {
 		if names == nil {
-			return core.EachRow(ctx, db, queryCatalog, row)
+			return sqlkit.EachRow(ctx, db, queryCatalog, row)
 		}
-		return core.EachRowArgs(ctx, db, queryCatalogScoped, []any{names}, row)
+		return sqlkit.EachRowArgs(ctx, db, queryCatalogScoped, []any{names}, row)
 	}
 	if err := each(catalogRow(cat)); err != nil {
 		return nil, fmt.Errorf("drivers/postgres: inspect: %w", err)

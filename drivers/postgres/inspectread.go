@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -41,7 +40,7 @@ func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []dri
 	err = conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
-			return fmt.Errorf("connection is a %T, not pgx's: %w", dc, core.ErrUnsupported)
+			return fmt.Errorf("connection is a %T, not pgx's: %w", dc, driver.ErrUnsupported)
 		}
 		var err error
 		cat, results, err = pipelineRead(ctx, sc.Conn(), names, reads)

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 )
 
@@ -78,7 +77,7 @@ func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration)
 	start := time.Now()
 	if err := d.ensureLeaseTable(ctx); err != nil {
 		if ctx.Err() != nil {
-			return nil, &core.LockError{Name: d.leaseName(name), Waited: since(start), Err: ctx.Err()}
+			return nil, &driver.LockError{Name: d.leaseName(name), Waited: since(start), Err: ctx.Err()}
 		}
 		return nil, fmt.Errorf("drivers/postgres: lock %q: %w", name, err)
 	}
@@ -86,7 +85,7 @@ func (d *Driver) leaseLock(ctx context.Context, name string, wait time.Duration)
 	self := fmt.Sprintf("pid %d on %s", os.Getpid(), host)
 	ttlMS := d.lock.ttl.Milliseconds()
 	var token int64
-	err := core.LockPoll{Name: d.leaseName(name), Start: start, Wait: wait,
+	err := driver.LockPoll{Name: d.leaseName(name), Start: start, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
 			err := d.DB().DB.QueryRowContext(ctx, d.leaseSQL(leaseAcquire), name, self, ttlMS).Scan(&token)
 			switch {
@@ -193,7 +192,7 @@ func (l *leaseLock) heartbeat(ctx context.Context) {
 
 func (l *leaseLock) lostError() error {
 	return fmt.Errorf("drivers/postgres: lock %q: lease token %d is no longer current: it expired and another runner took it over: %w",
-		l.name, l.token, core.ErrLockLost)
+		l.name, l.token, driver.ErrLockLost)
 }
 
 // Fence implements driver.Fencer: inside the step's transaction it renews

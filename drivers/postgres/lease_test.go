@@ -13,6 +13,7 @@ import (
 
 	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 func openLease(t *testing.T, url string, ttl time.Duration) *Driver {
@@ -37,8 +38,8 @@ func TestLeaseExcludesAndNamesHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = b.Lock(ctx, "gw-lease", 200*time.Millisecond)
-	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.As(err, &le) {
+	var le *driver.LockError
+	if !errors.Is(err, driver.ErrLockTimeout) || !errors.As(err, &le) {
 		t.Fatalf("second lock: %v, want a LockError with ErrLockTimeout", err)
 	}
 	t.Logf("%v", err)
@@ -93,11 +94,11 @@ func TestLeaseExpiresWhenHolderDies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dead.Fence(ctx, tx); !errors.Is(err, core.ErrLockLost) {
+	if err := dead.Fence(ctx, tx); !errors.Is(err, driver.ErrLockLost) {
 		t.Errorf("fence of the dead holder: %v, want ErrLockLost", err)
 	}
 	_ = tx.Rollback()
-	if err := dead.Unlock(ctx); !errors.Is(err, core.ErrLockLost) {
+	if err := dead.Unlock(ctx); !errors.Is(err, driver.ErrLockLost) {
 		t.Errorf("unlock of the dead holder: %v, want ErrLockLost", err)
 	}
 	if err := got.Unlock(ctx); err != nil {
@@ -116,7 +117,7 @@ func TestLeaseHeartbeatKeepsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Lock(ctx, "gw-lease", 3*ttl); !errors.Is(err, core.ErrLockTimeout) {
+	if _, err := b.Lock(ctx, "gw-lease", 3*ttl); !errors.Is(err, driver.ErrLockTimeout) {
 		t.Fatalf("a heartbeating lease was taken after %s: %v", 3*ttl, err)
 	}
 	if err := held.Unlock(ctx); err != nil {
@@ -179,7 +180,7 @@ func TestLeaseFencesSteps(t *testing.T) {
 	}
 	rep, err := core.NewRunner(d, reg).Apply(ctx)
 	var se *core.StepError
-	if !errors.Is(err, core.ErrLockLost) || !errors.As(err, &se) || se.Step != "test:fenced" || se.Phase != core.PhaseApply {
+	if !errors.Is(err, driver.ErrLockLost) || !errors.As(err, &se) || se.Step != "test:fenced" || se.Phase != core.PhaseApply {
 		t.Fatalf("apply: %v, want a StepError of test:fenced wrapping ErrLockLost", err)
 	}
 	t.Logf("%v", err)
@@ -293,7 +294,7 @@ func TestParseLockMode(t *testing.T) {
 			t.Errorf("ParseLockMode(%q) = %s, %v; want %s", in, got, err, want)
 		}
 	}
-	if _, err := ParseLockMode("advisory"); !errors.Is(err, core.ErrInvalid) {
+	if _, err := ParseLockMode("advisory"); !errors.Is(err, model.ErrInvalid) {
 		t.Errorf("ParseLockMode(advisory): %v, want ErrInvalid", err)
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/groundworkdb/groundwork/driver"
 
 	"github.com/uptrace/bun"
-
-	"github.com/groundworkdb/groundwork/core"
 )
 
 // lockKey is the advisory lock key of name: FNV-64a of "groundwork:"+name,
@@ -112,8 +110,8 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (dri
 // sessionLock takes pg_try_advisory_lock, polled with a backoff from 5 ms
 // to 100 ms until wait has passed, then the fence key for a moment (a
 // previous holder's fenced commit may still be under way). A lock that is
-// not free by then fails with a *core.LockError wrapping
-// core.ErrLockTimeout that says which session holds it.
+// not free by then fails with a *driver.LockError wrapping
+// driver.ErrLockTimeout that says which session holds it.
 func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
 	conn, err := d.DB().Conn(ctx)
 	if err != nil {
@@ -121,7 +119,7 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 	}
 	l := &advisoryLock{d: d, conn: conn, key: lockKey(name), fence: fenceKey(name), name: name}
 	locked := false
-	err = core.LockPoll{Name: name, Wait: wait,
+	err = driver.LockPoll{Name: name, Wait: wait,
 		Try: func(ctx context.Context) (bool, error) {
 			var fenced bool
 			if !locked {
@@ -165,7 +163,7 @@ func (l *advisoryLock) lostError(err error) error {
 		return fmt.Errorf("drivers/postgres: lock %q: check it: %w", l.name, err)
 	}
 	return fmt.Errorf("drivers/postgres: lock %q is no longer held: its connection (pid %d) was ended by the server, a proxy or an operator (idle_session_timeout, pg_terminate_backend): %w",
-		l.name, l.pid, core.ErrLockLost)
+		l.name, l.pid, driver.ErrLockLost)
 }
 
 func (l *advisoryLock) keyParts() (int64, int64) {

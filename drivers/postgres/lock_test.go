@@ -6,7 +6,6 @@ import (
 
 	"github.com/groundworkdb/groundwork/driver"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/core/coretest"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 )
@@ -34,7 +33,7 @@ func TestLockContract(t *testing.T) {
 		// pg_try_advisory_lock with the fence key's barrier, then
 		// pg_advisory_unlock.
 		LockRoundTrips: 2,
-		CheckError: func(t *testing.T, name string, le *core.LockError) {
+		CheckError: func(t *testing.T, name string, le *driver.LockError) {
 			if !strings.Contains(le.Holder, "pid ") || !strings.Contains(le.Holder, `application "groundwork"`) || !strings.Contains(le.Holder, "client 127.0.0.1") {
 				t.Errorf("holder = %q, want its pid, application and client", le.Holder)
 			}

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groundworkdb/groundwork/model"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/groundworkdb/groundwork/core"
 )
 
 // LockMode chooses how Lock keeps other runners out.
@@ -40,7 +39,7 @@ func ParseLockMode(s string) (LockMode, error) {
 	case "":
 		return LockAuto, nil
 	}
-	return "", fmt.Errorf("drivers/postgres: lock mode %q: want auto, session or lease: %w", s, core.ErrInvalid)
+	return "", fmt.Errorf("drivers/postgres: lock mode %q: want auto, session or lease: %w", s, model.ErrInvalid)
 }
 
 // DefaultLeaseTTL is how long a lease lasts without a heartbeat; the

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+	"github.com/groundworkdb/groundwork/model"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/jackc/pgx/v5"
 )
 
 // maxIdentBytes is PostgreSQL's NAMEDATALEN - 1: a longer name is
@@ -29,9 +30,9 @@ func WithSchema(name string) Option { return func(c *lockConfig) { c.schema = na
 func checkSchemaName(name string) error {
 	switch {
 	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
-		return fmt.Errorf("drivers/postgres: schema name is not valid UTF-8 or holds a NUL byte: %w", core.ErrInvalid)
+		return fmt.Errorf("drivers/postgres: schema name is not valid UTF-8 or holds a NUL byte: %w", model.ErrInvalid)
 	case len(name) > maxIdentBytes:
-		return fmt.Errorf("drivers/postgres: schema name is %d bytes, more than PostgreSQL's %d: %w", len(name), maxIdentBytes, core.ErrInvalid)
+		return fmt.Errorf("drivers/postgres: schema name is %d bytes, more than PostgreSQL's %d: %w", len(name), maxIdentBytes, model.ErrInvalid)
 	}
 	return nil
 }
@@ -44,7 +45,7 @@ func (c *lockConfig) applySchema(cfg *pgx.ConnConfig) error {
 	if err := checkSchemaName(c.schema); err != nil {
 		return err
 	}
-	cfg.RuntimeParams["search_path"] = core.QuoteIdent('"', c.schema)
+	cfg.RuntimeParams["search_path"] = sqlkit.QuoteIdent('"', c.schema)
 	return nil
 }
 
@@ -59,7 +60,7 @@ func (d *Driver) requireSchema(ctx context.Context) error {
 		return fmt.Errorf("drivers/postgres: look up schema %q: %w", d.lock.schema, err)
 	}
 	if !ok {
-		return fmt.Errorf("drivers/postgres: schema %q (DATABASE_SCHEMA) does not exist in this database: create it, or let the host application start first, or correct the setting: %w", d.lock.schema, core.ErrInvalid)
+		return fmt.Errorf("drivers/postgres: schema %q (DATABASE_SCHEMA) does not exist in this database: create it, or let the host application start first, or correct the setting: %w", d.lock.schema, model.ErrInvalid)
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // TestSchemaScopesLock: WithSchema sets every connection's search_path to
@@ -16,7 +18,7 @@ func TestSchemaScopesLock(t *testing.T) {
 	requireServer(t)
 	ctx := context.Background()
 	for _, s := range []string{`gw Schema "A"`, "gw_schema_b"} {
-		q := core.QuoteIdent('"', s)
+		q := sqlkit.QuoteIdent('"', s)
 		if _, err := adminDB.ExecContext(ctx, "CREATE SCHEMA "+q); err != nil {
 			t.Fatal(err)
 		}
@@ -46,12 +48,12 @@ func TestSchemaScopesLock(t *testing.T) {
 	}
 	_ = other.Unlock(ctx)
 	_, err = a2.Lock(ctx, "groundwork", 100*time.Millisecond)
-	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.As(err, &le) || le.Name != `groundwork in schema "gw Schema \"A\""` {
+	var le *driver.LockError
+	if !errors.Is(err, driver.ErrLockTimeout) || !errors.As(err, &le) || le.Name != `groundwork in schema "gw Schema \"A\""` {
 		t.Fatalf("the same schema: %v, want a lock timeout on the scoped name", err)
 	}
 
-	if _, err := Open(ctx, serverURL, WithSchema("gw_no_such_schema")); !errors.Is(err, core.ErrInvalid) {
-		t.Fatalf("a missing schema: %v, want core.ErrInvalid", err)
+	if _, err := Open(ctx, serverURL, WithSchema("gw_no_such_schema")); !errors.Is(err, model.ErrInvalid) {
+		t.Fatalf("a missing schema: %v, want model.ErrInvalid", err)
 	}
 }

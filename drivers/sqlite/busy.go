@@ -8,32 +8,32 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/groundworkdb/groundwork/driver"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
-
-	"github.com/groundworkdb/groundwork/core"
 )
 
 // ErrBusy: the database file's write lock stayed with another connection
 // or process (the host application, say) for the whole busy timeout. It
-// comes wrapped in a *core.LockError, beside core.ErrLockTimeout.
+// comes wrapped in a *driver.LockError, beside driver.ErrLockTimeout.
 var ErrBusy = errors.New("database file write lock busy")
 
 // ExplainError implements driver.ErrorExplainer: SQLITE_BUSY, which SQLite
 // returns once the busy timeout has passed with another connection still
-// holding the database file's write lock, becomes a *core.LockError
-// wrapping core.ErrLockTimeout that names that lock and, where
+// holding the database file's write lock, becomes a *driver.LockError
+// wrapping driver.ErrLockTimeout that names that lock and, where
 // /proc/locks shows it, the processes holding it.
 func (d *Driver) ExplainError(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
 		return err
 	}
-	var le *core.LockError
+	var le *driver.LockError
 	if errors.As(err, &le) {
 		return err
 	}
-	return &core.LockError{
+	return &driver.LockError{
 		Name:   "the write lock of the database file " + d.path,
 		Holder: busyHolder(d.path),
 		Waited: d.busy.String(),
@@ -95,9 +95,9 @@ func lockID(dev, ino uint64) string {
 }
 
 // busyError is the Err of a busy LockError: it reads as the lock timeout
-// with SQLite's own message, and is both core.ErrLockTimeout and ErrBusy.
+// with SQLite's own message, and is both driver.ErrLockTimeout and ErrBusy.
 type busyError struct{ err error }
 
-func (e *busyError) Error() string { return fmt.Sprintf("%v (%v)", core.ErrLockTimeout, e.err) }
+func (e *busyError) Error() string { return fmt.Sprintf("%v (%v)", driver.ErrLockTimeout, e.err) }
 
-func (e *busyError) Unwrap() []error { return []error{core.ErrLockTimeout, ErrBusy, e.err} }
+func (e *busyError) Unwrap() []error { return []error{driver.ErrLockTimeout, ErrBusy, e.err} }

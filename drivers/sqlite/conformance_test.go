@@ -8,7 +8,6 @@ import (
 
 	"github.com/groundworkdb/groundwork/driver"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/drivers/drivertest"
 	"github.com/groundworkdb/groundwork/drivers/sqlite"
 	"github.com/groundworkdb/groundwork/drivers/sqlite/sqlitetest"
@@ -24,7 +23,7 @@ func TestLockContract(t *testing.T) {
 	drivertest.RunLockTests(t, sqlitetest.Harness(), drivertest.LockContract{
 		// flock(2) on a file beside the database: no query.
 		LockRoundTrips: 0,
-		CheckError: func(t *testing.T, name string, le *core.LockError) {
+		CheckError: func(t *testing.T, name string, le *driver.LockError) {
 			if !strings.HasPrefix(le.Name, name+" (") || !strings.HasSuffix(le.Name, "."+name+".lock)") {
 				t.Errorf("lock name %q: want %s and its lock file", le.Name, name)
 			}

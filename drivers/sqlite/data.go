@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -14,7 +13,7 @@ import (
 // SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
 func (d *Driver) InsertIgnore(table string, cols []string, source string) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM (%s) WHERE true ON CONFLICT DO NOTHING",
-		d.Quote(table), core.QuoteList(d, cols), source)
+		d.Quote(table), driver.QuoteList(d, cols), source)
 }
 
 // Cast implements driver.DataSQL: SQLite converts by the column's affinity
@@ -26,7 +25,7 @@ func (d *Driver) Concat(exprs ...string) string { return "(" + strings.Join(expr
 
 // Upsert implements driver.DataSQL.
 func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string {
-	ph := core.ParamList(len(cols))
+	ph := driver.ParamList(len(cols))
 	var set, differs []string
 	for _, c := range append(append([]string{}, compare...), touch...) {
 		q := d.Quote(c)
@@ -37,7 +36,7 @@ func (d *Driver) Upsert(table string, cols, key, compare, touch []string) string
 		differs = append(differs, d.Quote(table)+"."+q+" IS NOT excluded."+q)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s WHERE %s",
-		d.Quote(table), core.QuoteList(d, cols), ph, core.QuoteList(d, key),
+		d.Quote(table), driver.QuoteList(d, cols), ph, driver.QuoteList(d, key),
 		strings.Join(set, ", "), strings.Join(differs, " OR "))
 }
 
@@ -75,7 +74,7 @@ var _ driver.ListBinder = (*Driver)(nil)
 // array's strings as TEXT, compared with the column as an IN list's
 // values are.
 func (d *Driver) InList(expr string, values []string) (string, any, bool) {
-	j, ok := core.JSONStrings(values)
+	j, ok := driver.JSONStrings(values)
 	if !ok {
 		return "", nil, false
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/groundworkdb/groundwork/core"
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/groundworkdb/groundwork/model"
 )
 
@@ -55,7 +57,7 @@ func (d *Driver) CreateTable(t model.Table) []string {
 		}
 		parts = append(parts, d.column(c, pkCol))
 	}
-	parts = append(parts, core.TableConstraints(d, t, !inlinePK)...)
+	parts = append(parts, sqlkit.TableConstraints(d, t, !inlinePK)...)
 	return []string{"CREATE TABLE IF NOT EXISTS " + d.Quote(t.Name) + " (\n  " + strings.Join(parts, ",\n  ") + "\n)"}
 }
 
@@ -70,7 +72,7 @@ func (d *Driver) CreateIndex(ix model.Index) string {
 	if ix.Unique {
 		unique = "UNIQUE "
 	}
-	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), core.QuoteList(d, ix.Columns))
+	return fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s)", unique, d.Quote(ix.Name), d.Quote(ix.Table), driver.QuoteList(d, ix.Columns))
 }
 
 // DropIndex implements driver.DDL.
@@ -95,7 +97,7 @@ func (d *Driver) ReplaceView(v model.View) []string {
 // ViewMatches implements driver.DDL. SQLite keeps the text of CREATE VIEW as
 // it was given, so the normalized statement is the definition.
 func (d *Driver) ViewMatches(want model.View, have *model.ViewState) bool {
-	return core.NormalizeSQL(have.Definition) == core.NormalizeSQL(d.viewSQL(want))
+	return sqlkit.NormalizeSQL(have.Definition) == sqlkit.NormalizeSQL(d.viewSQL(want))
 }
 
 // ColumnMatches implements driver.DDL by SQLite's type affinity rules: a

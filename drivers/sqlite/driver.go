@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+	"github.com/groundworkdb/groundwork/model"
+
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/drivers/internal/handle"
 )
@@ -41,8 +43,8 @@ type Option func(*Driver)
 
 // WithBusyTimeout sets how long a statement waits for the database
 // file's write lock while another connection holds it (the host
-// application's, say) before it fails with a *core.LockError wrapping
-// core.ErrLockTimeout (default BusyTimeoutMS). The CLI passes its
+// application's, say) before it fails with a *driver.LockError wrapping
+// driver.ErrLockTimeout (default BusyTimeoutMS). The CLI passes its
 // --lock-timeout, so one setting bounds every wait of a run.
 func WithBusyTimeout(d time.Duration) Option {
 	return func(dr *Driver) {
@@ -57,11 +59,11 @@ func WithBusyTimeout(d time.Duration) Option {
 // concurrent writers queue instead of failing half-way.
 func Open(path string, opts ...Option) (*Driver, error) {
 	if path == "" {
-		return nil, fmt.Errorf("drivers/sqlite: empty database path: %w", core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/sqlite: empty database path: %w", model.ErrInvalid)
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath()
 	if strings.Contains(path, "?") || path == ":memory:" {
-		return nil, fmt.Errorf("drivers/sqlite: %q: give a file path (in-memory databases cannot be shared between connections): %w", path, core.ErrInvalid)
+		return nil, fmt.Errorf("drivers/sqlite: %q: give a file path (in-memory databases cannot be shared between connections): %w", path, model.ErrInvalid)
 	}
 	cfg := &Driver{busy: BusyTimeoutMS * time.Millisecond}
 	for _, o := range opts {
@@ -101,4 +103,4 @@ func (d *Driver) Capabilities() driver.Capabilities {
 }
 
 // Quote implements model.Quoter.
-func (d *Driver) Quote(ident string) string { return core.QuoteIdent('"', ident) }
+func (d *Driver) Quote(ident string) string { return sqlkit.QuoteIdent('"', ident) }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 )
 
@@ -40,7 +39,7 @@ func LockFile(ctx context.Context, path, name string, wait time.Duration) (*File
 	if err != nil {
 		return nil, fmt.Errorf("drivers/sqlite: lock file %s: %w", path, err)
 	}
-	err = core.LockPoll{Name: name + " (" + path + ")", Wait: wait,
+	err = driver.LockPoll{Name: name + " (" + path + ")", Wait: wait,
 		Try: func(context.Context) (bool, error) {
 			ok, err := tryLockFile(f)
 			if err != nil {
@@ -79,7 +78,7 @@ func (l *FileLock) CheckLock(context.Context) error {
 		what = "removed"
 	}
 	return fmt.Errorf("drivers/sqlite: lock %q is no longer held: its file %s was %s while held, so another runner can lock a new one: %w",
-		l.name, l.path, what, core.ErrLockLost)
+		l.name, l.path, what, driver.ErrLockLost)
 }
 
 // Fence implements Fencer. A file database's write transaction holds the

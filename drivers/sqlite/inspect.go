@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
+
 	"github.com/uptrace/bun"
 
-	"github.com/groundworkdb/groundwork/core"
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
 )
@@ -139,9 +140,9 @@ func (d *Driver) inspect(ctx context.Context, db bun.IDB, names []string) (*mode
 	}
 	var err error
 	if names == nil {
-		err = core.EachRow(ctx, db, queryCatalog, row)
+		err = sqlkit.EachRow(ctx, db, queryCatalog, row)
 	} else {
-		err = core.EachRowArgs(ctx, db, queryCatalogScoped, []any{scopeList(names)}, row)
+		err = sqlkit.EachRowArgs(ctx, db, queryCatalogScoped, []any{scopeList(names)}, row)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("drivers/sqlite: inspect: %w", err)

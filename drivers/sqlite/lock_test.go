@@ -60,8 +60,8 @@ func TestLockKeyedByFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = second.Lock(ctx, "groundwork", 100*time.Millisecond)
-			if !errors.Is(err, core.ErrLockTimeout) {
-				t.Fatalf("the lock through the %s: %v, want core.ErrLockTimeout", link, err)
+			if !errors.Is(err, driver.ErrLockTimeout) {
+				t.Fatalf("the lock through the %s: %v, want driver.ErrLockTimeout", link, err)
 			}
 			t.Logf("%v", err)
 			if err := held.Unlock(ctx); err != nil {
@@ -106,9 +106,9 @@ func TestBusyTimeoutNamesWriteLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := core.NewRunner(d, reg).Apply(context.Background())
-	var le *core.LockError
-	if !errors.Is(err, core.ErrLockTimeout) || !errors.Is(err, sqlite.ErrBusy) || !errors.As(err, &le) {
-		t.Fatalf("apply: %v, want a LockError with core.ErrLockTimeout", err)
+	var le *driver.LockError
+	if !errors.Is(err, driver.ErrLockTimeout) || !errors.Is(err, sqlite.ErrBusy) || !errors.As(err, &le) {
+		t.Fatalf("apply: %v, want a LockError with driver.ErrLockTimeout", err)
 	}
 	if !strings.Contains(le.Name, "write lock of the database file "+db) {
 		t.Errorf("lock name %q: want the database file's write lock", le.Name)

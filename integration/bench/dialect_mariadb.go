@@ -104,7 +104,7 @@ func (d *mariadbDialect) Clone(ctx context.Context, src *Database) (*Database, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	q := func(s string) string { return core.QuoteIdent('`', s) }
+	q := func(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 	// The session copies in any order; its own foreign-key checks are off.
 	stmts := []string{"SET SESSION foreign_key_checks = 0", "USE " + q(dst.Name)}
 	for _, t := range tables {

@@ -350,7 +350,7 @@ func inParts(s *core.Session, col string, ids []string, room int) []inPart {
 	}
 	var out []inPart
 	for _, part := range chunk(ids, room) {
-		pred, args := core.InList(nil, col, part)
+		pred, args := core.ParamIn(col, part)
 		out = append(out, inPart{pred, args})
 	}
 	return out

@@ -104,9 +104,8 @@ func perKeySettings(ctx context.Context, s *core.Session) (map[string][]byte, []
 	if s.HasRead(perKeyConfigRead(s, openAIKeys[0])) {
 		return perKeyReads(ctx, s)
 	}
-	// A few fixed keys: one placeholder each, as core.InList renders
-	// without a ListBinder.
-	in, args := core.InList(nil, s.Quote("key"), openAIKeys)
+	// A few fixed keys: one placeholder each.
+	in, args := core.ParamIn(s.Quote("key"), openAIKeys)
 	rows, err := s.Query(ctx, "SELECT "+s.Quote("key")+", "+castText(s, "value")+" FROM "+s.Quote("config")+" WHERE "+in, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read config: %w", err)

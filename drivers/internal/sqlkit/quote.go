@@ -1,9 +1,12 @@
-package core
+package sqlkit
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"github.com/groundworkdb/groundwork/driver"
+	"github.com/groundworkdb/groundwork/model"
 )
 
 // QuoteIdent quotes ident with the quote character q, doubling any q
@@ -11,15 +14,6 @@ import (
 func QuoteIdent(q byte, ident string) string {
 	s := string(q)
 	return s + strings.ReplaceAll(ident, s, s+s) + s
-}
-
-// QuoteList quotes each identifier and joins them with ", ".
-func QuoteList(q Quoter, idents []string) string {
-	out := make([]string, len(idents))
-	for i, id := range idents {
-		out[i] = q.Quote(id)
-	}
-	return strings.Join(out, ", ")
 }
 
 // QueryFingerprint is the hex sha256 of the normalized query: drivers that
@@ -64,13 +58,13 @@ func NormalizeSQL(s string) string {
 // TableConstraints renders the table-level clauses of CREATE TABLE that
 // every dialect spells alike: PRIMARY KEY (unless the driver put it on a
 // column), UNIQUE and FOREIGN KEY.
-func TableConstraints(q Quoter, t Table, withPK bool) []string {
+func TableConstraints(q model.Quoter, t model.Table, withPK bool) []string {
 	var out []string
 	if withPK && len(t.PrimaryKey) > 0 {
-		out = append(out, "PRIMARY KEY ("+QuoteList(q, t.PrimaryKey)+")")
+		out = append(out, "PRIMARY KEY ("+driver.QuoteList(q, t.PrimaryKey)+")")
 	}
 	for _, u := range t.Uniques {
-		out = append(out, "UNIQUE ("+QuoteList(q, u.Columns)+")")
+		out = append(out, "UNIQUE ("+driver.QuoteList(q, u.Columns)+")")
 	}
 	for _, fk := range t.ForeignKeys {
 		out = append(out, ForeignKeyClause(q, fk))
@@ -81,9 +75,9 @@ func TableConstraints(q Quoter, t Table, withPK bool) []string {
 // ForeignKeyClause renders FOREIGN KEY (cols) REFERENCES table (cols),
 // then ON DELETE and the action unless it is the default NO ACTION, the
 // same spelling on every supported dialect.
-func ForeignKeyClause(q Quoter, fk ForeignKey) string {
-	s := "FOREIGN KEY (" + QuoteList(q, fk.Columns) + ") REFERENCES " + q.Quote(fk.RefTable) + " (" + QuoteList(q, fk.RefColumns) + ")"
-	if fk.OnDelete != NoAction {
+func ForeignKeyClause(q model.Quoter, fk model.ForeignKey) string {
+	s := "FOREIGN KEY (" + driver.QuoteList(q, fk.Columns) + ") REFERENCES " + q.Quote(fk.RefTable) + " (" + driver.QuoteList(q, fk.RefColumns) + ")"
+	if fk.OnDelete != model.NoAction {
 		s += " ON DELETE " + fk.OnDelete.String()
 	}
 	return s

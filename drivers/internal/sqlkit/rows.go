@@ -1,4 +1,4 @@
-package core
+package sqlkit
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func EachRowArgs(ctx context.Context, db bun.IDB, query string, args []any, row 
 	case *bun.Conn:
 		raw = h.Conn
 	default:
-		return fmt.Errorf("core: cannot bind arguments natively through %T", db)
+		return fmt.Errorf("sqlkit: cannot bind arguments natively through %T", db)
 	}
 	driver.CountRoundTrip(ctx)
 	rows, err := raw.QueryContext(ctx, query, args...)
@@ -52,4 +52,9 @@ func eachRow(rows *sql.Rows, err error, row func(scan func(...any) error) error)
 		}
 	}
 	return rows.Err()
+}
+
+// rawDB is what *sql.DB, *sql.Tx and *sql.Conn share.
+type rawDB interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

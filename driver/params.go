@@ -1,25 +1,25 @@
-package core
+package driver
 
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/groundworkdb/groundwork/model"
 )
 
-// InList renders "expr IN …" for values, as one bound parameter when d is
-// a ListBinder that can carry them, else as "expr IN (?, ?, …)" with one
-// argument per value. A caller that bounds the parameters of a statement
-// checks len(args), not len(values).
-func InList(d Driver, expr string, values []string) (string, []any) {
-	if lb, ok := d.(ListBinder); ok && len(values) > 0 {
-		if pred, arg, ok := lb.InList(expr, values); ok {
-			return pred, []any{arg}
-		}
+// ParamList renders n placeholders, "?, ?, ?", for an IN list or a VALUES
+// row whose values are bound.
+func ParamList(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// QuoteList quotes each identifier and joins them with ", ".
+func QuoteList(q model.Quoter, idents []string) string {
+	out := make([]string, len(idents))
+	for i, id := range idents {
+		out[i] = q.Quote(id)
 	}
-	args := make([]any, len(values))
-	for i, v := range values {
-		args[i] = v
-	}
-	return expr + " IN (" + ParamList(len(values)) + ")", args
+	return strings.Join(out, ", ")
 }
 
 // JSONStrings renders values as a JSON array of strings, for a
