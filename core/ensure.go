@@ -28,13 +28,13 @@ func PlanTable(d DDL, cat *Catalog, t Table) *Plan {
 	for _, c := range t.Columns {
 		hc := have.Column(c.Name)
 		switch {
-		case hc == nil && (!c.NotNull || c.Default != nil) && !c.AutoIncrement && !inList(c.Name, t.PrimaryKey):
+		case hc == nil && (!c.NotNull || c.Default != nil) && !c.AutoIncrement && !model.ContainsColumn(t.PrimaryKey, c.Name):
 			p.addSchema(fmt.Sprintf("add column %s.%s", t.Name, c.Name), columnAdded(t.Name, c), d.AddColumn(t.Name, c))
 		case hc == nil:
 			p.AddDrift(obj, "column %s is missing and cannot be added without data (NOT NULL, no default)", c.Name)
 		case !columnMatches(d, c, *hc):
 			p.AddDrift(obj, "column %s is %s, want %s", c.Name, hc.Type, c.Type)
-		case c.NotNull && !hc.NotNull && !inList(c.Name, t.PrimaryKey):
+		case c.NotNull && !hc.NotNull && !model.ContainsColumn(t.PrimaryKey, c.Name):
 			p.Notes = append(p.Notes, fmt.Sprintf("column %s.%s allows NULL; declared NOT NULL (left as is)", t.Name, c.Name))
 		}
 	}
@@ -129,8 +129,6 @@ func PlanView(d DDL, cat *Catalog, v View) *Plan {
 	}
 	return p
 }
-
-func inList(s string, list []string) bool { return model.ContainsColumn(list, s) }
 
 func hasColumnFold(t Table, name string) bool {
 	for _, c := range t.Columns {

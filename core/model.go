@@ -42,13 +42,8 @@ const (
 	MaxIdentLen   = model.MaxIdentLen
 )
 
-var ()
-
 // NewCatalog is model.NewCatalog.
 func NewCatalog() *model.Catalog { return model.NewCatalog() }
-
-// ContainsColumn is model.ContainsColumn.
-func ContainsColumn(list []string, name string) bool { return model.ContainsColumn(list, name) }
 
 // ParseReferentialAction is model.ParseReferentialAction.
 func ParseReferentialAction(s string) model.ReferentialAction { return model.ParseReferentialAction(s) }

@@ -1,8 +1,6 @@
 package driver
 
-import (
-	"time"
-)
+import "time"
 
 // SingleWriter is optional for a Driver whose database lets one writer
 // in at a time (SQLite). The runner then waits WriterGap between the

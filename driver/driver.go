@@ -11,7 +11,7 @@ import (
 // Driver is what a dialect must provide. It is deliberately small: the
 // runner needs a database handle, a catalog snapshot, a cross-process lock
 // and the DDL for the declarative objects. Everything else is optional
-// and discovered by type assertion (see Capabilities and Preparer).
+// and discovered by type assertion (see doc.go and CapabilityReporter).
 type Driver interface {
 	// Dialect names the dialect: "postgres", "sqlite" or "mysql".
 	Dialect() string

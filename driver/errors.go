@@ -5,14 +5,14 @@ import (
 	"fmt"
 )
 
-// ErrLockLost: the run's lock is no longer this runner's (the lock
-// connection was ended by the server, a proxy or an operator; a lease
-// expired and another runner took it over; the lock file was replaced).
-// The step that found it is rolled back where the dialect allows, and the
-// run stops without reporting success.
-var ErrLockLost = errors.New("lock lost")
-
+// Sentinels, checked with errors.Is.
 var (
+	// ErrLockLost: the run's lock is no longer this runner's (the lock
+	// connection was ended by the server, a proxy or an operator; a lease
+	// expired and another runner took it over; the lock file was replaced).
+	// The step that found it is rolled back where the dialect allows, and the
+	// run stops without reporting success.
+	ErrLockLost = errors.New("lock lost")
 	// ErrLockTimeout: another runner held the lock longer than the wait.
 	ErrLockTimeout = errors.New("lock wait timed out")
 	// ErrUnsupported: the driver lacks an optional capability a step needs.

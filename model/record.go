@@ -10,24 +10,22 @@ import "strings"
 // key, unique constraints and foreign keys, marked FromPlan (known from
 // the declaration, not read from the database).
 func (c *Catalog) RecordTable(t Table) {
-	{
-		ts := &TableState{Name: t.Name, FromPlan: true}
-		for _, col := range t.Columns {
-			pk := ContainsColumn(t.PrimaryKey, col.Name)
-			ts.Columns = append(ts.Columns, ColumnState{
-				Name: col.Name, Type: string(col.Type), NotNull: col.NotNull || pk, PrimaryKey: pk, FromPlan: true,
-			})
-		}
-		for _, fk := range t.ForeignKeys {
-			ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
-		}
-		c.Tables[t.Name] = ts
-		if len(t.PrimaryKey) > 0 {
-			c.Indexes[constraintKey(t.Name, t.PrimaryKey)] = &IndexState{Table: t.Name, Columns: t.PrimaryKey, Unique: true, Constraint: true}
-		}
-		for _, u := range t.Uniques {
-			c.Indexes[constraintKey(t.Name, u.Columns)] = &IndexState{Table: t.Name, Columns: u.Columns, Unique: true, Constraint: true}
-		}
+	ts := &TableState{Name: t.Name, FromPlan: true}
+	for _, col := range t.Columns {
+		pk := ContainsColumn(t.PrimaryKey, col.Name)
+		ts.Columns = append(ts.Columns, ColumnState{
+			Name: col.Name, Type: string(col.Type), NotNull: col.NotNull || pk, PrimaryKey: pk, FromPlan: true,
+		})
+	}
+	for _, fk := range t.ForeignKeys {
+		ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
+	}
+	c.Tables[t.Name] = ts
+	if len(t.PrimaryKey) > 0 {
+		c.Indexes[constraintKey(t.Name, t.PrimaryKey)] = &IndexState{Table: t.Name, Columns: t.PrimaryKey, Unique: true, Constraint: true}
+	}
+	for _, u := range t.Uniques {
+		c.Indexes[constraintKey(t.Name, u.Columns)] = &IndexState{Table: t.Name, Columns: u.Columns, Unique: true, Constraint: true}
 	}
 }
 
@@ -39,34 +37,26 @@ func constraintKey(table string, cols []string) string {
 
 // RecordColumn records col as added to table, if the catalog has it.
 func (c *Catalog) RecordColumn(table string, col Column) {
-	{
-		if ts := c.Tables[table]; ts != nil {
-			ts.Columns = append(ts.Columns, ColumnState{Name: col.Name, Type: string(col.Type), NotNull: col.NotNull, FromPlan: true})
-		}
+	if ts := c.Tables[table]; ts != nil {
+		ts.Columns = append(ts.Columns, ColumnState{Name: col.Name, Type: string(col.Type), NotNull: col.NotNull, FromPlan: true})
 	}
 }
 
 // RecordForeignKey records fk as added to table, if the catalog has it.
 func (c *Catalog) RecordForeignKey(table string, fk ForeignKey) {
-	{
-		if ts := c.Tables[table]; ts != nil {
-			ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
-		}
+	if ts := c.Tables[table]; ts != nil {
+		ts.ForeignKeys = append(ts.ForeignKeys, fk.State())
 	}
 }
 
 // RecordIndex records ix as created.
 func (c *Catalog) RecordIndex(ix Index) {
-	{
-		c.Indexes[ix.Name] = &IndexState{Name: ix.Name, Table: ix.Table, Columns: ix.Columns, Unique: ix.Unique}
-	}
+	c.Indexes[ix.Name] = &IndexState{Name: ix.Name, Table: ix.Table, Columns: ix.Columns, Unique: ix.Unique}
 }
 
 // RecordView records v as created.
 func (c *Catalog) RecordView(v View) {
-	{
-		c.Views[v.Name] = &ViewState{Name: v.Name, FromPlan: true}
-	}
+	c.Views[v.Name] = &ViewState{Name: v.Name, FromPlan: true}
 }
 
 // AddTable records t in the catalog as the runner records a table it
