@@ -28,6 +28,7 @@ type (
 	InspectReader      = driver.InspectReader
 	ListAggregator     = driver.ListAggregator
 	ListBinder         = driver.ListBinder
+	RowBinder          = driver.RowBinder
 	Lock               = driver.Lock
 	LockChecker        = driver.LockChecker
 	LockError          = driver.LockError
@@ -66,6 +67,9 @@ func QuoteList(q model.Quoter, idents []string) string { return driver.QuoteList
 
 // JSONStrings is driver.JSONStrings.
 func JSONStrings(values []string) (string, bool) { return driver.JSONStrings(values) }
+
+// JSONTable is driver.JSONTable.
+func JSONTable(rows [][]string) (string, bool) { return driver.JSONTable(rows) }
 
 func capabilities(d Driver) Capabilities {
 	if cr, ok := d.(CapabilityReporter); ok {

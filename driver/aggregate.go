@@ -25,3 +25,17 @@ type ListAggregator interface {
 type ListBinder interface {
 	InList(expr string, values []string) (pred string, arg any, ok bool)
 }
+
+// RowBinder is optional for a DataSQL: BindRows renders a query whose
+// rows are rows, bound as one parameter (a JSON array of arrays of
+// strings, see JSONTable, that the dialect's JSON functions unpack), with
+// the columns as text named c1, c2, …, and returns that parameter. An
+// INSERT of 1,000 rows is then one statement of constant size with one
+// placeholder, instead of VALUES lists that grow with the rows: nothing
+// for the database to parse and plan per row, and one round trip on the
+// wire instead of one per 1,000 parameters. ok is false when the values
+// cannot be carried exactly that way (JSONTable's rules) or there are no
+// rows: the caller then inserts VALUES lists, as without the hook.
+type RowBinder interface {
+	BindRows(rows [][]string) (query string, arg any, ok bool)
+}

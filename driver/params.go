@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -31,7 +32,7 @@ func JSONStrings(values []string) (string, bool) {
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, v := range values {
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+		if !jsonSafe(v) {
 			return "", false
 		}
 		if i > 0 {
@@ -42,6 +43,10 @@ func JSONStrings(values []string) (string, bool) {
 	b.WriteByte(']')
 	return b.String(), true
 }
+
+// jsonSafe tells whether v comes back from the database's JSON functions
+// as the same bytes (see JSONStrings).
+func jsonSafe(v string) bool { return utf8.ValidString(v) && strings.IndexByte(v, 0) < 0 }
 
 // appendJSONString writes v as a JSON string: '"' and '\' escaped, control
 // characters as \u00XX, everything else as is (valid UTF-8, checked by
@@ -64,4 +69,47 @@ func appendJSONString(b *strings.Builder, v string) {
 		}
 	}
 	b.WriteByte('"')
+}
+
+// JSONTable renders rows as a JSON array of arrays of strings, for a
+// RowBinder; every row has the first row's number of columns. ok is false
+// when there are no rows, the rows differ in length, or a value would not
+// come back the same (JSONStrings' rules).
+func JSONTable(rows [][]string) (string, bool) {
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, row := range rows {
+		if len(row) != len(rows[0]) {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for j, v := range row {
+			if !jsonSafe(v) {
+				return "", false
+			}
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			appendJSONString(&b, v)
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte(']')
+	return b.String(), true
+}
+
+// RowColumns renders the select list of a RowBinder's query: "e(0) AS c1,
+// e(1) AS c2, …" for n columns, e rendering the dialect's element access.
+func RowColumns(n int, e func(i int) string) string {
+	cols := make([]string, n)
+	for i := range cols {
+		cols[i] = e(i) + " AS c" + strconv.Itoa(i+1)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -35,3 +35,26 @@ func TestJSONStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONTable(t *testing.T) {
+	rows := [][]string{{"a", `say "hi"`}, {"\x01\n\\", "日本 😀"}, {"", "[1]"}}
+	j, ok := driver.JSONTable(rows)
+	if !ok {
+		t.Fatal("JSONTable refused valid rows")
+	}
+	var back [][]string
+	if err := json.Unmarshal([]byte(j), &back); err != nil {
+		t.Fatalf("%s: %v", j, err)
+	}
+	if !slices.EqualFunc(back, rows, slices.Equal) {
+		t.Fatalf("round trip: %q, want %q", back, rows)
+	}
+	for _, bad := range [][][]string{nil, {{}}, {{"a"}, {"b", "c"}}, {{"nul\x00"}}, {{"bad\xff"}}} {
+		if _, ok := driver.JSONTable(bad); ok {
+			t.Errorf("JSONTable took %q", bad)
+		}
+	}
+	if got := driver.RowColumns(2, func(i int) string { return "e" + string(rune('0'+i)) }); got != "e0 AS c1, e1 AS c2" {
+		t.Errorf("RowColumns = %q", got)
+	}
+}

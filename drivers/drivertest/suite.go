@@ -43,6 +43,7 @@ func RunConformanceTests(t *testing.T, h coretest.Harness) {
 		{"UpsertComparesEveryType", testUpsertCompares},
 		{"InsertIgnore", testInsertIgnore},
 		{"InList", testInList},
+		{"BindRows", testBindRows},
 		{"WarmStartTakesNoLock", testWarmStartTakesNoLock},
 		{"DriftIsRecorded", testDriftIsRecorded},
 		{"WarmReadsOneRoundTrip", testWarmReadsOneRoundTrip},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/groundworkdb/groundwork/driver"
@@ -91,4 +92,18 @@ func (d *Driver) InList(expr string, values []string) (string, any, bool) {
 		return "", nil, false
 	}
 	return expr + " IN (SELECT json_array_elements_text(CAST(CAST(? AS text) AS json)))", j, true
+}
+
+var _ driver.RowBinder = (*Driver)(nil)
+
+// BindRows implements driver.RowBinder: json_array_elements walks the
+// outer array, ->> takes each element of a row as text. The parameter is
+// cast from text, as in InList.
+func (d *Driver) BindRows(rows [][]string) (string, any, bool) {
+	j, ok := driver.JSONTable(rows)
+	if !ok {
+		return "", nil, false
+	}
+	cols := driver.RowColumns(len(rows[0]), func(i int) string { return "r ->> " + strconv.Itoa(i) })
+	return "SELECT " + cols + " FROM json_array_elements(CAST(CAST(? AS text) AS json)) AS r", j, true
 }

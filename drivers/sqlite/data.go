@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,4 +80,17 @@ func (d *Driver) InList(expr string, values []string) (string, any, bool) {
 		return "", nil, false
 	}
 	return expr + " IN (SELECT value FROM json_each(?))", j, true
+}
+
+var _ driver.RowBinder = (*Driver)(nil)
+
+// BindRows implements driver.RowBinder: json_each walks the outer array,
+// ->> takes each element of a row as TEXT.
+func (d *Driver) BindRows(rows [][]string) (string, any, bool) {
+	j, ok := driver.JSONTable(rows)
+	if !ok {
+		return "", nil, false
+	}
+	cols := driver.RowColumns(len(rows[0]), func(i int) string { return "value ->> " + strconv.Itoa(i) })
+	return "SELECT " + cols + " FROM json_each(?)", j, true
 }

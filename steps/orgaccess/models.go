@@ -79,21 +79,15 @@ func (r *registerModels) Check(ctx context.Context, s *core.Session) (*core.Plan
 		return p, nil
 	}
 	now := time.Now().Unix()
-	cols := []string{"id", "user_id", "base_model_id", "name", "params", "meta", "is_active", "created_at", "updated_at"}
-	// Parameters are bound as text: the JSON columns need a cast on
-	// PostgreSQL (a no-op elsewhere).
-	row := "(?, ?, ?, ?, " + data.Cast("?", core.JSON) + ", " + data.Cast("?", core.JSON) + ", ?, ?, ?)"
-	var stmts []core.Statement
-	for _, part := range chunk(todo, maxParams/len(cols)) {
-		var rows []string
-		var args []any
-		for _, m := range part {
-			meta, _ := json.Marshal(modelMeta(m))
-			rows = append(rows, row)
-			args = append(args, m, "system", m, DisplayName(m), "{}", string(meta), true, now, now)
-		}
-		stmts = append(stmts, core.Statement{SQL: data.InsertIgnore("model", cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
+	rows := make([][]string, len(todo))
+	for i, m := range todo {
+		meta, _ := json.Marshal(modelMeta(m))
+		rows[i] = []string{m, m, DisplayName(m), string(meta)}
 	}
+	stmts := insertRows(s, data, "model",
+		[]column{{name: "id", typ: core.Text}, {name: "base_model_id", typ: core.Text}, {name: "name", typ: core.Text}, {name: "meta", typ: core.JSON}},
+		[]column{{"user_id", core.Text, "system"}, {"params", core.JSON, "{}"}, {"is_active", core.Boolean, true}, {"created_at", core.BigInt, now}, {"updated_at", core.BigInt, now}},
+		rows)
 	p.Changes = append(p.Changes, core.Change{
 		DataOnly: true, Convergence: true, Count: int64(len(todo)),
 		Summary:    fmt.Sprintf("register %d models from the %s: %s", len(todo), source, fewIDs(todo)),
@@ -206,17 +200,14 @@ func (l *linkModels) Check(ctx context.Context, s *core.Session) (*core.Plan, er
 		}
 	}
 	now := time.Now().Unix()
-	cols := []string{"id", "organization_id", "model_id", "is_active", "created_at", "updated_at"}
-	var stmts []core.Statement
-	for _, part := range chunk(todo, maxParams/len(cols)) {
-		var rows []string
-		var args []any
-		for _, m := range part {
-			rows = append(rows, "(?, ?, ?, ?, ?, ?)")
-			args = append(args, LinkID(l.cfg.OrgID, m), l.cfg.OrgID, m, 1, now, now)
-		}
-		stmts = append(stmts, core.Statement{SQL: data.InsertIgnore(OrgModelsTable, cols, "VALUES "+strings.Join(rows, ", ")), Args: args})
+	rows := make([][]string, len(todo))
+	for i, m := range todo {
+		rows[i] = []string{LinkID(l.cfg.OrgID, m), m}
 	}
+	stmts := insertRows(s, data, OrgModelsTable,
+		[]column{{name: "id", typ: core.Text}, {name: "model_id", typ: core.Text}},
+		[]column{{"organization_id", core.Text, l.cfg.OrgID}, {"is_active", core.Integer, 1}, {"created_at", core.BigInt, now}, {"updated_at", core.BigInt, now}},
+		rows)
 	p.Changes = append(p.Changes, core.Change{
 		DataOnly: true, Convergence: true, Count: int64(len(todo)),
 		Summary:    fmt.Sprintf("link %d models from the %s to organization %s: %s", len(todo), source, l.cfg.OrgID, fewIDs(todo)),
