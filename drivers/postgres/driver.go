@@ -36,7 +36,8 @@ import (
 // schema (current_schema(), the first existing schema of search_path).
 type Driver struct {
 	handle.Handle
-	lock lockConfig // see lockmode.go
+	lock     lockConfig // see lockmode.go
+	cleanups *cleanups  // the connections of a pool Open opened (cleanup.go)
 }
 
 var (
@@ -89,7 +90,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		return nil, err
 	}
 	secrets := []string{cfg.Password}
-	sqldb := openDB(cfg)
+	tracked := &cleanups{}
+	sqldb := openDB(cfg, tracked)
 	err = connectCheck(ctx, sqldb)
 	if err != nil && len(timeouts) > 0 && refusedStartupParameter(err) {
 		// PgBouncer (on a port the URL does not give away) refuses
@@ -103,7 +105,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 		if auto {
 			lock.mode, lock.why = LockLease, "auto: the server refused the startup parameter "+strings.Join(timeouts, ", ")+", as PgBouncer does"
 		}
-		sqldb = openDB(cfg)
+		sqldb = openDB(cfg, tracked)
 		err = connectCheck(ctx, sqldb)
 	}
 	if err != nil {
@@ -113,12 +115,23 @@ func Open(ctx context.Context, url string, opts ...Option) (*Driver, error) {
 	}
 	d := New(bun.NewDB(sqldb, pgdialect.New()))
 	d.lock = lock
+	d.cleanups = tracked
 	handle.Own(&d.Handle)
 	if err := d.requireSchema(ctx); err != nil {
 		_ = d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// Close closes the handle when Open opened it (see handle.Handle.Close),
+// then waits, at most closeWait, for the connections pgx is still closing
+// in the background (cleanups), so an exit right after does not cut a
+// cancel request in half.
+func (d *Driver) Close() error {
+	err := d.Handle.Close()
+	d.cleanups.wait(closeWait)
+	return err
 }
 
 // connectCheck opens the pool's first connection, which proves the server
@@ -141,10 +154,12 @@ const connectedAtKey = "groundwork/drivers/postgres.connected_at"
 // the idle time of a connection never reused yet counts from the end of
 // its start-up. pgx counts it from the zero time, so the first query after
 // connectCheck would cost a ping round trip on every start, on a
-// connection that finished its handshake microseconds before.
-func openDB(cfg *pgx.ConnConfig) *sql.DB {
+// connection that finished its handshake microseconds before. Every
+// connection it makes is tracked until pgx has closed it (cleanups).
+func openDB(cfg *pgx.ConnConfig, tracked *cleanups) *sql.DB {
 	return stdlib.OpenDB(*cfg,
 		stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			tracked.add(c.PgConn())
 			c.PgConn().CustomData()[connectedAtKey] = time.Now()
 			return nil
 		}),
