@@ -113,7 +113,7 @@ func (d *Driver) Lock(ctx context.Context, name string, wait time.Duration) (dri
 // not free by then fails with a *driver.LockError wrapping
 // driver.ErrLockTimeout that says which session holds it.
 func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duration) (driver.Lock, error) {
-	conn, err := d.DB().Conn(ctx)
+	conn, err := d.lockConn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drivers/postgres: lock %q: connect: %w", name, err)
 	}
@@ -154,6 +154,38 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 		return nil, err
 	}
 	return l, nil
+}
+
+// spareConnWait bounds the wait for the lock's own connection (lockConn)
+// when the pool is near its limit: past it, the lock takes the warm one.
+const spareConnWait = 2 * time.Second
+
+// lockConn returns the connection the session lock will hold for the
+// whole run, sparing the pool's most recently used one where it can. That
+// one's backend has the catalog in its caches (the checks without the
+// lock just inspected on it), and the inspection under the lock, next,
+// should run there: on a new backend PostgreSQL reads its catalog afresh,
+// about 15 ms more for the inspection (20 instead of 5 ms), while the
+// lock's own queries are as cheap on a new backend. So it takes two and
+// gives the warm one back. A pool at its limit, or a second connection
+// not had within spareConnWait, leaves the lock the one it has.
+func (d *Driver) lockConn(ctx context.Context) (bun.Conn, error) {
+	db := d.DB()
+	warm, err := db.Conn(ctx)
+	if err != nil {
+		return bun.Conn{}, err
+	}
+	if st := db.Stats(); st.MaxOpenConnections > 0 && st.Idle == 0 && st.OpenConnections >= st.MaxOpenConnections {
+		return warm, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, spareConnWait)
+	defer cancel()
+	spare, err := db.Conn(sctx)
+	if err != nil {
+		return warm, nil
+	}
+	_ = warm.Close() // back to the pool, for the inspection
+	return spare, nil
 }
 
 // lostError is the error of a fence or check that failed: err when the

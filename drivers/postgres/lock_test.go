@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/groundworkdb/groundwork/driver"
 
@@ -52,4 +54,54 @@ func TestLockContract(t *testing.T) {
 			}
 		},
 	})
+}
+
+// TestLockSparesWarmConnection: the session lock holds a connection other
+// than the one the pool used last, so the next query (the inspection
+// under the lock) runs on the backend whose catalog caches are warm; with
+// the pool at its limit the lock takes the connection it has.
+func TestLockSparesWarmConnection(t *testing.T) {
+	d := openTest(t)
+	ctx := context.Background()
+	pid := func() int64 {
+		var p int64
+		if err := d.DB().DB.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	warm := pid()
+	l, err := d.Lock(ctx, "spare", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := l.(*advisoryLock).pid
+	if held == warm {
+		t.Errorf("the lock holds the warm connection (pid %d)", warm)
+	}
+	if got := pid(); got != warm {
+		t.Errorf("the query after the lock ran on pid %d, want the warm %d", got, warm)
+	}
+	if err := l.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// At its limit: two connections, one held elsewhere.
+	d.DB().DB.SetMaxOpenConns(2)
+	other, err := d.DB().DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	start := time.Now()
+	l, err = d.Lock(ctx, "spare", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > spareConnWait/2 {
+		t.Errorf("the lock at the pool's limit took %s", took)
+	}
+	if err := l.Unlock(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
