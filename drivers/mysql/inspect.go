@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/groundworkdb/groundwork/drivers/internal/sqlkit"
 
@@ -130,11 +131,13 @@ const CatalogQueries = 1
 // maxScopedNames is the most names InspectNames binds: the catalog
 // statement lists them once per marked column (seven times), and no
 // statement binds more than driver.MaxScopedNames parameters. Beyond it the
-// whole schema is read.
-var maxScopedNames = func() int {
+// whole schema is read. Counted on first use, not at package init: the
+// count renders the statement (scopeMarker's regexp), which a process
+// that never opens a MySQL database should not pay for.
+var maxScopedNames = sync.OnceValue(func() int {
 	_, times := scoped(catalogQuery(false), 1)
 	return driver.MaxScopedNames / times
-}()
+})
 
 var _ driver.ScopedInspector = (*Driver)(nil)
 
@@ -173,7 +176,7 @@ func (d *Driver) Inspect(ctx context.Context, db bun.IDB) (*model.Catalog, error
 // case-insensitively on MariaDB, which returns more than asked at worst.
 // Beyond maxScopedNames names it reads the whole schema.
 func (d *Driver) InspectNames(ctx context.Context, db bun.IDB, names []string) (*model.Catalog, error) {
-	if len(names) >= maxScopedNames {
+	if len(names) >= maxScopedNames() {
 		return d.inspect(ctx, db, nil)
 	}
 	return d.inspect(ctx, db, append([]string{}, names...))

@@ -16,10 +16,10 @@ import (
 // fingerprints' branch too.
 func TestScopedNamesFitOneStatement(t *testing.T) {
 	for _, fingerprints := range []bool{false, true} {
-		_, times := scoped(catalogQuery(fingerprints), maxScopedNames-1)
-		if params := times * (maxScopedNames - 1); params > driver.MaxScopedNames || times != 7 {
+		_, times := scoped(catalogQuery(fingerprints), maxScopedNames()-1)
+		if params := times * (maxScopedNames() - 1); params > driver.MaxScopedNames || times != 7 {
 			t.Errorf("fingerprints %t: %d names bound %d times: %d parameters, want at most %d in 7 lists",
-				fingerprints, maxScopedNames-1, times, params, driver.MaxScopedNames)
+				fingerprints, maxScopedNames()-1, times, params, driver.MaxScopedNames)
 		}
 	}
 }
