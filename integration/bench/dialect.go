@@ -70,6 +70,12 @@ type Dialect interface {
 	// Analyze is the statement that gathers the planner's statistics of
 	// the tables the view reads.
 	Analyze() string
+	// AtRest is the maintenance the server itself gives a database at
+	// rest, which a benchmark that has just written its rows must do to
+	// measure what a restart minutes later meets (PostgreSQL's
+	// autovacuum: the visibility map that lets a count read an index
+	// only); "" where there is none to stand in for.
+	AtRest() string
 
 	// Explain returns the plan of query as the server shows it, actual
 	// timings included where the dialect can.

@@ -206,6 +206,10 @@ func (d *mariadbDialect) Analyze() string {
 	return "ANALYZE TABLE `user`, `model`, `client_organizations`, `organization_models`, `organization_members`"
 }
 
+// AtRest implements Dialect: InnoDB keeps no visibility map to fill in;
+// its statistics are refreshed as rows change.
+func (d *mariadbDialect) AtRest() string { return "" }
+
 // Explain shows MariaDB's EXPLAIN, one line per row: table, access type,
 // key and extra.
 func (d *mariadbDialect) Explain(ctx context.Context, sqldb *sql.DB, query string, args ...any) (string, error) {

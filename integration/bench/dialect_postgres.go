@@ -139,6 +139,10 @@ func (d *postgresDialect) AtlasSchema(*Database) string { return "public" }
 
 func (d *postgresDialect) Analyze() string { return "ANALYZE" }
 
+// AtRest implements Dialect: what autovacuum leaves a table that took
+// inserts (its insert threshold, PostgreSQL 13+).
+func (d *postgresDialect) AtRest() string { return "VACUUM ANALYZE" }
+
 func (d *postgresDialect) Goose() goose.Dialect { return goose.DialectPostgres }
 
 func (d *postgresDialect) Explain(ctx context.Context, sqldb *sql.DB, query string, args ...any) (string, error) {

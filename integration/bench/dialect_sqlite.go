@@ -169,6 +169,9 @@ func (d *sqliteDialect) AtlasSchema(*Database) string { return "main" }
 
 func (d *sqliteDialect) Analyze() string { return "ANALYZE" }
 
+// AtRest implements Dialect: SQLite does no maintenance of its own.
+func (d *sqliteDialect) AtRest() string { return "" }
+
 func (d *sqliteDialect) Goose() goose.Dialect { return goose.DialectSQLite3 }
 
 func (d *sqliteDialect) Explain(ctx context.Context, sqldb *sql.DB, query string, args ...any) (string, error) {

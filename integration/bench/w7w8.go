@@ -31,14 +31,16 @@ func (e *env) w7(ctx context.Context) error {
 			return err
 		})
 		if err == nil {
-			_, err = e.measure(ctx, W7, nil, true, []tool{
-				{name: restartTool(core.ModeApply, n), reps: e.cfg.Reps, db: db, run: func(ctx context.Context, db *Database) (sample, error) {
-					return e.groundworkLibMode(ctx, db, cfg, "", core.ModeApply)
-				}},
-				{name: restartTool(core.ModeVerify, n), reps: e.cfg.Reps, db: db, run: func(ctx context.Context, db *Database) (sample, error) {
-					return e.groundworkLibMode(ctx, db, cfg, "", core.ModeVerify)
-				}},
-			})
+			err = e.restarts(ctx, db, cfg, n, "")
+		}
+		// The same restart once the server has done what it does to a
+		// database at rest (PostgreSQL's autovacuum), as a replica
+		// restarted minutes after the rows were written meets it.
+		if rest := e.d.AtRest(); err == nil && rest != "" {
+			err = e.onDB(ctx, db, func(c *conn) error { return c.exec(ctx, core.Statement{SQL: rest}) })
+			if err == nil {
+				err = e.restarts(ctx, db, cfg, n, ", at rest ("+rest+")")
+			}
 		}
 		done()
 		if err != nil {
@@ -46,6 +48,21 @@ func (e *env) w7(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// restarts measures W7's converged apply and verify on db, each run on a
+// driver of its own (a new connection, a new server backend), the tools
+// named with suffix.
+func (e *env) restarts(ctx context.Context, db *Database, cfg orgaccess.Config, users int, suffix string) error {
+	_, err := e.measure(ctx, W7, nil, true, []tool{
+		{name: restartTool(core.ModeApply, users) + suffix, reps: e.cfg.Reps, db: db, run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.groundworkLibMode(ctx, db, cfg, "", core.ModeApply)
+		}},
+		{name: restartTool(core.ModeVerify, users) + suffix, reps: e.cfg.Reps, db: db, run: func(ctx context.Context, db *Database) (sample, error) {
+			return e.groundworkLibMode(ctx, db, cfg, "", core.ModeVerify)
+		}},
+	})
+	return err
 }
 
 // restartTool names W7's rows.
