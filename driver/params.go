@@ -30,18 +30,27 @@ func QuoteList(q model.Quoter, idents []string) string {
 // SQLite's functions stop at it).
 func JSONStrings(values []string) (string, bool) {
 	var b strings.Builder
+	if !appendJSONArray(&b, values) {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// appendJSONArray writes values as a JSON array of strings, and reports
+// false at the first value JSONStrings refuses.
+func appendJSONArray(b *strings.Builder, values []string) bool {
 	b.WriteByte('[')
 	for i, v := range values {
 		if !jsonSafe(v) {
-			return "", false
+			return false
 		}
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		appendJSONString(&b, v)
+		appendJSONString(b, v)
 	}
 	b.WriteByte(']')
-	return b.String(), true
+	return true
 }
 
 // jsonSafe tells whether v comes back from the database's JSON functions
@@ -88,17 +97,9 @@ func JSONTable(rows [][]string) (string, bool) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteByte('[')
-		for j, v := range row {
-			if !jsonSafe(v) {
-				return "", false
-			}
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			appendJSONString(&b, v)
+		if !appendJSONArray(&b, row) {
+			return "", false
 		}
-		b.WriteByte(']')
 	}
 	b.WriteByte(']')
 	return b.String(), true

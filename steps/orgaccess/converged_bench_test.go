@@ -26,18 +26,8 @@ func BenchmarkConvergedRestartSQLite(b *testing.B) {
 		n = 100000
 	}
 	ctx := context.Background()
-	d, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := openHostTables(b, filepath.Join(b.TempDir(), "bench.db"))
 	defer d.Close()
-	reg, err := core.NewRegistry(orgaccess.HostTables())
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := core.NewRunner(d, reg, core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(ctx); err != nil {
-		b.Fatal(err)
-	}
 	if _, err := d.DB().DB.ExecContext(ctx, `WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < `+strconv.Itoa(n)+`)
 INSERT INTO "user" (id, name, email, role, created_at) SELECT 'u-' || hex(randomblob(16)), 'U', 'u' || i || '@example.com', 'user', 1 FROM g`); err != nil {
 		b.Fatal(err)
@@ -50,4 +40,22 @@ INSERT INTO "user" (id, name, email, role, created_at) SELECT 'u-' || hex(random
 		b.Fatalf("first apply: %v", err)
 	}
 	packtest.BenchConvergedRestart(b, d, full, n)
+}
+
+// openHostTables opens an SQLite database at path with the opt-in host
+// tables (orgaccess.HostTables) applied.
+func openHostTables(b *testing.B, path string) *sqlite.Driver {
+	b.Helper()
+	d, err := sqlite.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg, err := core.NewRegistry(orgaccess.HostTables())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := core.NewRunner(d, reg, core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return d
 }

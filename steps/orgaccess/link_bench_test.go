@@ -30,14 +30,8 @@ func BenchmarkLinkModelsSQLite(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	template := filepath.Join(dir, "template.db")
-	d, err := sqlite.Open(template)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := openHostTables(b, template)
 	cfg := packtest.DevConfig()
-	if _, err := core.NewRunner(d, benchRegistry(b, orgaccess.HostTables()), core.WithSelection(core.Selection{IDs: []string{orgaccess.HostTablesID}})).Apply(ctx); err != nil {
-		b.Fatal(err)
-	}
 	if _, err := core.NewRunner(d, benchRegistry(b, orgaccess.Steps(cfg)...)).Apply(ctx); err != nil {
 		b.Fatal(err)
 	}
