@@ -56,14 +56,14 @@ func (h *heldLock) beginTx(ctx context.Context, d Driver, opts *sql.TxOptions) (
 // when the lock is lost (the server ended the session) the error wraps
 // ErrLockLost, else it is err as it is. A stopped run's error is its own.
 func (h *heldLock) lostOnSession(ctx context.Context, err error) error {
-	if err == nil || !h.onSession() || ctx.Err() != nil {
+	if err == nil || !h.onSession() || ctx.Err() != nil || errors.Is(err, ErrLockLost) {
 		return err
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lostCheckWait)
 	defer cancel()
 	driver.CountRoundTrip(ctx)
 	if lerr := h.check.CheckLock(cctx); errors.Is(lerr, ErrLockLost) {
-		return fmt.Errorf("%w (the write on the lock's connection: %w)", lerr, err)
+		return fmt.Errorf("%w (the statement on the lock's connection: %w)", lerr, err)
 	}
 	return err
 }
@@ -113,6 +113,16 @@ func (h *heldLock) fenceTx(ctx context.Context, tx *sql.Tx) error {
 	}
 	driver.CountRoundTrip(ctx)
 	return h.fence.Fence(ctx, tx)
+}
+
+// fenceOwnTx fences a transaction the runner began for its writes
+// (beginTx): nothing to do on the lock's session, where the commit is
+// the fence (driver.SessionLock), else fenceTx.
+func (h *heldLock) fenceOwnTx(ctx context.Context, tx *sql.Tx) error {
+	if h.onSession() {
+		return nil
+	}
+	return h.fenceTx(ctx, tx)
 }
 
 // fenceBatch guards a batch's transaction, called first (after BEGIN)

@@ -33,6 +33,7 @@ import (
 //     does not outlive its step.
 //   - The lock is fenced once, just before the group commits: the fence
 //     orders the whole group's commit before the next holder's writes.
+//     On the lock's session (SessionLock) the commit itself is the fence.
 //
 // A failure inside a group that holds writes of earlier steps rolls the
 // group back and runs its steps again one transaction each (the path
@@ -171,7 +172,7 @@ func (g *group) begin(sess *Session) error {
 		return nil
 	}
 	gctx, cancel := context.WithCancel(context.WithoutCancel(g.run))
-	tx, err := g.r.driver.DB().BeginTx(gctx, nil)
+	tx, err := g.held.beginTx(gctx, g.r.driver, nil)
 	if err != nil {
 		cancel()
 		return fmt.Errorf("core: begin: %w", err)
@@ -194,18 +195,18 @@ func (g *group) apply(ctx context.Context, sess *Session, st Step, plan *Plan) (
 	return execPlan(ctx, g.sess, st, plan, nil)
 }
 
-// commit fences the lock and commits the group; nothing to do without a
+// commit fences the lock (fenceOwnTx) and commits the group; nothing to do without a
 // transaction. A failure is a *groupErr, and the group stays open for
 // failed to roll back and report.
 func (g *group) commit() error {
 	if !g.open() {
 		return nil
 	}
-	if err := g.held.fenceTx(g.ctx, g.tx.Tx); err != nil {
+	if err := g.held.fenceOwnTx(g.ctx, g.tx.Tx); err != nil {
 		return &groupErr{err}
 	}
 	if err := g.tx.Commit(); err != nil {
-		return &groupErr{fmt.Errorf("core: commit: %w", err)}
+		return &groupErr{g.held.lostOnSession(g.run, fmt.Errorf("core: commit: %w", err))}
 	}
 	g.r.o.logger.Debug("committed the steps applied in one transaction", "steps", g.writers)
 	g.end()
@@ -276,6 +277,6 @@ func (s *Session) BeforeWait(ctx context.Context) error {
 	if err := g.commit(); err != nil {
 		return err
 	}
-	s.DB, s.raw = s.Driver.DB(), s.Driver.DB().DB
+	s.outside()
 	return nil
 }

@@ -49,15 +49,18 @@ func guessCatalog(steps []Step) *Catalog {
 
 // prefetchWithCatalog reads the catalog and the reads the steps declare
 // against their guess in one round trip, when the driver can (see
-// InspectReader): the catalog is not read yet, its read is scoped, and the
-// session is not in a transaction. It reports whether it read the
-// catalog; when it did not, nothing changed.
+// InspectReader): the catalog is to be read (not yet, or again: the pass
+// under the lock, the verify phase), its read is scoped, and the session
+// is not in a transaction. It reports whether it read the catalog; when
+// it did not, nothing changed.
 func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
 	ir, ok := s.Driver.(InspectReader)
-	if !ok || s.catalog.cat != nil || s.catalog.names == nil || len(s.catalog.names) > MaxScopedNames {
+	if !ok || s.catalog.cat != nil && !s.catalog.dirty || s.catalog.names == nil || len(s.catalog.names) > MaxScopedNames {
 		return false
 	}
-	if _, outside := s.raw.(*sql.DB); !outside {
+	switch s.raw.(type) {
+	case *sql.DB, *sql.Conn: // outside a transaction
+	default:
 		return false
 	}
 	guess := guessCatalog(steps)
@@ -70,7 +73,7 @@ func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
 		stmts[i] = Statement{SQL: Rebind(s.Driver, r.SQL()), Args: execArgs(r.Args)}
 	}
 	ictx, done := s.tel.phase(ctx, phaseInspect) // telemetry
-	cat, results, err := ir.InspectAndRead(ictx, s.catalog.names, stmts)
+	cat, results, err := ir.InspectAndRead(ictx, s.DB, s.catalog.names, stmts)
 	done(err) // telemetry
 	if !errors.Is(err, ErrUnsupported) {
 		driver.CountRoundTrip(ctx) // one round trip, whatever it holds
@@ -105,9 +108,9 @@ func (s *Session) prefetchWithCatalog(ctx context.Context, steps []Step) bool {
 // so nothing a step derived from the guess outlives the declaration.
 func (s *Session) declareAgainst(ctx context.Context, cat *Catalog, steps []Step) []Read {
 	memo := maps.Clone(s.memo)
-	s.catalog.cat = cat
+	s.catalog.cat, s.catalog.dirty = cat, false
 	defer func() {
-		s.catalog.cat = nil
+		s.catalog.cat = nil // read next, with the reads or on its own
 		clear(s.memo)
 		maps.Copy(s.memo, memo)
 	}()

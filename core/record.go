@@ -27,6 +27,16 @@ func (r *Runner) record(ctx context.Context, sess *Session, rep *Report, log *sl
 	err := LockPoll{Name: "the history write", Wait: RecordTimeout, Try: func(ctx context.Context) (bool, error) {
 		tries++
 		last = explainError(r.driver, r.o.recorder.Record(ctx, sess, rep))
+		if last != nil && sess.conn != nil && !errors.Is(last, ErrLockTimeout) {
+			// The lock's session failed (the lock was lost, a step's
+			// timeout ended the connection): the failed run is still
+			// recorded, through the pool.
+			pool := *sess
+			pool.conn = nil
+			pool.outside()
+			sess = &pool
+			last = explainError(r.driver, r.o.recorder.Record(ctx, sess, rep))
+		}
 		if errors.Is(last, ErrLockTimeout) {
 			return false, nil // the holder may let go: try again
 		}

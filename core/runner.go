@@ -137,16 +137,25 @@ func (r *Runner) run(ctx context.Context, mode string) (rep *Report, err error) 
 	sess.memo[heldLockKey{}] = held
 	log.Debug("lock acquired", "lock", r.o.lockName, "waited_ms", rep.LockWaitMS)
 	defer r.unlock(ctx, lock)
+	// Under a lock its session holds (SessionLock), every statement of
+	// the run runs on that session: checks, writes, verify and the
+	// history row. A run then needs one connection, the one the probe
+	// warmed, and none of its statements can run once the lock is gone.
+	locked := sess
+	if held.onSession() {
+		locked = sess.withConn(*held.conn)
+	}
 	if r.o.recorder != nil {
 		defer func() {
 			settle(rep, start, counter, err)
 			if r.recordable(rep) {
-				r.record(ctx, sess, rep, log)
+				r.record(ctx, locked, rep, log)
 			}
 		}()
 	}
 
-	err = r.runSteps(ctx, sess, steps, mode, rep, held)
+	err = r.runSteps(ctx, locked, steps, mode, rep, held)
+	err = held.lostOnSession(ctx, err)
 	if err == nil && anyApplied(rep) {
 		// A run that wrote reports success only while it still holds
 		// the lock: fenced commits and writes on the lock's session
@@ -393,6 +402,11 @@ func (r *Runner) runStep(ctx context.Context, sess *Session, st Step, run stepRu
 	fail := func(phase Phase, err error) (StepReport, bool, error) {
 		err = explainError(r.driver, err)
 		err = r.stepFailure(ctx, deadline, phase, capabilities(r.driver).TransactionalDDL, err)
+		if !errors.Is(err, ErrStepTimeout) {
+			// Its check ran on the lock's session too: one that failed
+			// because the server ended the session is a lost lock.
+			err = held.lostOnSession(ctx, err)
+		}
 		se := &StepError{Step: info.ID, Phase: phase, Err: err}
 		sr.Status, sr.Error = StatusFailed, se.Error()
 		sr.DurationMS = ms(time.Since(t0))
@@ -559,29 +573,30 @@ func (r *Runner) applyChanges(ctx context.Context, sess *Session, st Step, plan 
 	}
 	if !transactional {
 		if held.onSession() && !custom {
-			// Each statement on the lock's session: it runs only while
-			// the lock is held, no check needed before it.
-			rows, err := execPlan(ctx, sess.withConn(*held.conn), st, plan, nil)
+			// Each statement on the lock's session (sess is on it, see
+			// run): it runs only while the lock is held, no check needed
+			// before it.
+			rows, err := execPlan(ctx, sess, st, plan, nil)
 			return rows, held.lostOnSession(ctx, err)
 		}
 		// No commit to fence: the lock is checked before each statement.
 		return execPlan(ctx, sess, st, plan, held.checkBefore)
 	}
-	tx, err := r.driver.DB().BeginTx(ctx, nil)
+	tx, err := held.beginTx(ctx, r.driver, nil)
 	if err != nil {
 		return 0, fmt.Errorf("core: begin: %w", err)
 	}
 	// BEGIN and COMMIT are counted by the driver's QueryCounter hook.
 	rows, err := execPlan(ctx, sess.withTx(tx), st, plan, nil)
 	if err == nil {
-		err = held.fenceTx(ctx, tx.Tx)
+		err = held.fenceOwnTx(ctx, tx.Tx)
 	}
 	if err != nil {
 		_ = tx.Rollback()
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("core: commit: %w", err)
+		return 0, held.lostOnSession(ctx, fmt.Errorf("core: commit: %w", err))
 	}
 	return rows, nil
 }

@@ -30,7 +30,11 @@ type Session struct {
 	// or empty when unknown).
 	Environment string
 
-	raw     rawDB
+	raw rawDB
+	// conn is the connection every statement of the phase runs on
+	// outside a transaction (the lock's session, withConn); nil: the
+	// pool's.
+	conn    *bun.Conn
 	catalog *catalogCache
 	memo    map[any]any // shared by the copies withTx makes
 	tel     *telemetry  // the run's, nil outside a run (telemetry.go)
@@ -119,11 +123,22 @@ func (s *Session) withTx(tx bun.Tx) *Session {
 	return &c
 }
 
-// withConn is s on one connection (the lock's session, fence.go).
+// withConn is s on one connection (the lock's session, fence.go): its
+// statements, and the transactions begun from it, run there.
 func (s *Session) withConn(conn bun.Conn) *Session {
 	c := *s
-	c.DB, c.raw = conn, conn.Conn
+	c.DB, c.raw, c.conn = conn, conn.Conn, &conn
 	return &c
+}
+
+// outside puts s back on the handle of its phase outside any
+// transaction: its connection (withConn), else the pool.
+func (s *Session) outside() {
+	if s.conn != nil {
+		s.DB, s.raw = *s.conn, s.conn.Conn
+		return
+	}
+	s.DB, s.raw = s.Driver.DB(), s.Driver.DB().DB
 }
 
 // Memo returns what compute returns for key, computing it once per run,

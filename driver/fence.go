@@ -29,15 +29,19 @@ type LockChecker interface {
 }
 
 // SessionLock is optional for a Lock that one database session holds
-// and that only that session's end can take away (MySQL's GET_LOCK):
-// LockConn is that session, kept out of the pool while the lock is held.
-// The runner sends its own writes through it, each statement and each
-// batch's transaction, instead of checking the lock before each one (a
-// round trip apiece): a statement that runs there runs while the lock is
-// held, and a transaction that commits there commits before the server
-// ends the session, which is before any next holder can take the lock.
-// A write that fails there is told apart as a lost lock with the Lock's
-// LockChecker, which a SessionLock must also be.
+// and that only that session's end can take away (PostgreSQL's session
+// advisory lock, MySQL's GET_LOCK): LockConn is that session, kept out of
+// the pool while the lock is held. The runner sends every statement of
+// the run under the lock through it (its checks, writes, each batch's
+// transaction, the verify phase and the history row) instead of fencing
+// or checking the lock before each write: a statement that runs there
+// runs while the lock is held, and a transaction that commits there
+// commits before the server ends the session, which is before any next
+// holder can take the lock. The run thus needs one connection. A
+// statement that fails there is told apart as a lost lock with the
+// Lock's LockChecker, which a SessionLock must also be. Without it the
+// runner's statements use the pool and its writes are fenced (Fencer) or
+// checked (LockChecker).
 type SessionLock interface {
 	LockConn() bun.Conn
 }

@@ -9,7 +9,9 @@ import (
 
 // InspectReader is optional on a Driver: InspectAndRead reads the
 // catalog of names as ScopedInspector.InspectNames does and runs each of
-// reads on its own, all in one round trip: a read that fails (it names a
+// reads on its own, all in one round trip, on db: the pool (*bun.DB) or
+// one of its connections (bun.Conn, the lock's session), never a
+// transaction. A read that fails (it names a
 // table the guess had and the database has not) fails alone, with its
 // error in its result, and leaves the catalog and the other reads
 // intact. The reads' SQL uses the driver's placeholders and their
@@ -20,7 +22,7 @@ import (
 // any transaction, at most once per pass. Without it the catalog and
 // the reads are two round trips.
 type InspectReader interface {
-	InspectAndRead(ctx context.Context, names []string, reads []Statement) (*model.Catalog, []ReadResult, error)
+	InspectAndRead(ctx context.Context, db bun.IDB, names []string, reads []Statement) (*model.Catalog, []ReadResult, error)
 }
 
 // ReadResult is the outcome of one read of InspectAndRead.

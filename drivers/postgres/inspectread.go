@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
 
 	"github.com/groundworkdb/groundwork/driver"
 	"github.com/groundworkdb/groundwork/model"
@@ -26,18 +28,27 @@ var _ driver.InspectReader = (*Driver)(nil)
 // statement of the extended protocol, text-format parameters, as
 // QueryExecModeExec sends them, so it works behind PgBouncer in
 // transaction mode too.
-func (d *Driver) InspectAndRead(ctx context.Context, names []string, reads []driver.Statement) (*model.Catalog, []driver.ReadResult, error) {
+func (d *Driver) InspectAndRead(ctx context.Context, db bun.IDB, names []string, reads []driver.Statement) (*model.Catalog, []driver.ReadResult, error) {
 	if names == nil {
 		names = []string{}
 	}
-	conn, err := d.DB().DB.Conn(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("drivers/postgres: inspect and read: %w", err)
+	var conn *sql.Conn
+	switch h := db.(type) {
+	case bun.Conn:
+		conn = h.Conn
+	case *bun.DB:
+		c, err := h.DB.Conn(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("drivers/postgres: inspect and read: %w", err)
+		}
+		defer func() { _ = c.Close() }()
+		conn = c
+	default:
+		return nil, nil, fmt.Errorf("drivers/postgres: inspect and read on a %T: %w", db, driver.ErrUnsupported)
 	}
-	defer func() { _ = conn.Close() }()
 	var cat *model.Catalog
 	var results []driver.ReadResult
-	err = conn.Raw(func(dc any) error {
+	err := conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("connection is a %T, not pgx's: %w", dc, driver.ErrUnsupported)

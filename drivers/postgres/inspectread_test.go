@@ -32,7 +32,7 @@ func TestInspectAndRead(t *testing.T) {
 		{SQL: `SELECT 1 / (COUNT(*) - 1) FROM "user"`}, // fails while it runs
 		{SQL: `SELECT role FROM "user" WHERE id = $1`, Args: []any{"u1"}},
 	}
-	cat, res, err := d.InspectAndRead(ctx, names, reads)
+	cat, res, err := d.InspectAndRead(ctx, d.DB(), names, reads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestInspectAndRead(t *testing.T) {
 	if err := d.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
 		t.Fatalf("after the pipeline: %v", err)
 	}
-	if _, again, err := d.InspectAndRead(ctx, names, reads[6:]); err != nil || again[0].Err != nil {
+	if _, again, err := d.InspectAndRead(ctx, d.DB(), names, reads[6:]); err != nil || again[0].Err != nil {
 		t.Fatalf("a second pipeline: %v %+v", err, again)
 	}
 }

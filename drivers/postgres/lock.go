@@ -42,8 +42,10 @@ LIMIT 1`
 // lost network, pg_terminate_backend) leaves no stuck lock.
 //
 // The same ending can come while the runner lives (idle_session_timeout,
-// an operator's pg_terminate_backend, a proxy), so every step's commit is
-// fenced (Fence): inside the step's transaction a shared transaction
+// an operator's pg_terminate_backend, a proxy). The runner's own writes
+// run on the lock's session (LockConn), where that ending also aborts
+// them. A write on another connection (a step's own Applier) is fenced
+// (Fence, through the runner's FenceTx): inside its transaction a shared transaction
 // lock on the fence key, and pg_locks shows the lock still granted to
 // this runner's lock connection (pid and backend start, so a recycled pid
 // does not pass). A new holder takes the fence key exclusively before it
@@ -63,7 +65,16 @@ type advisoryLock struct {
 var (
 	_ driver.Fencer      = (*advisoryLock)(nil)
 	_ driver.LockChecker = (*advisoryLock)(nil)
+	_ driver.SessionLock = (*advisoryLock)(nil)
 )
+
+// LockConn implements driver.SessionLock: the connection that holds the
+// lock. Only its session's end (or its own pg_advisory_unlock) releases a
+// session advisory lock, so a transaction that commits there commits
+// while the lock is held: the runner's own writes need no fence there.
+// The runner sends every statement under the lock through it, so a run
+// uses one connection: the one its checks without the lock warmed.
+func (l *advisoryLock) LockConn() bun.Conn { return l.conn }
 
 // fenceKey is the advisory key of name's fence: taken shared by each
 // fenced step transaction of the holder, exclusively (for a moment) by a
@@ -162,36 +173,14 @@ func (d *Driver) sessionLock(ctx context.Context, name string, wait time.Duratio
 	return l, nil
 }
 
-// spareConnWait bounds the wait for the lock's own connection (lockConn)
-// when the pool is near its limit: past it, the lock takes the warm one.
-const spareConnWait = 2 * time.Second
-
 // lockConn returns the connection the session lock will hold for the
-// whole run, sparing the pool's most recently used one where it can. That
-// one's backend has the catalog in its caches (the checks without the
-// lock just inspected on it), and the inspection under the lock, next,
-// should run there: on a new backend PostgreSQL reads its catalog afresh,
-// about 15 ms more for the inspection (20 instead of 5 ms), while the
-// lock's own queries are as cheap on a new backend. So it takes two and
-// gives the warm one back. A pool at its limit, or a second connection
-// not had within spareConnWait, leaves the lock the one it has.
+// whole run: the pool's most recently used one, whose backend has the
+// catalog in its caches (the checks without the lock just inspected on
+// it). The run's statements under the lock run there too (LockConn): on
+// a new backend PostgreSQL reads its catalog afresh, about 15 ms more
+// for each inspection, and connecting costs a backend's start.
 func (d *Driver) lockConn(ctx context.Context) (bun.Conn, error) {
-	db := d.DB()
-	warm, err := db.Conn(ctx)
-	if err != nil {
-		return bun.Conn{}, err
-	}
-	if st := db.Stats(); st.MaxOpenConnections > 0 && st.Idle == 0 && st.OpenConnections >= st.MaxOpenConnections {
-		return warm, nil
-	}
-	sctx, cancel := context.WithTimeout(ctx, spareConnWait)
-	defer cancel()
-	spare, err := db.Conn(sctx)
-	if err != nil {
-		return warm, nil
-	}
-	_ = warm.Close() // back to the pool, for the inspection
-	return spare, nil
+	return d.DB().Conn(ctx)
 }
 
 // lostError is the error of a fence or check that failed: err when the

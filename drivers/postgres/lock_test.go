@@ -56,50 +56,35 @@ func TestLockContract(t *testing.T) {
 	})
 }
 
-// TestLockSparesWarmConnection: the session lock holds a connection other
-// than the one the pool used last, so the next query (the inspection
-// under the lock) runs on the backend whose catalog caches are warm; with
-// the pool at its limit the lock takes the connection it has.
-func TestLockSparesWarmConnection(t *testing.T) {
+// TestLockHoldsWarmConnection: the session lock holds the connection the
+// pool used last, whose backend's catalog caches are warm, and offers it
+// to the runner (SessionLock), so a run's statements under the lock need
+// no second connection.
+func TestLockHoldsWarmConnection(t *testing.T) {
 	d := openTest(t)
 	ctx := context.Background()
-	pid := func() int64 {
-		var p int64
-		if err := d.DB().DB.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&p); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	var warm int64
+	if err := d.DB().DB.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&warm); err != nil {
+		t.Fatal(err)
 	}
-	warm := pid()
-	l, err := d.Lock(ctx, "spare", time.Second)
+	opened := d.DB().DB.Stats().OpenConnections
+	l, err := d.Lock(ctx, "warm", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := l.(*advisoryLock).pid
-	if held == warm {
-		t.Errorf("the lock holds the warm connection (pid %d)", warm)
+	if held := l.(*advisoryLock).pid; held != warm {
+		t.Errorf("the lock holds pid %d, want the warm connection's %d", held, warm)
 	}
-	if got := pid(); got != warm {
-		t.Errorf("the query after the lock ran on pid %d, want the warm %d", got, warm)
-	}
-	if err := l.Unlock(ctx); err != nil {
+	conn := l.(driver.SessionLock).LockConn()
+	var on int64
+	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&on); err != nil {
 		t.Fatal(err)
 	}
-
-	// At its limit: two connections, one held elsewhere.
-	d.DB().DB.SetMaxOpenConns(2)
-	other, err := d.DB().DB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
+	if on != warm {
+		t.Errorf("LockConn runs on pid %d, want %d", on, warm)
 	}
-	defer other.Close()
-	start := time.Now()
-	l, err = d.Lock(ctx, "spare", time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if took := time.Since(start); took > spareConnWait/2 {
-		t.Errorf("the lock at the pool's limit took %s", took)
+	if got := d.DB().DB.Stats().OpenConnections; got != opened {
+		t.Errorf("taking the lock opened connections: %d, had %d", got, opened)
 	}
 	if err := l.Unlock(ctx); err != nil {
 		t.Fatal(err)

@@ -92,6 +92,37 @@ func TestWarmStartTurnsOnTheWire(t *testing.T) {
 	}
 }
 
+// TestColdStartOneConnection: an apply with everything to do (a host
+// database without any of the pack's objects, through the CLI) takes the
+// lock on the connection its checks used and runs everything under the
+// lock on it, the history row included: one connection on the wire,
+// where it used to be two (the pool's and the lock's).
+func TestColdStartOneConnection(t *testing.T) {
+	for _, tg := range targets() {
+		if _, ok := libraryTurns[tg.Dialect()]; !ok {
+			continue // no wire
+		}
+		t.Run(tg.Name(), func(t *testing.T) {
+			t.Parallel()
+			db := hostDB(t, tg)
+			p := startCountingProxy(t, db)
+			proxied := with(orgEnv(db), "GROUNDWORK_DB", p.url)
+			var rep *core.Report
+			got := p.Measure(func() {
+				r := groundwork(t, proxied, core.ModeApply, "-o", "json")
+				mustExit(t, r, 0)
+				rep = r.report(t)
+			})
+			if rep.Status != core.RunConverged || !rep.Changed {
+				t.Fatalf("a cold apply: status %s, changed %v:\n%s", rep.Status, rep.Changed, kit.DumpReport(rep))
+			}
+			if got.Conns != 1 {
+				t.Errorf("a cold apply opened %d connections, want 1", got.Conns)
+			}
+		})
+	}
+}
+
 // countingProxy is a turnproxy in front of a database, with the
 // database's URL and DSN through it.
 type countingProxy struct {

@@ -55,9 +55,9 @@ func (d pgSpy) InspectNames(ctx context.Context, db bun.IDB, names []string) (*c
 }
 
 // InspectAndRead is scoped too (core.InspectReader).
-func (d pgSpy) InspectAndRead(ctx context.Context, names []string, reads []core.Statement) (*core.Catalog, []core.ReadResult, error) {
+func (d pgSpy) InspectAndRead(ctx context.Context, db bun.IDB, names []string, reads []core.Statement) (*core.Catalog, []core.ReadResult, error) {
 	d.r.scoped.Add(1)
-	return d.Driver.InspectAndRead(ctx, names, reads)
+	return d.Driver.InspectAndRead(ctx, db, names, reads)
 }
 
 // unscoped is a step that declares no catalog names: with it in the

@@ -12,8 +12,8 @@ import (
 
 // TestLostLockStopsApply: the issue's case on PostgreSQL. While apply
 // populates a development organization (slowed by a trigger), the server
-// ends its idle lock connection (pg_terminate_backend). The step in flight
-// must not commit, apply must exit 1 saying the lock was lost, and a
+// ends its lock connection (pg_terminate_backend), on which the insert
+// runs. The step in flight must not commit, apply must exit 1 saying the lock was lost, and a
 // second apply started meanwhile takes the lock and converges after it.
 func TestLostLockStopsApply(t *testing.T) {
 	srv := hostpg.Require(t)
@@ -68,11 +68,11 @@ func TestLostLockStopsApply(t *testing.T) {
 		if !running {
 			continue
 		}
-		// The session lock's connection is the one outside a transaction; a batch
-		// holding the fence key shared is inside its own.
+		// The session lock's connection is the one running the insert: the
+		// runner's statements under the lock run on the lock's session.
 		if err := admin.QueryRowContext(ctx, `SELECT COALESCE(bool_and(pg_terminate_backend(pid, 10000)), false) FROM pg_locks
 			WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid <> pg_backend_pid()
-			AND pid IN (SELECT pid FROM pg_stat_activity WHERE xact_start IS NULL)`).Scan(&killed); err != nil {
+			AND pid IN (SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%organization_members%')`).Scan(&killed); err != nil {
 			t.Fatal(err)
 		}
 	}
